@@ -1,0 +1,36 @@
+"""oci-magic: OpenCodeInterpreter in Jupyter. `%load_ext oci_magic`, then write a request under `%%oci`.
+
+Importing this package loads neither llama.cpp nor a model: both wait for the first `%%oci`.
+"""
+
+from __future__ import annotations
+
+from .backends import Backend
+from .errors import BackendError, ContextOverflowError, ModelLoadError, ModelNotFoundError, OciError
+from .records import ErrorInfo, Round, Run
+from .session import last_run, set_backend
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "ContextOverflowError",
+    "ErrorInfo",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "OciError",
+    "Round",
+    "Run",
+    "last_run",
+    "load_ipython_extension",
+    "set_backend",
+    "__version__",
+]
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext oci_magic`: register `%%oci` and `%oci`, silently."""
+    from .magics import OciMagics
+
+    ipython.register_magics(OciMagics)

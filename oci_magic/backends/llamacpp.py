@@ -1,0 +1,313 @@
+"""The in-process llama.cpp engine (llama-cpp-python): load a GGUF once, stream replies, count tokens.
+
+Importing this module does not import llama_cpp; loading a model does. One model is kept per kernel
+(`load_cached`), because loading a 4 GB file for every cell would make the tool unusable.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..chat_formats import ChatFormat, choose_format
+from ..errors import BackendError, ContextOverflowError, ModelLoadError
+
+__all__ = [
+    "LlamaCppBackend",
+    "load_cached",
+    "is_cached",
+    "cached_backend",
+    "release_cached",
+    "default_threads",
+]
+
+
+def default_threads() -> int:
+    """Threads for decoding: every core on small machines, half of them (≈ physical cores) on larger."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    return available if available <= 4 else available // 2
+
+
+def _system_info() -> str:
+    import llama_cpp
+
+    return llama_cpp.llama_print_system_info().decode(errors="replace")
+
+
+@functools.cache
+def _silent_log_callback():
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def drop(level, text, user_data):
+        pass
+
+    return drop  # cached: llama.cpp keeps calling it, so it must outlive this function
+
+
+def _route_native_log(verbose: bool) -> None:
+    """llama.cpp's log (cache layouts, tensor counts) means nothing in a notebook; show it only when
+    verbose. llama-cpp-python's own filter lets warnings through, so its callback is replaced."""
+    import llama_cpp
+    import llama_cpp._logger as native_logger
+
+    callback = native_logger.llama_log_callback if verbose else _silent_log_callback()
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+@contextmanager
+def _weight_repacking(enabled: bool):
+    """Load with llama.cpp's extra CPU buffer types (weight repacking) switched on or off.
+
+    llama-cpp-python builds its model parameters inside `Llama.__init__` and does not expose
+    `use_extra_bufts`, so the default-parameters factory it calls is wrapped for the duration of the load.
+    """
+    import llama_cpp.llama_cpp as native
+
+    if enabled:
+        yield
+        return
+    original = native.llama_model_default_params
+
+    def without_repacking():
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    native.llama_model_default_params = without_repacking
+    try:
+        yield
+    finally:
+        native.llama_model_default_params = original
+
+
+def repacking_enabled(setting: str) -> bool:
+    """Whether to allow weight repacking. "auto" turns it off when llama.cpp was built with AMX: the AMX
+    repack path crashes on the first decode of a quantized model (llama.cpp issue 20824)."""
+    if setting in ("on", "off"):
+        return setting == "on"
+    return "AMX" not in _system_info()
+
+
+class LlamaCppBackend:
+    """A GGUF model loaded in this process by llama.cpp."""
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        n_gpu_layers: int = -1,
+        chat_format: str = "auto",
+        cpu_repack: str = "auto",
+        verbose: bool = False,
+    ) -> None:
+        self.path = Path(model_path).expanduser()
+        self.n_threads = n_threads or default_threads()
+        self.n_gpu_layers = n_gpu_layers
+        self.repack = repacking_enabled(cpu_repack)
+        self._check_file()
+        import llama_cpp
+
+        _route_native_log(verbose)
+
+        started = time.perf_counter()
+        try:
+            with _weight_repacking(self.repack):
+                self._llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    n_ctx=n_ctx,
+                    n_threads=self.n_threads,
+                    n_gpu_layers=n_gpu_layers,
+                    verbose=verbose,
+                )
+        except ValueError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not load {self.path} ({exc}). The file may be truncated or corrupt "
+                f"(download it again), too large for free memory (try a smaller quantization or a "
+                f"lower n_ctx, now {n_ctx}), or of an architecture this llama-cpp-python does not know "
+                f"(upgrade it: pip install -U llama-cpp-python)."
+            ) from exc
+        self.load_time = time.perf_counter() - started
+        self.gpu_offload_supported = bool(llama_cpp.llama_supports_gpu_offload())
+        meta = self._llm.metadata
+        self.name = meta.get("general.name") or self.path.stem
+        eos_id = self._llm.token_eos()
+        eos_text = self._llm.detokenize([eos_id], special=True).decode(errors="ignore") if eos_id >= 0 else ""
+        self.format: ChatFormat = choose_format(
+            chat_format,
+            template=meta.get("tokenizer.chat_template"),
+            eos_token=eos_text,
+            model_name=f"{self.name} {self.path.name}",
+        )
+        self.context_size = self._llm.n_ctx()
+        self.last_stats: dict[str, Any] = {}
+        self._lock = threading.Lock()  # a llama context is not thread-safe
+        self._evaluated = False
+
+    def _check_file(self) -> None:
+        if not self.path.is_file():
+            raise ModelLoadError(f"model file not found: {self.path}")
+        with self.path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic != b"GGUF":
+            raise ModelLoadError(
+                f"{self.path} is not a GGUF file (it starts with {magic!r}). llama.cpp needs a .gguf "
+                f"model, e.g. a Q4_K_M quantization of OpenCodeInterpreter-DS-6.7B."
+            )
+
+    # -- tokens ----------------------------------------------------------------------------------
+    def _tokens(self, text: str) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: list[dict]) -> int:
+        return len(self._tokens(self.format.render(messages)))
+
+    def _perf(self) -> tuple[int, int]:
+        import llama_cpp
+
+        data = llama_cpp.llama_perf_context(self._llm.ctx)
+        # llama.cpp reports a floor of 1 before anything was evaluated.
+        return (data.n_p_eval, data.n_eval) if self._evaluated else (0, 0)
+
+    # -- generation --------------------------------------------------------------------------------
+    def stream_chat(
+        self,
+        messages: list[dict],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        stop: list[str] | None = None,
+        grammar: str | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply to `messages` chunk by chunk (the format's reply prefix first)."""
+        prompt = self._tokens(self.format.render(messages))
+        room = self.context_size - len(prompt)
+        if room <= 0:
+            raise ContextOverflowError(
+                f"the prompt has {len(prompt)} tokens, the context window {self.context_size}; "
+                f"raise n_ctx or shorten the request"
+            )
+        options: dict[str, Any] = dict(
+            max_tokens=min(max_tokens, room),
+            temperature=temperature,
+            stop=list(self.format.stop) + list(stop or []),
+            stream=True,
+        )
+        if grammar is not None:
+            from llama_cpp import LlamaGrammar
+
+            options["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
+        if seed is not None:
+            options["seed"] = seed
+        with self._lock:
+            before = self._perf()
+            self._evaluated = True
+            text = pending = self.format.reply_prefix  # sent with the first token, so it times honestly
+            finish = None
+            try:
+                for chunk in self._llm.create_completion(prompt, **options):
+                    choice = chunk["choices"][0]
+                    finish = choice.get("finish_reason") or finish
+                    if choice["text"]:
+                        text += choice["text"]
+                        yield pending + choice["text"]
+                        pending = ""
+            except ValueError as exc:
+                raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
+            finally:
+                after = self._perf()
+                # Every sampled token but the last is fed back through the model (single-token evals).
+                wrote = len(text) > len(self.format.reply_prefix)
+                self.last_stats = {
+                    "prompt_tokens": len(prompt),
+                    "prompt_tokens_evaluated": after[0] - before[0],
+                    "generated_tokens": after[1] - before[1] + (1 if wrote else 0),
+                    "finish_reason": finish,
+                }
+            if finish == "stop" and text.count("```") % 2:
+                # The closing fence was the stop string: give it back so the reply reads as markdown.
+                pending += "```" if text.endswith("\n") else "\n```"
+            if pending:
+                yield pending
+
+    # -- description -------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        layers = self._llm.metadata.get(f"{self._llm.metadata.get('general.architecture')}.block_count")
+        if not self.gpu_offload_supported:
+            gpu = "none (this llama.cpp build has no GPU backend)"
+        elif self.n_gpu_layers < 0:
+            gpu = f"all ({layers})" if layers else "all"
+        else:
+            gpu = str(self.n_gpu_layers)
+        return {
+            "model": self.name,
+            "file": str(self.path),
+            "size": f"{self.path.stat().st_size / 2**20:,.0f} MiB",
+            "chat format": self.format.name,
+            "context": self.context_size,
+            "threads": self.n_threads,
+            "GPU layers": gpu,
+            "weight repacking": "on" if self.repack else "off (AMX workaround)",
+            "load time": f"{self.load_time:.2f} s",
+        }
+
+    def close(self) -> None:
+        llm, self._llm = getattr(self, "_llm", None), None
+        if llm is not None:
+            llm.close()
+
+
+_cache_lock = threading.Lock()
+_cached: tuple[tuple, LlamaCppBackend] | None = None
+
+
+def _cache_key(model_path: str | os.PathLike, params: dict[str, Any]) -> tuple:
+    return str(Path(model_path).expanduser().resolve()), tuple(sorted(params.items()))
+
+
+def is_cached(model_path: str | os.PathLike, **params: Any) -> bool:
+    return _cached is not None and _cached[0] == _cache_key(model_path, params)
+
+
+def cached_backend() -> LlamaCppBackend | None:
+    return _cached[1] if _cached is not None else None
+
+
+def load_cached(model_path: str | os.PathLike, **params: Any) -> LlamaCppBackend:
+    """The kernel's model: loaded on first use, reused while the file and load parameters stay the same,
+    freed and replaced when they change."""
+    global _cached
+    key = _cache_key(model_path, params)
+    with _cache_lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+        release_cached_locked()
+        backend = LlamaCppBackend(model_path, **params)
+        _cached = (key, backend)
+        return backend
+
+
+def release_cached_locked() -> None:
+    global _cached
+    if _cached is not None:
+        _cached[1].close()
+        _cached = None
+
+
+def release_cached() -> None:
+    """Free the kernel's model (its memory returns at once)."""
+    with _cache_lock:
+        release_cached_locked()

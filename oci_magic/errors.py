@@ -1,0 +1,38 @@
+"""The exceptions oci-magic raises. Every message says what went wrong and how to fix it.
+
+    OciError
+    ├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
+    ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
+    ├── ContextOverflowError   the request cannot fit in the model's context window
+    └── BackendError           the engine failed while generating
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "OciError",
+    "ModelNotFoundError",
+    "ModelLoadError",
+    "ContextOverflowError",
+    "BackendError",
+]
+
+
+class OciError(Exception):
+    """Base class of everything oci-magic raises on purpose."""
+
+
+class ModelNotFoundError(OciError):
+    pass
+
+
+class ModelLoadError(OciError):
+    pass
+
+
+class ContextOverflowError(OciError):
+    pass
+
+
+class BackendError(OciError):
+    pass

@@ -1,0 +1,31 @@
+"""Executors run a code string and say what happened, as an `ExecutionResult`.
+
+`KernelExecutor` runs in the user's live IPython shell. Anything with the same `run(code, *, timeout)`
+method can serve the loop (an isolated subprocess for evaluation, for instance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..records import ErrorInfo
+
+__all__ = ["ExecutionResult", "Executor"]
+
+
+@dataclass
+class ExecutionResult:
+    output: str = ""
+    error: ErrorInfo | None = None
+    timed_out: bool = False
+    interrupted: bool = False
+    duration: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and not self.timed_out and not self.interrupted
+
+
+class Executor(Protocol):
+    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult: ...

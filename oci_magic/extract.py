@@ -1,0 +1,75 @@
+"""Finding the Python code in a model's reply.
+
+Code models answer in markdown: usually a ```python block, sometimes ```py or an unlabelled fence, small
+models even label code ```markdown, and some reply with bare code. All Python blocks of a reply are joined in
+order, because a reply that defines a function in one block and calls it in the next means both.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+__all__ = ["extract_code"]
+
+_PYTHON_LABELS = {"python", "py", "python3", "ipython", "ipython3", "pycon"}
+# Blocks with these labels are never run as Python, even when they happen to parse.
+_OTHER_LANGUAGES = {
+    "bash", "sh", "shell", "console", "zsh", "powershell", "bat", "cmd", "text", "txt", "output",
+    "plaintext", "json", "yaml", "yml", "toml", "ini", "csv", "tsv", "sql", "html", "xml", "css",
+    "javascript", "js", "typescript", "ts", "c", "cpp", "java", "r", "julia", "rust", "go", "diff",
+    "log", "error", "traceback",
+}  # fmt: skip
+
+# An opening fence at the start of a line, its label, then everything up to a closing fence or the end
+# (a reply cut by max_tokens, or a completion-style prompt whose stop string ate the closing fence).
+_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.S | re.M)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _is_trivial(code: str) -> bool:
+    """A lone name or constant ("Sure", "42") parses but is not an answer worth running."""
+    try:
+        body = ast.parse(code).body
+    except (SyntaxError, ValueError):
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(
+        body[0].value, (ast.Name, ast.Constant)
+    )
+
+
+def _strip_prompts(code: str) -> str:
+    """Drop `>>> ` / `... ` console prompts, which models copy from docs."""
+    lines = code.splitlines()
+    if lines and all(line.startswith((">>>", "...")) or not line.strip() for line in lines):
+        return "\n".join(line[4:] if len(line) > 3 else "" for line in lines)
+    return code
+
+
+def extract_code(reply: str) -> str | None:
+    """Return the Python code in `reply`, or None when it holds none."""
+    blocks = []
+    for match in _FENCE.finditer(reply):
+        label, body = match.group(1).lower(), _strip_prompts(match.group(2).strip("\n"))
+        if not body.strip():
+            continue
+        if label in _PYTHON_LABELS or not label:
+            blocks.append(body)
+        elif label not in _OTHER_LANGUAGES and _parses(body) and not _is_trivial(body):
+            # Mislabelled code (```markdown, ```python-repl ...): trust it only if it is valid Python.
+            blocks.append(body)
+    if blocks:
+        return "\n\n".join(block.rstrip() for block in blocks)
+    if "```" in reply:
+        return None
+    bare = reply.strip("\n")
+    if bare.strip() and _parses(bare) and not _is_trivial(bare):
+        return bare
+    return None

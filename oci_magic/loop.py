@@ -1,0 +1,177 @@
+"""The refinement loop: generate, extract, execute, feed the result back, until the code runs.
+
+It knows nothing of IPython, widgets or llama.cpp: it talks to a backend (anything with `stream_chat`),
+an executor (anything with `run`) and listeners (callables that receive `LoopEvent`s).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import closing, nullcontext
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import prompts, records
+from .conversation import Conversation
+from .errors import OciError
+from .executors import ExecutionResult, Executor
+from .extract import extract_code
+from .records import Round, Run
+
+__all__ = ["LoopSettings", "LoopEvent", "run_request"]
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """What one run needs to know; a snapshot taken when the run starts."""
+
+    max_rounds: int = 3
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    exec_timeout: float | None = 120.0
+    execute: bool = True
+    check: str | None = None
+    feedback_chars: int = 2000
+
+
+@dataclass
+class LoopEvent:
+    """kind is one of: run_started, round_started, token, code, executing, executed, run_finished."""
+
+    kind: str
+    run: Run
+    round: Round | None = None
+    text: str = ""
+
+
+Listener = Callable[[LoopEvent], None]
+
+
+def _count_tokens(backend: Any) -> Callable[[list[dict]], int]:
+    counter = getattr(backend, "count_tokens", None)
+    if counter is not None:
+        return counter
+    return lambda messages: sum(prompts.estimate_tokens(m["content"]) + 4 for m in messages)
+
+
+def _generate(backend, messages, settings, round_: Round, emit) -> None:
+    """Stream the reply into `round_`, with its timing figures."""
+    started = time.perf_counter()
+    chunks = 0
+    stream = backend.stream_chat(
+        messages, temperature=settings.temperature, max_tokens=settings.max_tokens
+    )
+    with closing(stream) if hasattr(stream, "close") else nullcontext():
+        for chunk in stream:
+            if round_.time_to_first_token is None:
+                round_.time_to_first_token = time.perf_counter() - started
+            chunks += 1
+            round_.reply += chunk
+            emit("token", round_, chunk)
+    round_.generation_time = time.perf_counter() - started
+    stats = getattr(backend, "last_stats", None) or {}
+    round_.generated_tokens = stats.get("generated_tokens", chunks)
+    round_.prompt_tokens = stats.get("prompt_tokens")
+    round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
+
+
+def _execute(executor: Executor, code: str, settings: LoopSettings) -> tuple[ExecutionResult, bool]:
+    """Run the code, then the --check line if the code ran; (result, whether the check failed)."""
+    result = executor.run(code, timeout=settings.exec_timeout)
+    if not result.success or not settings.check:
+        return result, False
+    check = executor.run(settings.check, timeout=settings.exec_timeout)
+    check.output = result.output + check.output
+    check.duration += result.duration
+    return check, not check.success
+
+
+def run_request(
+    request: str,
+    *,
+    backend: Any,
+    executor: Executor,
+    conversation: Conversation,
+    settings: LoopSettings = LoopSettings(),
+    context: str = "",
+    listeners: tuple[Listener, ...] = (),
+) -> Run:
+    """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run."""
+    run = Run(request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings))
+
+    def emit(kind: str, round_: Round | None = None, text: str = "") -> None:
+        event = LoopEvent(kind, run, round_, text)
+        for listener in listeners:
+            listener(event)
+
+    started = time.perf_counter()
+    emit("run_started")
+    request_at = conversation.add_user(prompts.request_message(request, context))
+    prompt = conversation.messages[request_at]["content"]
+    count_tokens = _count_tokens(backend)
+    context_size = getattr(backend, "context_size", None)
+    round_: Round | None = None
+    try:
+        for index in range(1, settings.max_rounds + 1):
+            round_ = Round(index=index, prompt=prompt)
+            run.rounds.append(round_)
+            emit("round_started", round_)
+            messages = conversation.messages
+            if context_size:
+                messages = prompts.fit_messages(
+                    messages,
+                    budget=context_size - settings.max_tokens,
+                    count_tokens=count_tokens,
+                    current_start=request_at,
+                )
+            _generate(backend, messages, settings, round_, emit)
+            conversation.add_assistant(round_.reply)
+            round_.code = extract_code(round_.reply)
+            if round_.code is None:
+                run.status = records.NO_CODE
+                break
+            emit("code", round_, round_.code)
+            if not settings.execute:
+                run.status = records.GENERATED
+                break
+            emit("executing", round_)
+            result, check_failed = _execute(executor, round_.code, settings)
+            round_.executed = True
+            round_.output, round_.error = result.output, result.error
+            round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
+            round_.execution_time = result.duration
+            emit("executed", round_)
+            prompt = prompts.feedback_message(
+                output=result.output,
+                error_text=result.error.traceback if result.error else None,
+                timed_out=result.timed_out,
+                interrupted=result.interrupted,
+                check=settings.check,
+                check_failed=check_failed,
+                limit=settings.feedback_chars,
+            )
+            # Kept even after the last round, so that a follow-up request knows how this one ended.
+            conversation.add_user(prompt)
+            if result.interrupted:
+                run.status = records.INTERRUPTED
+                break
+            if result.success:
+                run.status = records.PASSED
+                break
+        else:
+            run.status = records.TIMEOUT if round_ is not None and round_.timed_out else records.FAILED
+    except KeyboardInterrupt:
+        # Ctrl-C / kernel interrupt while the model was writing: stop the whole run, keep what was done.
+        if round_ is not None:
+            round_.interrupted = True
+        run.status = records.INTERRUPTED
+        run.message = "interrupted while the model was writing"
+    except OciError as exc:
+        run.status, run.message = records.ERROR, str(exc)
+    except Exception as exc:  # a plugged-in backend failing must not lose the run's record
+        run.status, run.message = records.ERROR, f"{type(exc).__name__}: {exc}"
+    finally:
+        run.duration = time.perf_counter() - started
+        emit("run_finished")
+    return run

@@ -1,0 +1,267 @@
+"""`%%oci` and `%oci`: parse flags, snapshot settings, start a run, hand its events to the views."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from importlib import metadata
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
+
+from . import records, session
+from .chat_formats import FORMAT_NAMES
+from .context import namespace_summary
+from .errors import OciError
+from .executors.kernel import KernelExecutor
+from .loop import LoopSettings, run_request
+from .models import resolve_model
+from .views.text import TextView, round_figures
+
+__all__ = ["OciMagics"]
+
+SUBCOMMANDS = ("help", "status", "history", "reset", "version", "model")
+# Settings that choose or load the model: a change means loading again.
+LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+@magics_class
+class OciMagics(Magics):
+    """OpenCodeInterpreter in the notebook. Settings: `%config OciMagics.<name> = value`."""
+
+    model = Unicode(
+        "",
+        help="GGUF file (or 'small' for the bundled Gemma 3 270M). Empty: $OCI_MAGIC_MODEL, "
+        "then the bundled small model.",
+    ).tag(config=True)
+    n_ctx = Int(4096, help="Context window in tokens (prompt + reply).").tag(config=True)
+    n_threads = Int(0, help="CPU threads for llama.cpp; 0 picks one per core.").tag(config=True)
+    n_gpu_layers = Int(
+        -1, help="Layers to offload to the GPU: -1 all (when llama.cpp has a GPU backend), 0 none."
+    ).tag(config=True)
+    chat_format = Enum(
+        FORMAT_NAMES,
+        "auto",
+        help="Prompt format: 'auto' uses the GGUF's chat template, DeepSeek-Coder for "
+        "OpenCodeInterpreter-DS files without one, else a completion-style prompt for base models.",
+    ).tag(config=True)
+    cpu_repack = Enum(
+        ("auto", "on", "off"),
+        "auto",
+        help="llama.cpp weight repacking; 'auto' turns it off where llama.cpp uses AMX, whose repacked "
+        "quantized weights crash on the first token.",
+    ).tag(config=True)
+    temperature = Float(0.0, help="Sampling temperature; 0 is greedy.").tag(config=True)
+    max_tokens = Int(1024, help="Most tokens the model writes in one round.").tag(config=True)
+    max_rounds = Int(3, help="Most rounds of generate-run-repair in one %%oci call.").tag(config=True)
+    exec_timeout = Float(
+        120.0, help="Seconds one execution of generated code may run; 0 means no limit."
+    ).tag(config=True)
+    notebook_context = Bool(
+        True, help="Tell the model the notebook's variables (names, types, shapes, columns)."
+    ).tag(config=True)
+    context_chars = Int(1500, help="Most characters of that variable summary.").tag(config=True)
+    feedback_chars = Int(
+        2000, help="Most characters of output and traceback fed back to the model a round."
+    ).tag(config=True)
+    insert_code = Bool(True, help="Insert the final code as a new cell below.").tag(config=True)
+    verbose = Bool(False, help="Show llama.cpp's own log.").tag(config=True)
+
+    @validate("max_rounds", "max_tokens", "n_ctx")
+    def _at_least_one(self, proposal):
+        if proposal["value"] < 1:
+            raise TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
+        return proposal["value"]
+
+    @validate("temperature", "exec_timeout", "n_threads", "context_chars", "feedback_chars")
+    def _not_negative(self, proposal):
+        if proposal["value"] < 0:
+            raise TraitError(f"{proposal['trait'].name} must be 0 or more, got {proposal['value']}")
+        return proposal["value"]
+
+    # -- the magic -------------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("--rounds", type=_positive(int), metavar="N", help="most refinement rounds (default 3)")
+    @argument("--model", metavar="NAME_OR_PATH", help="GGUF file to use for this call")
+    @argument("--temperature", type=_positive(float), metavar="T", help="0 is greedy (default)")
+    @argument("--max-tokens", type=_positive(int), metavar="N", help="most tokens per reply")
+    @argument("--timeout", type=_positive(float), metavar="S", help="limit for one execution")
+    @argument("--no-run", action="store_true", help="generate and insert the code, never run it")
+    @argument("--new", action="store_true", help="start a fresh conversation")
+    @argument("--check", metavar="CODE", help="a line of Python run after the code, e.g. "
+              "'assert f(10) == 55'; its failure is fed back like an error")
+    @argument("--no-context", action="store_true", help="do not tell the model the notebook's variables")
+    @line_cell_magic
+    def oci(self, line: str, cell: str | None = None):
+        """Write, run and repair Python with a local code model.
+
+        %%oci [flags]
+        <what you want, in plain words>
+
+            The model writes Python, it runs in this kernel, errors go back to the model and the
+            code is repaired, up to --rounds times. The final code is inserted as a cell below.
+            Follow-up %%oci cells continue the conversation. The last run is `_oci`.
+
+        %oci help | status | history | reset | version | model [NAME_OR_PATH]
+        """
+        if cell is None:
+            return self._subcommand(line)
+        return self._run_cell(line, cell)
+
+    def _run_cell(self, line: str, cell: str) -> None:
+        try:
+            args = parse_argstring(self.oci, line)
+        except UsageError as exc:
+            raise UsageError(f"{exc}. See %oci help for the flags.") from None
+        if args.rounds == 0:
+            raise UsageError("--rounds must be 1 or more")
+        if args.max_tokens == 0:
+            raise UsageError("--max-tokens must be 1 or more")
+        request = cell.strip()
+        if not request:
+            raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
+        state = session.current()
+        backend = self._backend(args.model)
+        if args.new:
+            state.conversation.reset()
+        settings = LoopSettings(
+            max_rounds=args.rounds or self.max_rounds,
+            temperature=self.temperature if args.temperature is None else args.temperature,
+            max_tokens=args.max_tokens or self.max_tokens,
+            exec_timeout=(self.exec_timeout if args.timeout is None else args.timeout) or None,
+            execute=not args.no_run,
+            check=args.check.strip() if args.check else None,
+            feedback_chars=self.feedback_chars,
+        )
+        context = ""
+        if self.notebook_context and not args.no_context:
+            context = namespace_summary(self.shell.user_ns, limit=self.context_chars)
+        run = run_request(
+            request,
+            backend=backend,
+            executor=KernelExecutor(self.shell),
+            conversation=state.conversation,
+            settings=settings,
+            context=context,
+            listeners=(TextView(),),
+        )
+        state.runs.append(run)
+        self.shell.user_ns["_oci"] = run
+        code = run.final_code
+        if self.insert_code and code is not None:
+            self.shell.set_next_input(_cell_text(run, code), replace=False)
+
+    def _backend(self, model: str | None):
+        """The backend for this call: one installed with set_backend, else the cached llama.cpp model."""
+        installed = session.current().backend
+        if installed is not None and model is None:
+            return installed
+        from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
+
+        try:
+            path, _ = resolve_model(model if model is not None else self.model)
+            params = {name: getattr(self, name) for name in LOAD_SETTINGS}
+            if not llamacpp.is_cached(path, **params):
+                size = path.stat().st_size / 2**20
+                print(f"oci · loading {path.name} ({size:,.0f} MiB)…", flush=True)
+            return llamacpp.load_cached(path, **params)
+        except OciError as exc:
+            raise UsageError(str(exc)) from None
+
+    # -- %oci subcommands ------------------------------------------------------------------------------
+    def _subcommand(self, line: str) -> None:
+        words = shlex.split(line)
+        if not words:
+            words = ["help"]
+        name, rest = words[0].lower(), words[1:]
+        if name not in SUBCOMMANDS:
+            raise UsageError(
+                f"unknown subcommand {words[0]!r}; use one of: {', '.join(SUBCOMMANDS)}. "
+                f"To ask for code, put the request in a cell under %%oci."
+            )
+        return getattr(self, f"_cmd_{name}")(rest)
+
+    def _cmd_help(self, rest: list[str]) -> None:
+        print(self.oci.__doc__)
+
+    def _cmd_reset(self, rest: list[str]) -> None:
+        session.current().conversation.reset()
+        print("oci · conversation forgotten; the next %%oci starts fresh")
+
+    def _cmd_version(self, rest: list[str]) -> None:
+        for package in ("oci-magic", "llama-cpp-python", "ipython"):
+            try:
+                print(f"{package} {metadata.version(package)}")
+            except metadata.PackageNotFoundError:
+                print(f"{package} not installed")
+
+    def _cmd_model(self, rest: list[str]) -> None:
+        if rest:
+            self.model = rest[0]
+            session.current().backend = None
+        backend = self._backend(None)
+        _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
+
+    def _cmd_status(self, rest: list[str]) -> None:
+        state = session.current()
+        if state.backend is not None:
+            print(f"backend: {state.backend.name} (installed with oci_magic.set_backend)")
+        else:
+            from .backends import llamacpp
+
+            loaded = llamacpp.cached_backend()
+            if loaded is not None:
+                _print_table(loaded.info())
+            else:
+                try:
+                    path, source = resolve_model(self.model)
+                    print(f"model: {path} (from {source}), not loaded yet")
+                except OciError as exc:
+                    print(f"model: none — {exc}")
+        settings = {name: getattr(self, name) for name in ("max_rounds", "temperature", "max_tokens",
+                                                            "exec_timeout", "notebook_context")}
+        print("settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+        print(f"conversation: {state.conversation.turns} user turns")
+        last = state.last_run
+        print(f"last run: {last.summary() if last else 'none yet'}")
+
+    def _cmd_history(self, rest: list[str]) -> None:
+        runs = session.current().runs
+        if not runs:
+            print("no runs yet")
+        for run in runs:
+            print(f"run {run.id} · {run.summary()} · {run.request.splitlines()[0][:70]!r}")
+            for round_ in run.rounds:
+                outcome = str(round_.error) if round_.error else round_.status
+                print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+
+
+def _print_table(rows: dict[str, Any]) -> None:
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        print(f"{key:>{width}}: {value}")
+
+
+def _cell_text(run: records.Run, code: str) -> str:
+    """The inserted cell: the code, with a first-line comment when it is not known to work."""
+    if run.status == records.PASSED:
+        return code
+    return f"# %%oci {run.summary()}: {run.request.splitlines()[0][:60]}\n{code}"
+

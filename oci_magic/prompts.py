@@ -1,0 +1,122 @@
+"""Every word the model sees: the system prompt, requests with notebook context, execution feedback,
+and trimming of long text and long conversations to fit the context window.
+
+Feedback keeps the shape OpenCodeInterpreter was trained on: a user turn that starts "Execution result:".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import ContextOverflowError
+
+__all__ = [
+    "SYSTEM_PROMPT",
+    "request_message",
+    "feedback_message",
+    "trim_middle",
+    "fit_messages",
+    "estimate_tokens",
+]
+
+SYSTEM_PROMPT = (
+    "You are a Python code interpreter working inside the user's Jupyter notebook. "
+    "Answer each request with one ```python code block that does what the user asks. "
+    "The code runs in the user's live kernel: the variables they already have can be used, "
+    "and what your code defines stays for later cells. Print results or end with an expression "
+    "so the user sees them. When the execution result shows an error, say in one sentence what "
+    "went wrong and write the whole corrected code again."
+)
+
+EMPTY_RESULT = "Code is executed, but result is empty."
+TIMED_OUT = "Execution timed out."
+INTERRUPTED = "Execution was interrupted by the user."
+
+
+def trim_middle(text: str, limit: int) -> str:
+    """Keep the head and the tail of `text` within about `limit` characters.
+
+    Tracebacks carry the failing call at the top and the exception at the bottom; the middle is
+    where long outputs repeat themselves.
+    """
+    if limit <= 0 or len(text) <= limit:
+        return text
+    head = limit // 3
+    tail = limit - head
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n...({cut} characters cut)...\n{text[-tail:]}"
+
+
+def request_message(request: str, namespace_summary: str = "") -> str:
+    """The user turn for a new request, with a summary of the notebook's variables before it."""
+    request = request.strip()
+    if not namespace_summary:
+        return request
+    return f"Variables already defined in the notebook:\n{namespace_summary}\n\n{request}"
+
+
+def feedback_message(
+    *,
+    output: str,
+    error_text: str | None,
+    timed_out: bool = False,
+    interrupted: bool = False,
+    check: str | None = None,
+    check_failed: bool = False,
+    limit: int = 2000,
+) -> str:
+    """The "Execution result:" turn that tells the model what its code did."""
+    if interrupted:
+        body = trim_middle(output, limit // 2) + ("\n" if output else "") + INTERRUPTED
+    elif timed_out:
+        body = trim_middle(output, limit // 2) + ("\n" if output else "") + TIMED_OUT
+    elif error_text is not None:
+        # The error matters more than what was printed before it: give it the larger share.
+        printed = trim_middle(output, limit // 3)
+        if check_failed:
+            error_text = f"The check `{check}` failed:\n{error_text}"
+        body = (printed + "\n" if printed else "") + trim_middle(error_text, limit - len(printed))
+    else:
+        body = trim_middle(output, limit) if output.strip() else EMPTY_RESULT
+    return "Execution result: \n" + body.rstrip("\n")
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough count (code averages about 3.5 characters a token) for backends that cannot count."""
+    return int(len(text) / 3.5) + 1
+
+
+def fit_messages(
+    messages: list[dict],
+    *,
+    budget: int,
+    count_tokens: Callable[[list[dict]], int],
+    current_start: int,
+) -> list[dict]:
+    """Drop the oldest turns until `messages` fit in `budget` tokens.
+
+    `messages` alternate user/assistant after an optional system message; `current_start` is the index
+    of the current request. Earlier requests go first, then the current run's oldest rounds; the
+    system prompt, the current request and the latest exchange always stay. Pairs are dropped so
+    that roles keep alternating, which many chat templates insist on.
+    """
+    kept = list(messages)
+    if count_tokens(kept) <= budget:
+        return kept
+    first = 1 if kept and kept[0]["role"] == "system" else 0
+    request_at = current_start
+    # Older requests and their rounds.
+    while request_at - first >= 2 and count_tokens(kept) > budget:
+        del kept[first : first + 2]
+        request_at -= 2
+    # The current run's oldest rounds: (reply, feedback) pairs after the request, keeping the last one.
+    while len(kept) - (request_at + 1) > 2 and count_tokens(kept) > budget:
+        del kept[request_at + 1 : request_at + 3]
+    needed = count_tokens(kept)
+    if needed > budget:
+        raise ContextOverflowError(
+            f"the request needs about {needed} tokens but the model's context leaves {budget} for it "
+            f"(n_ctx minus max_tokens). Shorten the request, lower max_tokens, or raise n_ctx, e.g. "
+            f"%config OciMagics.n_ctx = {max(2 * (needed + 1024), 4096)}"
+        )
+    return kept

@@ -1,0 +1,127 @@
+"""The record of a run: one `Run` per `%%oci` call, one `Round` per generate-execute cycle.
+
+Records are plain data so that views, history, transcripts and tests read them without knowing the loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+# Run statuses. "generated" means --no-run: code was written but never executed.
+PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, ERROR = (
+    "passed",
+    "failed",
+    "no_code",
+    "interrupted",
+    "timeout",
+    "generated",
+    "error",
+)
+
+_run_ids = itertools.count(1)
+
+
+@dataclass
+class ErrorInfo:
+    """An exception raised by generated code (or its --check), as text."""
+
+    type: str
+    message: str
+    traceback: str
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+
+@dataclass
+class Round:
+    """One round: the message that prompted it, the model's reply, the code and what running it did."""
+
+    index: int
+    prompt: str = ""
+    reply: str = ""
+    code: str | None = None
+    output: str = ""
+    error: ErrorInfo | None = None
+    executed: bool = False
+    timed_out: bool = False
+    interrupted: bool = False
+    # Figures, in seconds and tokens; None when not measured.
+    time_to_first_token: float | None = None
+    generation_time: float | None = None
+    generated_tokens: int | None = None
+    prompt_tokens: int | None = None
+    prompt_tokens_evaluated: int | None = None
+    execution_time: float | None = None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if not self.generated_tokens or not self.generation_time:
+            return None
+        decode_time = self.generation_time - (self.time_to_first_token or 0.0)
+        # The first token's time is prompt evaluation; decode speed counts the rest.
+        if self.generated_tokens < 2 or decode_time <= 0:
+            return self.generated_tokens / self.generation_time
+        return (self.generated_tokens - 1) / decode_time
+
+    @property
+    def status(self) -> str:
+        if self.interrupted:
+            return INTERRUPTED
+        if self.timed_out:
+            return TIMEOUT
+        if self.code is None:
+            return NO_CODE
+        if not self.executed:
+            return GENERATED
+        return FAILED if self.error else PASSED
+
+
+@dataclass
+class Run:
+    """Everything one `%%oci` call did, kept for `%oci history`, `_oci` and transcripts."""
+
+    request: str
+    model: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    rounds: list[Round] = field(default_factory=list)
+    status: str = "running"
+    message: str = ""
+    id: int = field(default_factory=lambda: next(_run_ids))
+    started: float = field(default_factory=time.time)
+    duration: float | None = None
+
+    @property
+    def max_rounds(self) -> int:
+        return int(self.settings.get("max_rounds", len(self.rounds)))
+
+    @property
+    def final_code(self) -> str | None:
+        """The code of the last round that produced any: the passing code when the run passed."""
+        for round_ in reversed(self.rounds):
+            if round_.code is not None:
+                return round_.code
+        return None
+
+    def summary(self) -> str:
+        n = len(self.rounds)
+        took = f" · {self.duration:.1f} s" if self.duration is not None else ""
+        if self.status == PASSED:
+            return f"passed in round {n} of {self.max_rounds}{took}"
+        if self.status == FAILED:
+            return f"failed after {n} round{'s' * (n != 1)}{took}"
+        if self.status == TIMEOUT:
+            return f"timed out in round {n} of {self.max_rounds}{took}"
+        if self.status == NO_CODE:
+            return f"no code in the reply of round {n}{took}"
+        if self.status == GENERATED:
+            return f"code generated, not run (--no-run){took}"
+        if self.status == INTERRUPTED:
+            return f"interrupted in round {n}{took}"
+        return f"{self.status}: {self.message}{took}" if self.message else self.status
+
+    def __repr__(self) -> str:
+        return f"<oci run {self.id}: {self.summary()}, {self.request[:40]!r}>"
