@@ -9,7 +9,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
 
 from . import records, session
@@ -127,7 +127,10 @@ class OciMagics(Magics):
 
     def _run_cell(self, line: str, cell: str) -> None:
         try:
-            args = parse_argstring(self.oci, line)
+            # shlex (POSIX rules) so that --check "assert f(1) == 2" loses its quotes.
+            args = self.oci.parser.parse_args(shlex.split(line))
+        except ValueError as exc:  # unbalanced quotes
+            raise UsageError(f"cannot read the flags: {exc}") from None
         except UsageError as exc:
             raise UsageError(f"{exc}. See %oci help for the flags.") from None
         if args.rounds == 0:

@@ -1,0 +1,85 @@
+"""`oci-magic`: run a notebook with `%%oci` cells end to end and print what the model did.
+
+    oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
+    oci-magic version
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["main", "run_notebook"]
+
+
+def _cell_text(cell) -> str:
+    """The text a cell printed: stream outputs and text/plain results, in order."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        elif output.get("output_type") in ("execute_result", "display_data"):
+            text = output.get("data", {}).get("text/plain")
+            if text:
+                parts.append(text + "\n")
+        elif output.get("output_type") == "error":
+            parts.append(f"{output.get('ename')}: {output.get('evalue')}\n")
+    return "".join(parts)
+
+
+def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
+    """Execute `path` in a fresh kernel, print its `%%oci` cells and what they printed, save `output`."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name=kernel,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    failed = None
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        failed = exc
+    finally:
+        nbformat.write(notebook, output)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith("%%oci"):
+            print(f"\n>>> {cell.source.strip()}\n")
+            print(_cell_text(cell).rstrip())
+    print(f"\nexecuted notebook written to {output}")
+    if failed is not None:
+        print(f"\na cell failed:\n{failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oci-magic", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute a notebook and print its %%oci rounds")
+    run.add_argument("notebook", type=Path)
+    run.add_argument("-o", "--output", type=Path, help="where to write the executed notebook "
+                     "(default: NAME.executed.ipynb beside it)")
+    run.add_argument("--timeout", type=int, default=900, help="seconds one cell may take (default 900)")
+    run.add_argument("--kernel", default="python3", help="kernel name (default python3)")
+    commands.add_parser("version", help="print versions")
+    args = parser.parse_args(argv)
+    if args.command == "version":
+        for package in ("oci-magic", "llama-cpp-python", "ipython"):
+            print(package, metadata.version(package))
+        return 0
+    if not args.notebook.is_file():
+        parser.error(f"no notebook at {args.notebook}")
+    output = args.output or args.notebook.with_suffix(".executed.ipynb")
+    return run_notebook(args.notebook, output, timeout=args.timeout, kernel=args.kernel)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
