@@ -66,13 +66,12 @@ def feedback_message(
     limit: int = 2000,
 ) -> str:
     """The "Execution result:" turn that tells the model what its code did."""
-    if interrupted:
-        body = trim_middle(output, limit // 2) + ("\n" if output else "") + INTERRUPTED
-    elif timed_out:
-        body = trim_middle(output, limit // 2) + ("\n" if output else "") + TIMED_OUT
+    if interrupted or timed_out:
+        printed = trim_middle(output, limit // 2).rstrip("\n")
+        body = (printed + "\n" if printed else "") + (INTERRUPTED if interrupted else TIMED_OUT)
     elif error_text is not None:
         # The error matters more than what was printed before it: give it the larger share.
-        printed = trim_middle(output, limit // 3)
+        printed = trim_middle(output, limit // 3).rstrip("\n")
         if check_failed:
             error_text = f"The check `{check}` failed:\n{error_text}"
         body = (printed + "\n" if printed else "") + trim_middle(error_text, limit - len(printed))

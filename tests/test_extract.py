@@ -1,0 +1,40 @@
+import pytest
+
+from oci_magic.extract import extract_code
+
+FENCE = "```"
+
+
+@pytest.mark.parametrize(
+    "reply, code",
+    [
+        (f"Here you go:\n{FENCE}python\nprint(1)\n{FENCE}\nDone.", "print(1)"),
+        (f"{FENCE}py\nx = 2\n{FENCE}", "x = 2"),
+        (f"{FENCE}Python3\nx = 3\n{FENCE}", "x = 3"),
+        (f"{FENCE}\ny = [1, 2]\n{FENCE}", "y = [1, 2]"),
+        # small models label code as markdown
+        (f"{FENCE}markdown\ndef f():\n    return 1\n{FENCE}", "def f():\n    return 1"),
+        # several blocks are joined in order
+        (f"Define:\n{FENCE}python\ndef f(x):\n    return x\n{FENCE}\nCall:\n{FENCE}python\nf(3)\n{FENCE}",
+         "def f(x):\n    return x\n\nf(3)"),
+        # a reply cut off by max_tokens, or by a stop string that ate the closing fence
+        (f"{FENCE}python\nimport os\nprint(os.sep)", "import os\nprint(os.sep)"),
+        # bare code
+        ("import math\nprint(math.pi)", "import math\nprint(math.pi)"),
+        # console prompts copied from docs
+        (f"{FENCE}python\n>>> x = 1\n>>> print(x)\n{FENCE}", "x = 1\nprint(x)"),
+        # other languages and prose are not Python
+        (f"{FENCE}bash\npip install pandas\n{FENCE}", None),
+        (f"{FENCE}markdown\n# Title\nSome words here.\n{FENCE}", None),
+        (f"{FENCE}text\nx = 1\n{FENCE}", None),
+        ("I cannot help with that.", None),
+        ("Sure", None),
+        ("42", None),
+        ("", None),
+        (f"{FENCE}python\n\n{FENCE}", None),
+        # a python block beside a shell block: only the python
+        (f"{FENCE}bash\npip install x\n{FENCE}\n{FENCE}python\nimport x\n{FENCE}", "import x"),
+    ],
+)
+def test_extract_code(reply, code):
+    assert extract_code(reply) == code

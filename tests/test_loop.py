@@ -1,0 +1,186 @@
+"""The repair loop's logic, driven through %%oci in a real IPython shell with a scripted model."""
+
+import os
+import signal
+import threading
+
+import pytest
+
+import oci_magic
+
+FENCE = "```"
+
+
+def block(code: str) -> str:
+    return f"Here is the code:\n{FENCE}python\n{code}\n{FENCE}"
+
+
+def test_passes_first_time_and_code_lands_in_the_namespace(shell, scripted, capsys):
+    backend = scripted([block("total = sum(range(5))\nprint('total', total)")])
+    shell.run_cell("%%oci\nadd up 0..4")
+    run = oci_magic.last_run()
+    assert run is shell.user_ns["_oci"]
+    assert run.status == "passed" and len(run.rounds) == 1
+    assert shell.user_ns["total"] == 10
+    assert run.rounds[0].output == "total 10\n"
+    assert run.rounds[0].error is None
+    assert run.rounds[0].time_to_first_token is not None and run.rounds[0].execution_time is not None
+    out = capsys.readouterr().out
+    assert "round 1 of 3" in out and "passed in round 1 of 3" in out
+    assert "add up 0..4" in backend.calls[0][-1]["content"]
+
+
+def test_error_then_fix_feeds_the_traceback_back(shell, scripted):
+    backend = scripted([block("x = 1 / 0"), block("x = 1 / 2")])
+    shell.run_cell("%%oci\nhalve one")
+    run = oci_magic.last_run()
+    assert run.status == "passed"
+    assert [r.status for r in run.rounds] == ["failed", "passed"]
+    error = run.rounds[0].error
+    assert error.type == "ZeroDivisionError" and error.message == "division by zero"
+    assert "x = 1 / 0" in error.traceback and "\x1b[" not in error.traceback
+    assert "interactiveshell.py" not in error.traceback  # IPython's own frames are cut
+    feedback = backend.calls[1][-1]
+    assert feedback["role"] == "user"
+    assert feedback["content"].startswith("Execution result: \nTraceback (most recent call last):")
+    assert feedback["content"].endswith("ZeroDivisionError: division by zero")
+    assert shell.user_ns["x"] == 0.5
+
+
+def test_round_cap_stops_and_keeps_every_round(shell, scripted):
+    scripted([block("raise ValueError('nope 1')"), block("raise ValueError('nope 2')")])
+    shell.run_cell("%%oci --rounds 2\nfail")
+    run = oci_magic.last_run()
+    assert run.status == "failed" and len(run.rounds) == 2
+    assert [r.code for r in run.rounds] == ["raise ValueError('nope 1')", "raise ValueError('nope 2')"]
+    assert run.summary().startswith("failed after 2 rounds")
+
+
+def test_reply_without_code_ends_with_no_code(shell, scripted, capsys):
+    scripted(["I would rather not write code for that."])
+    shell.run_cell("%%oci\nsay hello")
+    run = oci_magic.last_run()
+    assert run.status == "no_code" and run.rounds[0].code is None
+    assert "I would rather not" in capsys.readouterr().out
+
+
+def test_timeout_is_fed_back_and_the_loop_goes_on(shell, scripted):
+    backend = scripted([block("import time\ntime.sleep(30)"), block("done = True")])
+    shell.run_cell("%%oci --timeout 0.5\nwait")
+    run = oci_magic.last_run()
+    assert run.rounds[0].timed_out and run.rounds[0].execution_time < 5
+    assert backend.calls[1][-1]["content"] == "Execution result: \nExecution timed out."
+    assert run.status == "passed" and shell.user_ns["done"] is True
+
+
+def test_timeout_in_the_last_round_is_the_run_status(shell, scripted):
+    scripted([block("while True: pass")])
+    shell.run_cell("%%oci --rounds 1 --timeout 0.3\nspin")
+    assert oci_magic.last_run().status == "timeout"
+
+
+def _interrupt_after(seconds: float) -> threading.Timer:
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_interrupt_during_execution_stops_the_run(shell, scripted):
+    scripted([block("import time\nstarted = True\ntime.sleep(20)"), block("never = 1")])
+    _interrupt_after(0.5)
+    shell.run_cell("%%oci\nsleep")
+    run = oci_magic.last_run()
+    assert run.status == "interrupted" and len(run.rounds) == 1
+    assert run.rounds[0].interrupted and shell.user_ns["started"] is True
+    assert "never" not in shell.user_ns
+
+
+def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(shell, scripted):
+    scripted([" ".join(["word"] * 200)], delay=0.02)
+    _interrupt_after(0.3)
+    shell.run_cell("%%oci\ntalk")
+    run = oci_magic.last_run()
+    assert run.status == "interrupted"
+    assert run.rounds[0].reply.startswith("word") and run.rounds[0].reply.count("word") < 200
+
+
+def test_check_failing_then_passing(shell, scripted):
+    backend = scripted([
+        block("def fib(n):\n    return n"),
+        block("def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a"),
+    ])
+    shell.run_cell('%%oci --check "assert fib(10) == 55"\nfibonacci')
+    run = oci_magic.last_run()
+    assert run.status == "passed" and len(run.rounds) == 2
+    assert run.rounds[0].error.type == "AssertionError"
+    assert "The check `assert fib(10) == 55` failed:" in backend.calls[1][-1]["content"]
+    assert shell.user_ns["fib"](10) == 55
+
+
+def test_conversation_continues_across_calls_and_reset_forgets(shell, scripted):
+    backend = scripted([block("a = 1"), block("b = a + 1"), block("c = 3")])
+    shell.run_cell("%%oci\nset a")
+    shell.run_cell("%%oci\nnow b from a")
+    second = backend.calls[1]
+    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
+    assert "set a" in second[1]["content"] and "a = 1" in second[2]["content"]
+    # the first run's execution result and the new request share one user turn
+    assert second[3]["content"].startswith("Execution result:") and "now b from a" in second[3]["content"]
+    shell.run_line_magic("oci", "reset")
+    shell.run_cell("%%oci\nset c")
+    assert [m["role"] for m in backend.calls[2]] == ["system", "user"]
+
+
+def test_new_flag_starts_a_fresh_conversation(shell, scripted):
+    backend = scripted([block("a = 1"), block("b = 2")])
+    shell.run_cell("%%oci\nset a")
+    shell.run_cell("%%oci --new\nset b")
+    assert len(backend.calls[1]) == 2
+
+
+def test_no_run_generates_without_executing(shell, scripted):
+    scripted([block("never_ran = True")])
+    shell.run_cell("%%oci --no-run\nsomething")
+    run = oci_magic.last_run()
+    assert run.status == "generated" and not run.rounds[0].executed
+    assert "never_ran" not in shell.user_ns
+
+
+def test_notebook_context_reaches_the_model_and_can_be_turned_off(shell, scripted):
+    backend = scripted([block("pass"), block("pass")])
+    shell.run_cell("import pandas as pd\nsales = pd.DataFrame({'month': [1, 2], 'revenue': [3.0, 4.0]})")
+    shell.run_cell("%%oci\nplot revenue")
+    request = backend.calls[0][-1]["content"]
+    assert "- sales: DataFrame 2×2 columns: month int64, revenue float64" in request
+    shell.run_cell("%%oci --new --no-context\nplot revenue")
+    assert "sales" not in backend.calls[1][-1]["content"]
+
+
+def test_final_code_is_offered_as_the_next_cell(shell, scripted):
+    scripted([block("y = 2"), block("raise RuntimeError('x')")])
+    payloads = []
+    original = shell.set_next_input
+    shell.set_next_input = lambda text, replace=False: payloads.append(text)
+    try:
+        shell.run_cell("%%oci\nset y")
+        shell.run_cell("%%oci --rounds 1\nbreak")
+    finally:
+        shell.set_next_input = original
+    assert payloads[0] == "y = 2"
+    assert payloads[1].startswith("# %%oci failed after 1 round") and payloads[1].endswith("raise RuntimeError('x')")
+
+
+def test_a_failing_backend_is_recorded_not_lost(shell, scripted):
+    class Broken:
+        name = "broken"
+
+        def stream_chat(self, messages, **options):
+            yield "```python\n"
+            raise ConnectionError("server went away")
+
+    oci_magic.set_backend(Broken())
+    shell.run_cell("%%oci\nanything")
+    run = oci_magic.last_run()
+    assert run.status == "error" and "server went away" in run.message
+    with pytest.raises(TypeError, match="stream_chat"):
+        oci_magic.set_backend(object())
