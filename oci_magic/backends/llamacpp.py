@@ -174,12 +174,12 @@ class LlamaCppBackend:
     def count_tokens(self, messages: list[dict]) -> int:
         return len(self._tokens(self.format.render(messages)))
 
-    def _perf(self) -> tuple[int, int]:
+    def _prompt_evaluations(self) -> int:
+        """llama.cpp's own count of tokens evaluated in batches (prompt processing)."""
         import llama_cpp
 
-        data = llama_cpp.llama_perf_context(self._llm.ctx)
         # llama.cpp reports a floor of 1 before anything was evaluated.
-        return (data.n_p_eval, data.n_eval) if self._evaluated else (0, 0)
+        return llama_cpp.llama_perf_context(self._llm.ctx).n_p_eval if self._evaluated else 0
 
     # -- generation --------------------------------------------------------------------------------
     def stream_chat(
@@ -213,7 +213,7 @@ class LlamaCppBackend:
         if seed is not None:
             options["seed"] = seed
         with self._lock:
-            before = self._perf()
+            before = self._prompt_evaluations()
             self._evaluated = True
             text = pending = self.format.reply_prefix  # sent with the first token, so it times honestly
             finish = None
@@ -228,13 +228,16 @@ class LlamaCppBackend:
             except ValueError as exc:
                 raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
             finally:
-                after = self._perf()
-                # Every sampled token but the last is fed back through the model (single-token evals).
-                wrote = len(text) > len(self.format.reply_prefix)
+                after = self._prompt_evaluations()
+                written = text[len(self.format.reply_prefix) :]
                 self.last_stats = {
                     "prompt_tokens": len(prompt),
-                    "prompt_tokens_evaluated": after[0] - before[0],
-                    "generated_tokens": after[1] - before[1] + (1 if wrote else 0),
+                    # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
+                    "prompt_tokens_evaluated": after - before,
+                    # The reply's own length in tokens (stop strings excluded), for tokens/s.
+                    "generated_tokens": len(
+                        self._llm.tokenize(written.encode("utf-8"), add_bos=False, special=True)
+                    ),
                     "finish_reason": finish,
                 }
             if finish == "stop" and text.count("```") % 2:

@@ -1,0 +1,156 @@
+"""The llama.cpp backend on a real engine: a tiny random-weight GGUF written by the fixture."""
+
+import llama_cpp
+import pytest
+
+import oci_magic
+from oci_magic.backends import llamacpp
+from oci_magic.backends.llamacpp import LlamaCppBackend, load_cached, release_cached
+from oci_magic.errors import ModelLoadError
+from oci_magic.prompts import SYSTEM_PROMPT
+
+MESSAGES = [
+    {"role": "system", "content": SYSTEM_PROMPT},
+    {"role": "user", "content": "print six times seven"},
+]
+
+
+def fixed_reply(code: str) -> str:
+    """A GBNF grammar that allows exactly one reply: a python block with `code`."""
+    escaped = code.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'root ::= "```python\\n{escaped}\\n```"'
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_gguf):
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=2048)
+    yield backend
+    backend.close()
+
+
+def test_loads_and_describes_itself(tiny, tiny_gguf):
+    info = tiny.info()
+    assert info["model"] == "tiny-test-llama" and info["file"] == str(tiny_gguf)
+    assert info["chat format"] == "template" and info["context"] == 2048
+    assert tiny.load_time < 5
+
+
+def test_streams_in_chunks_within_max_tokens(tiny):
+    chunks = list(tiny.stream_chat(MESSAGES, max_tokens=12))
+    assert len(chunks) > 1
+    assert tiny.last_stats["generated_tokens"] <= 12
+    assert tiny.last_stats["finish_reason"] == "length"
+
+
+def test_the_embedded_chat_template_shapes_the_prompt(tiny):
+    prompt = tiny.format.render(MESSAGES)
+    assert prompt.endswith("<|user|>\nprint six times seven</s>\n<|assistant|>\n")
+    list(tiny.stream_chat(MESSAGES, max_tokens=1))
+    assert tiny.last_stats["prompt_tokens"] == tiny.count_tokens(MESSAGES)
+    # BOS is added once by the tokenizer, not a second time by the template
+    tokens = tiny._tokens(prompt)
+    assert tokens.count(tiny._llm.token_bos()) == 1
+
+
+def test_grammar_makes_the_reply_deterministic(tiny):
+    grammar = fixed_reply("print(6 * 7)")
+    first = "".join(tiny.stream_chat(MESSAGES, grammar=grammar, max_tokens=64))
+    second = "".join(tiny.stream_chat(MESSAGES, grammar=grammar, max_tokens=64))
+    assert first == second == "```python\nprint(6 * 7)\n```"
+
+
+def test_a_repair_round_evaluates_only_its_new_tokens(tiny):
+    """Measured with llama.cpp's own performance counters."""
+    grammar = fixed_reply("print(1 / 0)")
+    reply = "".join(tiny.stream_chat(MESSAGES, grammar=grammar, max_tokens=64))
+    first_prompt = tiny.last_stats["prompt_tokens"]
+    repair = MESSAGES + [
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": "Execution result: \nZeroDivisionError: division by zero"},
+    ]
+    before = llama_cpp.llama_perf_context(tiny._llm.ctx)
+    "".join(tiny.stream_chat(repair, grammar=grammar, max_tokens=64))
+    after = llama_cpp.llama_perf_context(tiny._llm.ctx)
+    evaluated = after.n_p_eval - before.n_p_eval
+    second_prompt = tiny.last_stats["prompt_tokens"]
+    assert evaluated == tiny.last_stats["prompt_tokens_evaluated"]
+    new_tokens = second_prompt - first_prompt
+    assert 0 < evaluated <= new_tokens
+    assert second_prompt - evaluated >= first_prompt  # the whole first prompt came from the cache
+    assert evaluated < second_prompt / 2
+
+
+def test_real_engine_through_the_whole_loop(shell, tiny, capsys):
+    """%%oci with llama.cpp generating (grammar-constrained): error in round 1, repaired in round 2."""
+
+    class Constrained:
+        name = "tiny, constrained"
+        context_size = tiny.context_size
+
+        def __init__(self):
+            self.grammars = [fixed_reply("value = 1 / 0"), fixed_reply("value = 1 / 4")]
+
+        def count_tokens(self, messages):
+            return tiny.count_tokens(messages)
+
+        @property
+        def last_stats(self):
+            return tiny.last_stats
+
+        def stream_chat(self, messages, **options):
+            return tiny.stream_chat(messages, grammar=self.grammars.pop(0), **options)
+
+    oci_magic.set_backend(Constrained())
+    try:
+        shell.run_cell("%%oci\nset value")
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    assert run.status == "passed" and [r.status for r in run.rounds] == ["failed", "passed"]
+    assert run.rounds[0].error.type == "ZeroDivisionError"
+    assert shell.user_ns["value"] == 0.25
+    second = run.rounds[1]
+    assert 0 < second.prompt_tokens_evaluated < second.prompt_tokens / 2
+    assert second.tokens_per_second > 0 and second.generated_tokens > 5
+    assert "prompt" in capsys.readouterr().out
+
+
+def test_model_cache_reuses_and_replaces(tiny_gguf):
+    first = load_cached(tiny_gguf, n_ctx=1024)
+    assert load_cached(tiny_gguf, n_ctx=1024) is first
+    assert llamacpp.cached_backend() is first
+    second = load_cached(tiny_gguf, n_ctx=512)
+    assert second is not first and first._llm is None  # the old model was freed
+    release_cached()
+    assert llamacpp.cached_backend() is None
+
+
+def test_weight_repacking_switch(tiny_gguf):
+    native = llama_cpp.llama_cpp
+    with llamacpp._weight_repacking(False):
+        assert native.llama_model_default_params().use_extra_bufts is False
+    assert native.llama_model_default_params().use_extra_bufts is True
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=512, cpu_repack="off")
+    assert backend.info()["weight repacking"].startswith("off")
+    assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
+    backend.close()
+    system_info = llama_cpp.llama_print_system_info().decode()
+    assert llamacpp.repacking_enabled("auto") == ("AMX" not in system_info)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "model file not found"),
+        (b"PK\x03\x04 not a model", "is not a GGUF file"),
+        ("truncated", "could not load"),
+    ],
+)
+def test_bad_model_files_give_clear_errors(tmp_path, tiny_gguf, content, message):
+    path = tmp_path / "model.gguf"
+    if content == "truncated":
+        path.write_bytes(tiny_gguf.read_bytes()[:4096])
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelLoadError, match=message):
+        LlamaCppBackend(path)
