@@ -102,13 +102,20 @@ class CompletionFormat:
     name: str = "completion"
     reply_prefix: str = "```python\n"
     stop: list[str] = field(default_factory=lambda: ["```", "\n### Request"])
+    #: One worked exchange after the system text: base models follow a shown pattern far better
+    #: than a described one.
+    example: str = (
+        "### Request\nwrite a function cube(x) that returns x to the power of 3\n\n"
+        "### Answer\n```python\ndef cube(x):\n    return x ** 3\n\nprint(cube(2))\n```\n\n"
+        "### Request\nExecution result: \n8\n\n"
+    )
 
     def render(self, messages: list[dict]) -> str:
         parts = []
         for message in messages:
             role, content = message["role"], message["content"]
             if role == "system":
-                parts.append(content.rstrip("\n") + "\n\n")
+                parts.append(content.rstrip("\n") + "\n\n" + self.example)
             elif role == "user":
                 parts.append(f"### Request\n{content.rstrip()}\n\n")
             else:

@@ -6,6 +6,7 @@ Importing this module does not import llama_cpp; loading a model does. One model
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import os
@@ -300,6 +301,8 @@ def load_cached(model_path: str | os.PathLike, **params: Any) -> LlamaCppBackend
         release_cached_locked()
         backend = LlamaCppBackend(model_path, **params)
         _cached = (key, backend)
+        # Free it before the interpreter tears down the modules llama-cpp-python's finalizer needs.
+        atexit.register(release_cached)
         return backend
 
 

@@ -1,0 +1,19 @@
+import subprocess
+import sys
+
+
+def test_importing_the_package_does_not_load_llama_cpp():
+    code = (
+        "import sys, oci_magic, oci_magic.magics, oci_magic.loop\n"
+        "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'\n"
+        "print(oci_magic.__version__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == oci_magic_version()
+
+
+def oci_magic_version() -> str:
+    from importlib.metadata import version
+
+    return version("oci-magic")

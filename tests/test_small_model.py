@@ -1,0 +1,37 @@
+"""The real small model (Gemma 3 270M from PyPI) through the whole %%oci path in a real IPython shell."""
+
+import oci_magic
+from oci_magic.backends import llamacpp
+
+
+def test_small_model_end_to_end(shell, small_model, capsys):
+    shell.run_line_magic("config", f"OciMagics.model = {str(small_model)!r}")
+    llamacpp.release_cached()
+    result = shell.run_cell("%%oci --no-context\nwrite a function add(a, b) that returns a + b")
+    assert result.error_in_exec is None
+    out = capsys.readouterr().out
+    assert "loading gemma-3-270m-q4_k_m.gguf" in out and "round 1 of 3" in out
+    run = oci_magic.last_run()
+    # Greedy decoding on a fixed model and prompt: this reply is reproducible.
+    assert run.status == "passed", run.rounds[-1].reply
+    assert shell.user_ns["add"](2, 3) == 5
+    first = run.rounds[0]
+    assert first.code.startswith("def add(a, b):")
+    assert first.tokens_per_second > 1 and first.time_to_first_token < 30
+    assert first.prompt_tokens_evaluated == first.prompt_tokens  # nothing cached yet
+    backend = llamacpp.cached_backend()
+    assert backend.format.name == "completion"  # a base model: no chat template in the file
+
+    # A follow-up reuses the loaded model and the cached conversation prefix.
+    shell.run_cell("%%oci --rounds 1 --no-context\nnow call add(2, 3)")
+    assert llamacpp.cached_backend() is backend
+    assert "loading" not in capsys.readouterr().out
+    follow_up = oci_magic.last_run().rounds[0]
+    assert follow_up.prompt_tokens_evaluated < follow_up.prompt_tokens / 2
+
+    shell.run_line_magic("oci", "status")
+    status = capsys.readouterr().out
+    for field in ("gemma-3-270m-q4_k_m.gguf", "chat format: completion", "context: 4096", "threads:",
+                  "GPU layers:", "load time:", "last run:"):
+        assert field in status
+    llamacpp.release_cached()
