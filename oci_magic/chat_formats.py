@@ -130,9 +130,7 @@ class CompletionFormat:
 _DEEPSEEK_NAMES = re.compile(r"deepseek|opencodeinterpreter|oci-ds", re.I)
 
 
-def choose_format(
-    requested: str, *, template: str | None, eos_token: str, model_name: str
-) -> ChatFormat:
+def choose_format(requested: str, *, template: str | None, eos_token: str, model_name: str) -> ChatFormat:
     """Pick the chat format for a model: the requested one, or the best available when "auto"."""
     if requested not in FORMAT_NAMES:
         raise ValueError(f"unknown chat format {requested!r}; use one of {', '.join(FORMAT_NAMES)}")

@@ -1,7 +1,7 @@
 """`oci-magic`: run a notebook with `%%oci` cells end to end and print what the model did.
 
-    oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
-    oci-magic version
+oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
+oci-magic version
 """
 
 from __future__ import annotations
@@ -65,8 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute a notebook and print its %%oci rounds")
     run.add_argument("notebook", type=Path)
-    run.add_argument("-o", "--output", type=Path, help="where to write the executed notebook "
-                     "(default: NAME.executed.ipynb beside it)")
+    run.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write the executed notebook (default: NAME.executed.ipynb beside it)",
+    )
     run.add_argument("--timeout", type=int, default=900, help="seconds one cell may take (default 900)")
     run.add_argument("--kernel", default="python3", help="kernel name (default python3)")
     commands.add_parser("version", help="print versions")

@@ -1,10 +1,10 @@
 """The exceptions oci-magic raises. Every message says what went wrong and how to fix it.
 
-    OciError
-    ├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
-    ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
-    ├── ContextOverflowError   the request cannot fit in the model's context window
-    └── BackendError           the engine failed while generating
+OciError
+├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
+├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
+├── ContextOverflowError   the request cannot fit in the model's context window
+└── BackendError           the engine failed while generating
 """
 
 from __future__ import annotations

@@ -40,8 +40,10 @@ def _is_trivial(code: str) -> bool:
         body = ast.parse(code).body
     except (SyntaxError, ValueError):
         return False
-    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(
-        body[0].value, (ast.Name, ast.Constant)
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, (ast.Name, ast.Constant))
     )
 
 

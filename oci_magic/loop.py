@@ -59,9 +59,7 @@ def _generate(backend, messages, settings, round_: Round, emit) -> None:
     """Stream the reply into `round_`, with its timing figures."""
     started = time.perf_counter()
     chunks = 0
-    stream = backend.stream_chat(
-        messages, temperature=settings.temperature, max_tokens=settings.max_tokens
-    )
+    stream = backend.stream_chat(messages, temperature=settings.temperature, max_tokens=settings.max_tokens)
     with closing(stream) if hasattr(stream, "close") else nullcontext():
         for chunk in stream:
             if round_.time_to_first_token is None:
@@ -98,7 +96,9 @@ def run_request(
     listeners: tuple[Listener, ...] = (),
 ) -> Run:
     """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run."""
-    run = Run(request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings))
+    run = Run(
+        request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings)
+    )
 
     def emit(kind: str, round_: Round | None = None, text: str = "") -> None:
         event = LoopEvent(kind, run, round_, text)

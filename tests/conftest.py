@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny_gguf import write_tiny_gguf
 
 from oci_magic import session
-from tiny_gguf import write_tiny_gguf
 
 
 class ScriptedBackend:
@@ -47,7 +47,9 @@ def shell(ipython):
     session._session = None
     saved = dict(ipython.user_ns)
     magics = ipython.magics_manager.registry["OciMagics"]
-    traits = {name: getattr(magics, name) for name in magics.trait_names() if magics.trait_metadata(name, "config")}
+    traits = {
+        name: getattr(magics, name) for name in magics.trait_names() if magics.trait_metadata(name, "config")
+    }
     yield ipython
     ipython.user_ns.clear()
     ipython.user_ns.update(saved)

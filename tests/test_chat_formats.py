@@ -1,4 +1,5 @@
 import pytest
+from tiny_gguf import CHAT_TEMPLATE
 
 from oci_magic.chat_formats import (
     CompletionFormat,
@@ -6,7 +7,6 @@ from oci_magic.chat_formats import (
     TemplateFormat,
     choose_format,
 )
-from tiny_gguf import CHAT_TEMPLATE
 
 CONVERSATION = [
     {"role": "system", "content": "You write Python."},
@@ -19,9 +19,7 @@ FEEDBACK = {"role": "user", "content": "Execution result: \n42"}
 def test_deepseek_coder_format_matches_the_instruct_layout():
     prompt = DeepSeekCoderFormat().render(CONVERSATION)
     assert prompt == "You write Python.\n### Instruction:\nprint 42\n### Response:\n"
-    longer = DeepSeekCoderFormat().render(
-        CONVERSATION + [{"role": "assistant", "content": REPLY}, FEEDBACK]
-    )
+    longer = DeepSeekCoderFormat().render(CONVERSATION + [{"role": "assistant", "content": REPLY}, FEEDBACK])
     assert f"### Response:\n{REPLY}\n<|EOT|>\n### Instruction:\nExecution result: \n42\n" in longer
 
 
@@ -44,7 +42,7 @@ def test_rendering_is_append_only(fmt):
     reply = fmt.reply_prefix + "print(42)\n```" if fmt.reply_prefix else REPLY
     first = fmt.render(CONVERSATION)
     second = fmt.render(CONVERSATION + [{"role": "assistant", "content": reply}, FEEDBACK])
-    generated = reply[len(fmt.reply_prefix):]
+    generated = reply[len(fmt.reply_prefix) :]
     assert second.startswith(first + generated)
 
 

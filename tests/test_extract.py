@@ -15,8 +15,10 @@ FENCE = "```"
         # small models label code as markdown
         (f"{FENCE}markdown\ndef f():\n    return 1\n{FENCE}", "def f():\n    return 1"),
         # several blocks are joined in order
-        (f"Define:\n{FENCE}python\ndef f(x):\n    return x\n{FENCE}\nCall:\n{FENCE}python\nf(3)\n{FENCE}",
-         "def f(x):\n    return x\n\nf(3)"),
+        (
+            f"Define:\n{FENCE}python\ndef f(x):\n    return x\n{FENCE}\nCall:\n{FENCE}python\nf(3)\n{FENCE}",
+            "def f(x):\n    return x\n\nf(3)",
+        ),
         # a reply cut off by max_tokens, or by a stop string that ate the closing fence
         (f"{FENCE}python\nimport os\nprint(os.sep)", "import os\nprint(os.sep)"),
         # bare code

@@ -105,10 +105,14 @@ def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(s
 
 
 def test_check_failing_then_passing(shell, scripted):
-    backend = scripted([
-        block("def fib(n):\n    return n"),
-        block("def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a"),
-    ])
+    backend = scripted(
+        [
+            block("def fib(n):\n    return n"),
+            block(
+                "def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a"
+            ),
+        ]
+    )
     shell.run_cell('%%oci --check "assert fib(10) == 55"\nfibonacci')
     run = oci_magic.last_run()
     assert run.status == "passed" and len(run.rounds) == 2
@@ -167,7 +171,9 @@ def test_final_code_is_offered_as_the_next_cell(shell, scripted):
     finally:
         shell.set_next_input = original
     assert payloads[0] == "y = 2"
-    assert payloads[1].startswith("# %%oci failed after 1 round") and payloads[1].endswith("raise RuntimeError('x')")
+    assert payloads[1].startswith("# %%oci failed after 1 round") and payloads[1].endswith(
+        "raise RuntimeError('x')"
+    )
 
 
 def test_a_failing_backend_is_recorded_not_lost(shell, scripted):

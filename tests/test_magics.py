@@ -75,8 +75,18 @@ def test_help_version_history_reset(shell, scripted, capsys):
     scripted([f"{FENCE}python\nz = 1 / 0\n{FENCE}", f"{FENCE}python\nz = 1\n{FENCE}"])
     shell.run_line_magic("oci", "help")
     help_text = capsys.readouterr().out
-    for flag in ("--rounds", "--model", "--temperature", "--max-tokens", "--timeout", "--no-run", "--new",
-                 "--check", "--no-context", "status | history"):
+    for flag in (
+        "--rounds",
+        "--model",
+        "--temperature",
+        "--max-tokens",
+        "--timeout",
+        "--no-run",
+        "--new",
+        "--check",
+        "--no-context",
+        "status | history",
+    ):
         assert flag in help_text
     shell.run_line_magic("oci", "version")
     assert "oci-magic 0.1.0" in capsys.readouterr().out

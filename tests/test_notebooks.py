@@ -24,9 +24,18 @@ def outputs_text(cell) -> str:
 def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
     executed = tmp_path / "quickstart.executed.ipynb"
     done = subprocess.run(
-        [sys.executable, "-m", "oci_magic.cli", "run", str(ROOT / "examples" / "quickstart.ipynb"),
-         "-o", str(executed)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "oci_magic.cli",
+            "run",
+            str(ROOT / "examples" / "quickstart.ipynb"),
+            "-o",
+            str(executed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "round 1 of 3" in done.stdout and f"written to {executed}" in done.stdout
@@ -52,14 +61,16 @@ def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
         "'```python\\nresult = 42\\n```', '```python\\nimport time\\ntime.sleep(60)\\n```']))\n"
         "kept = 'user state'"
     )
-    notebook = new_notebook(cells=[
-        new_code_cell("%load_ext oci_magic"),
-        new_code_cell(setup),
-        new_code_cell("%%oci\nset result"),
-        new_code_cell("print(result, kept, _oci.status, [r.status for r in _oci.rounds])"),
-        new_code_cell("%%oci --rounds 1 --timeout 1\nwait a minute"),
-        new_code_cell("print(_oci.status, _oci.rounds[0].execution_time < 10)"),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("%load_ext oci_magic"),
+            new_code_cell(setup),
+            new_code_cell("%%oci\nset result"),
+            new_code_cell("print(result, kept, _oci.status, [r.status for r in _oci.rounds])"),
+            new_code_cell("%%oci --rounds 1 --timeout 1\nwait a minute"),
+            new_code_cell("print(_oci.status, _oci.rounds[0].execution_time < 10)"),
+        ]
+    )
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     assert outputs_text(notebook.cells[0]) == ""  # %load_ext prints nothing
     oci_outputs = notebook.cells[2].outputs

@@ -35,10 +35,14 @@ TRACEBACK = 'Traceback (most recent call last):\n  File "<cell>", line 1\nZeroDi
         (dict(output="", error_text=TRACEBACK), f"Execution result: \n{TRACEBACK}"),
         (dict(output="partial\n", error_text=TRACEBACK), f"Execution result: \npartial\n{TRACEBACK}"),
         (dict(output="", error_text=None, timed_out=True), "Execution result: \nExecution timed out."),
-        (dict(output="", error_text=None, interrupted=True),
-         "Execution result: \nExecution was interrupted by the user."),
-        (dict(output="", error_text="AssertionError", check="assert f(1) == 2", check_failed=True),
-         "Execution result: \nThe check `assert f(1) == 2` failed:\nAssertionError"),
+        (
+            dict(output="", error_text=None, interrupted=True),
+            "Execution result: \nExecution was interrupted by the user.",
+        ),
+        (
+            dict(output="", error_text="AssertionError", check="assert f(1) == 2", check_failed=True),
+            "Execution result: \nThe check `assert f(1) == 2` failed:\nAssertionError",
+        ),
     ],
 )
 def test_feedback_message(kwargs, expected):
@@ -63,13 +67,17 @@ def test_request_message_puts_the_variables_before_the_request():
 def _conversation(rounds_before: int, rounds_now: int) -> tuple[list[dict], int]:
     messages = [{"role": "system", "content": "s" * 35}]
     for i in range(rounds_before):
-        messages += [{"role": "user", "content": f"old request {i} " + "u" * 340},
-                     {"role": "assistant", "content": f"old reply {i} " + "a" * 340}]
+        messages += [
+            {"role": "user", "content": f"old request {i} " + "u" * 340},
+            {"role": "assistant", "content": f"old reply {i} " + "a" * 340},
+        ]
     start = len(messages)
     messages.append({"role": "user", "content": "current request"})
     for i in range(rounds_now):
-        messages += [{"role": "assistant", "content": f"reply {i} " + "r" * 340},
-                     {"role": "user", "content": f"feedback {i} " + "f" * 340}]
+        messages += [
+            {"role": "assistant", "content": f"reply {i} " + "r" * 340},
+            {"role": "user", "content": f"feedback {i} " + "f" * 340},
+        ]
     return messages, start
 
 

@@ -31,7 +31,14 @@ def test_small_model_end_to_end(shell, small_model, capsys):
 
     shell.run_line_magic("oci", "status")
     status = capsys.readouterr().out
-    for field in ("gemma-3-270m-q4_k_m.gguf", "chat format: completion", "context: 4096", "threads:",
-                  "GPU layers:", "load time:", "last run:"):
+    for field in (
+        "gemma-3-270m-q4_k_m.gguf",
+        "chat format: completion",
+        "context: 4096",
+        "threads:",
+        "GPU layers:",
+        "load time:",
+        "last run:",
+    ):
         assert field in status
     llamacpp.release_cached()
