@@ -154,3 +154,30 @@ def test_bad_model_files_give_clear_errors(tmp_path, tiny_gguf, content, message
         path.write_bytes(content)
     with pytest.raises(ModelLoadError, match=message):
         LlamaCppBackend(path)
+
+
+def test_interrupt_while_llama_cpp_streams_then_the_model_still_works(tiny):
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
+    received = []
+    # ASCII only (random weights would emit broken UTF-8, which llama-cpp-python holds back), and
+    # long enough to be mid-stream when the interrupt lands.
+    grammar = "root ::= [a-z ]{1400}"
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stream = tiny.stream_chat(MESSAGES, max_tokens=1400, grammar=grammar)
+            try:
+                for chunk in stream:
+                    received.append(chunk)
+            finally:
+                stream.close()
+    finally:
+        timer.cancel()
+    assert received  # it was streaming when the interrupt landed
+    # the lock was released and the context is usable
+    reply = "".join(tiny.stream_chat(MESSAGES, grammar=fixed_reply("ok = 1"), max_tokens=32))
+    assert reply == "```python\nok = 1\n```"

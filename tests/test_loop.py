@@ -190,3 +190,26 @@ def test_a_failing_backend_is_recorded_not_lost(shell, scripted):
     assert run.status == "error" and "server went away" in run.message
     with pytest.raises(TypeError, match="stream_chat"):
         oci_magic.set_backend(object())
+
+
+def test_long_conversations_are_trimmed_to_the_context_window(shell, scripted):
+    backend = scripted([block(f"v{i} = {i}") for i in range(4)])
+    backend.context_size = 1200  # tokens; the loop leaves max_tokens of it for the reply
+    backend.count_tokens = lambda messages: sum(len(m["content"]) // 4 + 4 for m in messages)
+    for i in range(4):
+        shell.run_cell(f"%%oci --max-tokens 100 --no-context\nrequest {i} " + "pad " * 300)
+    last = backend.calls[-1]
+    assert backend.count_tokens(last) <= 1100
+    assert last[0]["role"] == "system" and "request 3" in last[-1]["content"]
+    assert not any("request 0" in m["content"] for m in last)  # the oldest went first
+    assert oci_magic.last_run().status == "passed"
+
+
+def test_a_request_too_long_for_the_context_says_so(shell, scripted):
+    backend = scripted([block("pass")])
+    backend.context_size = 300
+    backend.count_tokens = lambda messages: sum(len(m["content"]) // 4 for m in messages)
+    shell.run_cell("%%oci --max-tokens 100 --no-context\n" + "word " * 1000)
+    run = oci_magic.last_run()
+    assert run.status == "error" and "raise n_ctx" in run.message
+    assert backend.calls == []  # nothing was sent that could not fit
