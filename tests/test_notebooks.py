@@ -58,7 +58,8 @@ def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
         "    def __init__(self, replies): self.replies = replies\n"
         "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
         "oci_magic.set_backend(Scripted(['```python\\nresult = 1 / 0\\n```', "
-        "'```python\\nresult = 42\\n```', '```python\\nimport time\\ntime.sleep(60)\\n```']))\n"
+        "'```python\\nresult = 42\\n```', '```python\\nimport time\\ntime.sleep(60)\\n```', "
+        "'```python\\nimport matplotlib.pyplot as plt\\nplt.plot([1, 3, 2])\\nplt.show()\\n```']))\n"
         "kept = 'user state'"
     )
     notebook = new_notebook(
@@ -69,6 +70,7 @@ def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
             new_code_cell("print(result, kept, _oci.status, [r.status for r in _oci.rounds])"),
             new_code_cell("%%oci --rounds 1 --timeout 1\nwait a minute"),
             new_code_cell("print(_oci.status, _oci.rounds[0].execution_time < 10)"),
+            new_code_cell("%%oci --rounds 1\nplot a line"),
         ]
     )
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
@@ -79,3 +81,5 @@ def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
     assert outputs_text(notebook.cells[3]) == "42 user state passed ['failed', 'passed']\n"
     # the execution time limit works in the kernel too
     assert outputs_text(notebook.cells[5]) == "timeout True\n"
+    # a plot made by generated code is displayed in the %%oci cell
+    assert any("image/png" in o.get("data", {}) for o in notebook.cells[6].outputs)

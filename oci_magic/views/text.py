@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 from .. import records
@@ -10,6 +11,8 @@ from ..loop import LoopEvent
 from ..records import Round
 
 __all__ = ["TextView", "round_figures"]
+
+FLUSH_INTERVAL = 0.1  # seconds between flushes of streamed tokens
 
 
 def round_figures(round_: Round) -> str:
@@ -36,6 +39,7 @@ class TextView:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._line_open = False  # a streamed reply left the cursor mid-line
+        self._flushed = 0.0
 
     @property
     def out(self) -> TextIO:
@@ -45,7 +49,12 @@ class TextView:
         if end and self._line_open:
             text = "\n" + text
         self.out.write(text + end)
-        self.out.flush()
+        # Streamed tokens are flushed a few times a second, not one message per token: in a kernel
+        # every flush is a message to the frontend.
+        now = time.monotonic()
+        if end or now - self._flushed > FLUSH_INTERVAL:
+            self.out.flush()
+            self._flushed = now
         if text + end:
             self._line_open = not (text + end).endswith("\n")
 
