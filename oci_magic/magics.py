@@ -28,12 +28,15 @@ SUBCOMMANDS = ("help", "status", "history", "reset", "version", "model")
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
 
 
+_KIND_NAMES = {int: "a whole number", float: "a number"}
+
+
 def _positive(kind):
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
         return value
@@ -97,7 +100,7 @@ class OciMagics(Magics):
         return proposal["value"]
 
     # -- the magic -------------------------------------------------------------------------------------
-    @magic_arguments()
+    @magic_arguments(name="%oci")  # the flags belong to the cell magic: usage reads %%oci
     @argument("--rounds", type=_positive(int), metavar="N", help="most refinement rounds (default 3)")
     @argument("--model", metavar="NAME_OR_PATH", help="GGUF file to use for this call")
     @argument("--temperature", type=_positive(float), metavar="T", help="0 is greedy (default)")

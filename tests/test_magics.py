@@ -36,7 +36,8 @@ def test_load_ext_prints_nothing_and_registers_both_magics():
     [
         ("%%oci --rounds -1\nx", "--rounds"),
         ("%%oci --rounds 0\nx", "--rounds must be 1 or more"),
-        ("%%oci --temperature hot\nx", "expected a float"),
+        ("%%oci --temperature hot\nx", "expected a number, got 'hot'"),
+        ("%%oci --rounds two\nx", "expected a whole number"),
         ("%%oci --max-tokens 0\nx", "--max-tokens must be 1 or more"),
         ("%%oci --bogus\nx", "unrecognized arguments: --bogus"),
         ("%%oci --check 'unbalanced\nx", "cannot read the flags"),
