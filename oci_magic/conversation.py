@@ -17,6 +17,14 @@ class Conversation:
     def reset(self) -> None:
         self.messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
 
+    def use_system_prompt(self, system_prompt: str) -> None:
+        """Switch the system prompt; the turns so far stay."""
+        if system_prompt != self.system_prompt:
+            turns = [m for m in self.messages if m["role"] != "system"]
+            self.system_prompt = system_prompt
+            self.reset()
+            self.messages += turns
+
     def add_user(self, content: str) -> int:
         """Add a user turn and return its index. A user turn right after another (a new request after
         the last round's execution result) joins it, so roles keep alternating."""

@@ -19,6 +19,7 @@ from .errors import OciError
 from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
+from .prompts import SYSTEM_PROMPT
 from .views.text import TextView, round_figures
 
 __all__ = ["OciMagics"]
@@ -85,6 +86,9 @@ class OciMagics(Magics):
         2000, help="Most characters of output and traceback fed back to the model a round."
     ).tag(config=True)
     insert_code = Bool(True, help="Insert the final code as a new cell below.").tag(config=True)
+    system_prompt = Unicode(
+        SYSTEM_PROMPT, help="What the model is told about its job before the first request."
+    ).tag(config=True)
     verbose = Bool(False, help="Show llama.cpp's own log.").tag(config=True)
 
     @validate("max_rounds", "max_tokens", "n_ctx")
@@ -149,6 +153,7 @@ class OciMagics(Magics):
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
         state = session.current()
         backend = self._backend(args.model)
+        state.conversation.use_system_prompt(self.system_prompt)
         if args.new:
             state.conversation.reset()
         settings = LoopSettings(

@@ -213,3 +213,13 @@ def test_a_request_too_long_for_the_context_says_so(shell, scripted):
     run = oci_magic.last_run()
     assert run.status == "error" and "raise n_ctx" in run.message
     assert backend.calls == []  # nothing was sent that could not fit
+
+
+def test_system_prompt_is_a_setting(shell, scripted):
+    backend = scripted([block("a = 1"), block("b = 2")])
+    shell.run_cell("%%oci\nset a")
+    shell.run_line_magic("config", "OciMagics.system_prompt = 'Only write Python 2.'")
+    shell.run_cell("%%oci\nset b")
+    second = backend.calls[1]
+    assert second[0] == {"role": "system", "content": "Only write Python 2."}
+    assert "set a" in second[1]["content"]  # the conversation itself stays
