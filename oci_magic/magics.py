@@ -32,17 +32,18 @@ LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repac
 _KIND_NAMES = {int: "a whole number", float: "a number"}
 
 
-def _positive(kind):
+def _at_least(kind, minimum):
+    """An argparse type: a number of `kind`, no smaller than `minimum`."""
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {text}")
         return value
 
-    parse.__name__ = kind.__name__
     return parse
 
 
@@ -105,11 +106,11 @@ class OciMagics(Magics):
 
     # -- the magic -------------------------------------------------------------------------------------
     @magic_arguments(name="%oci")  # the flags belong to the cell magic: usage reads %%oci
-    @argument("--rounds", type=_positive(int), metavar="N", help="most refinement rounds (default 3)")
+    @argument("--rounds", type=_at_least(int, 1), metavar="N", help="most refinement rounds (default 3)")
     @argument("--model", metavar="NAME_OR_PATH", help="GGUF file to use for this call")
-    @argument("--temperature", type=_positive(float), metavar="T", help="0 is greedy (default)")
-    @argument("--max-tokens", type=_positive(int), metavar="N", help="most tokens per reply")
-    @argument("--timeout", type=_positive(float), metavar="S", help="limit for one execution")
+    @argument("--temperature", type=_at_least(float, 0), metavar="T", help="0 is greedy (default)")
+    @argument("--max-tokens", type=_at_least(int, 1), metavar="N", help="most tokens per reply")
+    @argument("--timeout", type=_at_least(float, 0), metavar="S", help="limit for one execution (0: none)")
     @argument("--no-run", action="store_true", help="generate and insert the code, never run it")
     @argument("--new", action="store_true", help="start a fresh conversation")
     @argument(
@@ -144,10 +145,6 @@ class OciMagics(Magics):
             raise UsageError(f"cannot read the flags: {exc}") from None
         except UsageError as exc:
             raise UsageError(f"{exc}. See %oci help for the flags.") from None
-        if args.rounds == 0:
-            raise UsageError("--rounds must be 1 or more")
-        if args.max_tokens == 0:
-            raise UsageError("--max-tokens must be 1 or more")
         request = cell.strip()
         if not request:
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
@@ -157,9 +154,9 @@ class OciMagics(Magics):
         if args.new:
             state.conversation.reset()
         settings = LoopSettings(
-            max_rounds=args.rounds or self.max_rounds,
+            max_rounds=self.max_rounds if args.rounds is None else args.rounds,
             temperature=self.temperature if args.temperature is None else args.temperature,
-            max_tokens=args.max_tokens or self.max_tokens,
+            max_tokens=self.max_tokens if args.max_tokens is None else args.max_tokens,
             exec_timeout=(self.exec_timeout if args.timeout is None else args.timeout) or None,
             execute=not args.no_run,
             check=args.check.strip() if args.check else None,

@@ -34,11 +34,12 @@ def test_load_ext_prints_nothing_and_registers_both_magics():
 @pytest.mark.parametrize(
     "cell, message",
     [
-        ("%%oci --rounds -1\nx", "--rounds"),
-        ("%%oci --rounds 0\nx", "--rounds must be 1 or more"),
+        ("%%oci --rounds -1\nx", "argument --rounds: must be 1 or more, got -1"),
+        ("%%oci --rounds 0\nx", "argument --rounds: must be 1 or more, got 0"),
+        ("%%oci --timeout -2\nx", "argument --timeout: must be 0 or more, got -2"),
         ("%%oci --temperature hot\nx", "expected a number, got 'hot'"),
         ("%%oci --rounds two\nx", "expected a whole number"),
-        ("%%oci --max-tokens 0\nx", "--max-tokens must be 1 or more"),
+        ("%%oci --max-tokens 0\nx", "argument --max-tokens: must be 1 or more"),
         ("%%oci --bogus\nx", "unrecognized arguments: --bogus"),
         ("%%oci --check 'unbalanced\nx", "cannot read the flags"),
         ("%%oci\n   \n", "write your request"),
