@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import metadata
 from pathlib import Path
+
+from .versions import package_versions
 
 __all__ = ["main", "run_notebook"]
 
@@ -76,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("version", help="print versions")
     args = parser.parse_args(argv)
     if args.command == "version":
-        for package in ("oci-magic", "llama-cpp-python", "ipython"):
-            print(package, metadata.version(package))
+        print("\n".join(package_versions()))
         return 0
     if not args.notebook.is_file():
         parser.error(f"no notebook at {args.notebook}")

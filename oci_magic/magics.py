@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from importlib import metadata
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -20,6 +19,7 @@ from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
 from .prompts import SYSTEM_PROMPT
+from .versions import package_versions
 from .views.text import TextView, round_figures
 
 __all__ = ["OciMagics"]
@@ -218,11 +218,7 @@ class OciMagics(Magics):
         print("oci · conversation forgotten; the next %%oci starts fresh")
 
     def _cmd_version(self, rest: list[str]) -> None:
-        for package in ("oci-magic", "llama-cpp-python", "ipython"):
-            try:
-                print(f"{package} {metadata.version(package)}")
-            except metadata.PackageNotFoundError:
-                print(f"{package} not installed")
+        print("\n".join(package_versions()))
 
     def _cmd_model(self, rest: list[str]) -> None:
         if rest:

@@ -298,15 +298,13 @@ def load_cached(model_path: str | os.PathLike, **params: Any) -> LlamaCppBackend
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
-        release_cached_locked()
+        _release_locked()
         backend = LlamaCppBackend(model_path, **params)
         _cached = (key, backend)
-        # Free it before the interpreter tears down the modules llama-cpp-python's finalizer needs.
-        atexit.register(release_cached)
         return backend
 
 
-def release_cached_locked() -> None:
+def _release_locked() -> None:
     global _cached
     if _cached is not None:
         _cached[1].close()
@@ -316,4 +314,8 @@ def release_cached_locked() -> None:
 def release_cached() -> None:
     """Free the kernel's model (its memory returns at once)."""
     with _cache_lock:
-        release_cached_locked()
+        _release_locked()
+
+
+# Free the model before the interpreter tears down the modules llama-cpp-python's finalizer needs.
+atexit.register(release_cached)
