@@ -37,7 +37,9 @@ class LoopSettings:
 
 @dataclass
 class LoopEvent:
-    """kind is one of: run_started, round_started, token, code, executing, executed, run_finished."""
+    """kind is one of: run_started, round_started, token, code, executing, output, executed, run_finished.
+
+    "output" comes each time the running code's outputs change; they are in `round.outputs`."""
 
     kind: str
     run: Run
@@ -74,13 +76,20 @@ def _generate(backend, messages, settings, round_: Round, emit) -> None:
     round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
 
 
-def _execute(executor: Executor, code: str, settings: LoopSettings) -> tuple[ExecutionResult, bool]:
+def _execute(
+    executor: Executor, code: str, settings: LoopSettings, on_output
+) -> tuple[ExecutionResult, bool]:
     """Run the code, then the --check line if the code ran; (result, whether the check failed)."""
-    result = executor.run(code, timeout=settings.exec_timeout)
+    result = executor.run(code, timeout=settings.exec_timeout, on_output=on_output)
     if not result.success or not settings.check:
         return result, False
-    check = executor.run(settings.check, timeout=settings.exec_timeout)
+    check = executor.run(
+        settings.check,
+        timeout=settings.exec_timeout,
+        on_output=lambda outputs: on_output(result.outputs + outputs),
+    )
     check.output = result.output + check.output
+    check.outputs = result.outputs + check.outputs
     check.duration += result.duration
     return check, not check.success
 
@@ -136,9 +145,14 @@ def run_request(
                 run.status = records.GENERATED
                 break
             emit("executing", round_)
-            result, check_failed = _execute(executor, round_.code, settings)
+
+            def on_output(outputs: list[dict], round_: Round = round_) -> None:
+                round_.outputs = outputs
+                emit("output", round_)
+
+            result, check_failed = _execute(executor, round_.code, settings, on_output)
             round_.executed = True
-            round_.output, round_.error = result.output, result.error
+            round_.output, round_.outputs, round_.error = result.output, result.outputs, result.error
             round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
             round_.execution_time = result.duration
             emit("executed", round_)

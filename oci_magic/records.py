@@ -44,7 +44,8 @@ class Round:
     prompt: str = ""
     reply: str = ""
     code: str | None = None
-    output: str = ""
+    output: str = ""  # printed text and the Out[] value, as the model read it
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # nbformat outputs: streams, displays, Out[]
     error: ErrorInfo | None = None
     executed: bool = False
     timed_out: bool = False

@@ -127,7 +127,7 @@ def test_model_cache_reuses_and_replaces(tiny_gguf):
 
 def test_weight_repacking_switch(tiny_gguf):
     native = llama_cpp.llama_cpp
-    with llamacpp._weight_repacking(False):
+    with llamacpp._model_params(repack=False):
         assert native.llama_model_default_params().use_extra_bufts is False
     assert native.llama_model_default_params().use_extra_bufts is True
     backend = LlamaCppBackend(tiny_gguf, n_ctx=512, cpu_repack="off")
@@ -181,3 +181,20 @@ def test_interrupt_while_llama_cpp_streams_then_the_model_still_works(tiny):
     # the lock was released and the context is usable
     reply = "".join(tiny.stream_chat(MESSAGES, grammar=fixed_reply("ok = 1"), max_tokens=32))
     assert reply == "```python\nok = 1\n```"
+
+
+def test_load_reports_progress_and_an_interrupt_stops_it(tiny_gguf):
+    seen = []
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=512, on_progress=seen.append)
+    assert seen and seen == sorted(seen) and seen[-1] == 1.0
+    backend.close()
+
+    def interrupt(fraction):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        LlamaCppBackend(tiny_gguf, n_ctx=512, on_progress=interrupt)
+    # the engine is fine afterwards
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=512)
+    assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
+    backend.close()

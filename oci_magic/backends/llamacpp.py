@@ -12,7 +12,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -66,26 +66,53 @@ def _route_native_log(verbose: bool) -> None:
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
-@contextmanager
-def _weight_repacking(enabled: bool):
-    """Load with llama.cpp's extra CPU buffer types (weight repacking) switched on or off.
+class _LoadProgress:
+    """llama.cpp's load-progress callback: reports the fraction loaded, and aborts the load on Ctrl-C.
 
-    llama-cpp-python builds its model parameters inside `Llama.__init__` and does not expose
-    `use_extra_bufts`, so the default-parameters factory it calls is wrapped for the duration of the load.
+    The callback is the only Python code that runs during a load, so a kernel interrupt lands in it; an
+    exception cannot cross into C, so it is kept, the load is told to stop, and it is raised afterwards.
+    """
+
+    def __init__(self, report: Callable[[float], None] | None) -> None:
+        import llama_cpp
+
+        self._report = report
+        self.interrupt: BaseException | None = None
+        self.callback = llama_cpp.llama_progress_callback(self._called)  # kept alive while loading
+
+    def _called(self, fraction: float, user_data) -> bool:
+        try:
+            if self._report is not None:
+                self._report(fraction)
+            return True
+        except KeyboardInterrupt as exc:
+            self.interrupt = exc
+            return False
+        except Exception:
+            return True  # a failing progress display must not stop the load
+
+
+@contextmanager
+def _model_params(*, repack: bool, progress: _LoadProgress | None = None):
+    """Load with llama.cpp's weight repacking on or off, and with a progress callback.
+
+    llama-cpp-python builds its model parameters inside `Llama.__init__` and exposes neither
+    `use_extra_bufts` nor the progress callback, so the default-parameters factory it calls is wrapped for
+    the duration of the load.
     """
     import llama_cpp.llama_cpp as native
 
-    if enabled:
-        yield
-        return
     original = native.llama_model_default_params
 
-    def without_repacking():
+    def adjusted():
         params = original()
-        params.use_extra_bufts = False
+        if not repack:
+            params.use_extra_bufts = False
+        if progress is not None:
+            params.progress_callback = progress.callback
         return params
 
-    native.llama_model_default_params = without_repacking
+    native.llama_model_default_params = adjusted
     try:
         yield
     finally:
@@ -113,7 +140,9 @@ class LlamaCppBackend:
         chat_format: str = "auto",
         cpu_repack: str = "auto",
         verbose: bool = False,
+        on_progress: Callable[[float], None] | None = None,
     ) -> None:
+        """Load `model_path`; `on_progress(fraction)` is called as the weights load."""
         self.path = Path(model_path).expanduser()
         self.n_threads = n_threads or default_threads()
         self.n_gpu_layers = n_gpu_layers
@@ -124,8 +153,9 @@ class LlamaCppBackend:
         _route_native_log(verbose)
 
         started = time.perf_counter()
+        progress = _LoadProgress(on_progress)
         try:
-            with _weight_repacking(self.repack):
+            with _model_params(repack=self.repack, progress=progress):
                 self._llm = llama_cpp.Llama(
                     model_path=str(self.path),
                     n_ctx=n_ctx,
@@ -134,6 +164,8 @@ class LlamaCppBackend:
                     verbose=verbose,
                 )
         except ValueError as exc:
+            if progress.interrupt is not None:
+                raise KeyboardInterrupt("model load interrupted") from None
             raise ModelLoadError(
                 f"llama.cpp could not load {self.path} ({exc}). The file may be truncated or corrupt "
                 f"(download it again), too large for free memory (try a smaller quantization or a "
@@ -290,16 +322,18 @@ def cached_backend() -> LlamaCppBackend | None:
     return _cached[1] if _cached is not None else None
 
 
-def load_cached(model_path: str | os.PathLike, **params: Any) -> LlamaCppBackend:
+def load_cached(
+    model_path: str | os.PathLike, *, on_progress: Callable[[float], None] | None = None, **params: Any
+) -> LlamaCppBackend:
     """The kernel's model: loaded on first use, reused while the file and load parameters stay the same,
-    freed and replaced when they change."""
+    freed and replaced when they change. `on_progress(fraction)` reports a load."""
     global _cached
     key = _cache_key(model_path, params)
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
         _release_locked()
-        backend = LlamaCppBackend(model_path, **params)
+        backend = LlamaCppBackend(model_path, on_progress=on_progress, **params)
         _cached = (key, backend)
         return backend
 

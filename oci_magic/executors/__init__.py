@@ -1,13 +1,14 @@
 """Executors run a code string and say what happened, as an `ExecutionResult`.
 
-`KernelExecutor` runs in the user's live IPython shell. Anything with the same `run(code, *, timeout)`
-method can serve the loop (an isolated subprocess for evaluation, for instance).
+`KernelExecutor` runs in the user's live IPython shell. Anything with the same `run(code, *, timeout,
+on_output)` method can serve the loop (an isolated subprocess for evaluation, for instance).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ..records import ErrorInfo
 
@@ -16,7 +17,8 @@ __all__ = ["ExecutionResult", "Executor"]
 
 @dataclass
 class ExecutionResult:
-    output: str = ""
+    output: str = ""  # what was printed and the Out[] value, as text: what the model reads
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # the same as nbformat outputs, displays too
     error: ErrorInfo | None = None
     timed_out: bool = False
     interrupted: bool = False
@@ -28,4 +30,10 @@ class ExecutionResult:
 
 
 class Executor(Protocol):
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult: ...
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        on_output: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> ExecutionResult: ...

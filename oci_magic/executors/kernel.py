@@ -14,12 +14,14 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..records import ErrorInfo
 from . import ExecutionResult
+from .outputs import OutputCollector
 
 __all__ = ["KernelExecutor", "ExecutionTimeout", "strip_ansi"]
 
@@ -35,26 +37,24 @@ class ExecutionTimeout(BaseException):
     code's own `except Exception:` cannot swallow it."""
 
 
-class _Tee:
-    """A stream that writes to the user's stream and keeps a copy (up to a limit)."""
+class _StreamCapture:
+    """Stands in for sys.stdout/sys.stderr: what is written goes to the collector and, when the outputs are
+    shown, on to the real stream."""
 
-    def __init__(self, stream: Any, limit: int) -> None:
-        self._stream = stream
-        self._parts: list[str] = []
-        self._size = 0
-        self._limit = limit
+    def __init__(self, stream: Any, name: str, collector: OutputCollector, show: bool) -> None:
+        self._stream, self._name, self._collector, self._show = stream, name, collector, show
         self.paused = False
 
     def write(self, text: str) -> int:
-        if not self.paused and self._size < self._limit:
-            self._parts.append(text[: self._limit - self._size])
-            self._size += len(self._parts[-1])
-        return self._stream.write(text)
+        if not self.paused:
+            self._collector.add_stream(self._name, text)
+        return self._stream.write(text) if self._show else len(text)
 
-    def text(self) -> str:
-        return "".join(self._parts)
+    def flush(self) -> None:
+        if self._show:
+            self._stream.flush()
 
-    def __getattr__(self, name: str) -> Any:  # flush, isatty, encoding, fileno ...
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno ...
         return getattr(self._stream, name)
 
 
@@ -132,65 +132,110 @@ def _patched(obj: Any, name: str, replacement: Any):
 
 
 class KernelExecutor:
-    """Runs code in `shell` (an IPython InteractiveShell, the kernel's own)."""
+    """Runs code in `shell` (an IPython InteractiveShell, the kernel's own).
 
-    def __init__(self, shell: Any, *, output_limit: int = 1_000_000) -> None:
+    With `show_outputs` (the text view) what the code prints and displays appears in the cell as usual;
+    without it (the widget view) it is only collected, and the view shows it in the round's own panel.
+    """
+
+    def __init__(self, shell: Any, *, show_outputs: bool = True, output_limit: int = 1_000_000) -> None:
         self.shell = shell
+        self.show_outputs = show_outputs
         self.output_limit = output_limit
 
     @contextmanager
-    def _captured(self):
-        """Tee stdout/stderr into two captures, paused while IPython shows a traceback or an Out[] value:
-        the user sees those as usual, and the model gets them cleanly from the result instead."""
-        out, err = _Tee(sys.stdout, self.output_limit), _Tee(sys.stderr, self.output_limit)
+    def _captured(self, collector: OutputCollector):
+        """Route stdout/stderr, rich displays and the Out[] value into `collector` for one execution.
+
+        When the outputs are shown, IPython's own traceback and Out[] printing still reach the user but
+        are not collected as printed text: the model gets the error and the value cleanly from the result.
+        """
+        show = self.show_outputs
+        out = _StreamCapture(sys.stdout, "stdout", collector, show)
+        err = _StreamCapture(sys.stderr, "stderr", collector, show)
 
         def pause(paused: bool) -> None:
             out.paused = err.paused = paused
 
-        def uncaptured(method):
+        def shown_uncollected(original):
+            """`original`, called only when outputs are shown, its printing not collected as text (a
+            terminal prints displays and tracebacks to stdout; they are collected in their own form)."""
+
             def call(*args, **kwargs):
+                if not show:
+                    return None
                 pause(True)
                 try:
-                    return method(*args, **kwargs)
+                    return original(*args, **kwargs)
                 finally:
                     pause(False)
 
             return call
 
-        hook = self.shell.displayhook
+        # The originals, bound before patching: calling them shows things exactly as IPython would.
+        hook, display_pub = self.shell.displayhook, self.shell.display_pub
+        original_showtraceback = self.shell._showtraceback
+        original_start, original_prompt = hook.start_displayhook, hook.write_output_prompt
+        original_format, original_finish = hook.write_format_data, hook.finish_displayhook
+        original_publish, original_clear = display_pub.publish, display_pub.clear_output
 
         def start_displayhook():
             pause(True)
-            type(hook).start_displayhook(hook)
+            if show:
+                original_start()
+
+        def write_output_prompt():
+            if show:
+                original_prompt()
+
+        def write_format_data(format_dict, md_dict=None):
+            collector.add_result(format_dict, md_dict)
+            if show:
+                original_format(format_dict, md_dict)
 
         def finish_displayhook():
-            type(hook).finish_displayhook(hook)
+            if show:
+                original_finish()
             pause(False)
+
+        show_publish, show_clear = shown_uncollected(original_publish), shown_uncollected(original_clear)
+
+        def publish(data, metadata=None, *args, transient=None, update=False, **kwargs):
+            collector.add_display(data, metadata, transient=transient, update=update)
+            show_publish(data, metadata, *args, transient=transient, update=update, **kwargs)
+
+        def clear_output(wait=False):
+            collector.clear()
+            show_clear(wait)
 
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         try:
             with (
-                _patched(self.shell, "_showtraceback", uncaptured(self.shell._showtraceback)),
+                _patched(self.shell, "_showtraceback", shown_uncollected(original_showtraceback)),
                 _patched(hook, "start_displayhook", start_displayhook),
+                _patched(hook, "write_output_prompt", write_output_prompt),
+                _patched(hook, "write_format_data", write_format_data),
                 _patched(hook, "finish_displayhook", finish_displayhook),
+                _patched(display_pub, "publish", publish),
+                _patched(display_pub, "clear_output", clear_output),
             ):
-                yield out, err
+                yield
         finally:
             sys.stdout, sys.stderr = saved
 
-    def _value_text(self, value: Any) -> str:
-        """The text/plain form of the cell's last expression, as the user saw it in Out[]."""
-        try:
-            data, _ = self.shell.display_formatter.format(value)
-            return data.get("text/plain", repr(value))
-        except Exception:
-            return repr(value)
-
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        on_output: Callable[[list[dict]], None] | None = None,
+    ) -> ExecutionResult:
+        """Run `code`; `on_output(outputs)` is called with the outputs so far each time they change."""
         started = time.perf_counter()
         result, timed_out = None, False
-        with self._captured() as (out, err):
+        collector = OutputCollector(text_limit=self.output_limit, on_change=on_output)
+        with self._captured(collector):
             try:
                 with _time_limit(timeout):
                     result = self.shell.run_cell(code, store_history=False, silent=False)
@@ -198,18 +243,13 @@ class KernelExecutor:
                 timed_out = True
         sys.stdout.flush()
         duration = time.perf_counter() - started
-        output = out.text() + err.text()
-        if result is not None and result.result is not None:
-            output += ("" if not output or output.endswith("\n") else "\n") + self._value_text(result.result)
-        output = strip_ansi(output)
+        output = strip_ansi(collector.text)
         exc = None if result is None else (result.error_before_exec or result.error_in_exec)
         if isinstance(exc, ExecutionTimeout):
             timed_out, exc = True, None
+        common = {"output": output, "outputs": collector.outputs, "duration": duration}
         if isinstance(exc, KeyboardInterrupt):
-            return ExecutionResult(output=output, interrupted=True, duration=duration)
+            return ExecutionResult(interrupted=True, **common)
         return ExecutionResult(
-            output=output,
-            error=format_error(exc) if exc is not None else None,
-            timed_out=timed_out,
-            duration=duration,
+            error=format_error(exc) if exc is not None else None, timed_out=timed_out, **common
         )

@@ -1,0 +1,64 @@
+"""The kernel executor in a real IPython shell: what generated code prints and displays is recorded as
+nbformat outputs, shown in the cell (text view) or only collected (widget view)."""
+
+from oci_magic.executors.kernel import KernelExecutor
+
+CODE = (
+    "from IPython.display import HTML, display\n"
+    "print('hello')\n"
+    "display(HTML('<b>bold</b>'))\n"
+    "import sys; print('warn', file=sys.stderr)\n"
+    "6 * 7"
+)
+
+
+def test_outputs_are_recorded_in_order_and_shown(shell, capsys):
+    result = KernelExecutor(shell).run(CODE)
+    assert result.success
+    kinds = [(o["output_type"], o.get("name")) for o in result.outputs]
+    assert kinds == [
+        ("stream", "stdout"),
+        ("display_data", None),
+        ("stream", "stderr"),
+        ("execute_result", None),
+    ]
+    assert result.outputs[1]["data"]["text/plain"] == "<IPython.core.display.HTML object>"
+    assert result.outputs[3]["data"]["text/plain"] == "42"
+    assert result.output == "hello\nwarn\n42"  # what the model reads: printed text, then Out[]
+    printed = capsys.readouterr()
+    assert "hello" in printed.out and "warn" in printed.err and "42" in printed.out
+
+
+def test_collected_outputs_are_not_shown_in_the_cell(shell, capsys):
+    seen = []
+    result = KernelExecutor(shell, show_outputs=False).run(
+        CODE + "\n1 / 0", on_output=lambda o: seen.append(len(o))
+    )
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err == ""  # neither the outputs nor IPython's traceback
+    assert result.error.type == "ZeroDivisionError"
+    assert [o["output_type"] for o in result.outputs] == ["stream", "display_data", "stream"]
+    assert seen[0] == 1 and seen[-1] == 3 and seen == sorted(seen)  # each change reported as it happens
+    # nothing stays patched after the run
+    shell.run_cell("print('after')")
+    assert capsys.readouterr().out == "after\n"
+
+
+def test_clear_output_and_display_updates_act_on_the_record(shell):
+    code = (
+        "from IPython.display import display, clear_output, update_display\n"
+        "print('gone')\n"
+        "clear_output()\n"
+        "display('first', display_id='d')\n"
+        "update_display('second', display_id='d')\n"
+        "print('kept')"
+    )
+    result = KernelExecutor(shell, show_outputs=False).run(code)
+    assert [o["output_type"] for o in result.outputs] == ["display_data", "stream"]
+    assert result.outputs[0]["data"]["text/plain"] == "'second'"
+    assert result.output == "gone\nkept\n"  # the model still reads everything that was printed
+
+
+def test_printed_text_beyond_the_limit_is_counted_not_kept(shell):
+    result = KernelExecutor(shell, show_outputs=False, output_limit=100).run("print('x' * 1000)")
+    assert len(result.output) == 100 and result.outputs[0]["text"] == "x" * 100
