@@ -41,6 +41,7 @@ def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
         notebook,
         timeout=timeout,
         kernel_name=kernel,
+        store_widget_state=True,  # the widgets' rounds stay in the saved notebook
         resources={"metadata": {"path": str(path.parent)}},
     )
     failed = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["extract_code"]
+__all__ = ["extract_code", "prose"]
 
 _PYTHON_LABELS = {"python", "py", "python3", "ipython", "ipython3", "pycon"}
 # Blocks with these labels are never run as Python, even when they happen to parse.
@@ -55,23 +55,42 @@ def _strip_prompts(code: str) -> str:
     return code
 
 
-def extract_code(reply: str) -> str | None:
-    """Return the Python code in `reply`, or None when it holds none."""
+def _code_blocks(reply: str) -> list[tuple[re.Match, str]]:
+    """The fenced blocks of `reply` that hold Python: (the fence's match, the code)."""
     blocks = []
     for match in _FENCE.finditer(reply):
         label, body = match.group(1).lower(), _strip_prompts(match.group(2).strip("\n"))
         if not body.strip():
             continue
         if label in _PYTHON_LABELS or not label:
-            blocks.append(body)
+            blocks.append((match, body))
         elif label not in _OTHER_LANGUAGES and _parses(body) and not _is_trivial(body):
             # Mislabelled code (```markdown, ```python-repl ...): trust it only if it is valid Python.
-            blocks.append(body)
+            blocks.append((match, body))
+    return blocks
+
+
+def extract_code(reply: str) -> str | None:
+    """Return the Python code in `reply`, or None when it holds none."""
+    blocks = _code_blocks(reply)
     if blocks:
-        return "\n\n".join(block.rstrip() for block in blocks)
+        return "\n\n".join(body.rstrip() for _, body in blocks)
     if "```" in reply:
         return None
     bare = reply.strip("\n")
     if bare.strip() and _parses(bare) and not _is_trivial(bare):
         return bare
     return None
+
+
+def prose(reply: str) -> str:
+    """What the model said around its code: the reply without the code that `extract_code` takes."""
+    blocks = _code_blocks(reply)
+    if not blocks:
+        return "" if extract_code(reply) is not None else reply.strip()
+    pieces, at = [], 0
+    for match, _ in blocks:
+        pieces.append(reply[at : match.start()])
+        at = match.end()
+    pieces.append(reply[at:])
+    return re.sub(r"\n{3,}", "\n\n", "".join(pieces)).strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -19,12 +20,15 @@ from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
 from .prompts import SYSTEM_PROMPT
+from .transcript import save_runs
 from .versions import package_versions
-from .views.text import TextView, round_figures
+from .views import View
+from .views.describe import round_figures
+from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
-SUBCOMMANDS = ("help", "status", "history", "reset", "version", "model")
+SUBCOMMANDS = ("help", "status", "history", "save", "reset", "version", "model")
 # Settings that choose or load the model: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
 
@@ -87,6 +91,12 @@ class OciMagics(Magics):
         2000, help="Most characters of output and traceback fed back to the model a round."
     ).tag(config=True)
     insert_code = Bool(True, help="Insert the final code as a new cell below.").tag(config=True)
+    view = Enum(
+        ("auto", "widget", "text", "quiet"),
+        "auto",
+        help="How a run is shown: 'widget' (ipywidgets, one tab per round), 'text' (printed as it "
+        "happens), 'quiet' (only the outcome); 'auto' is the widget in a Jupyter kernel, else text.",
+    ).tag(config=True)
     system_prompt = Unicode(
         SYSTEM_PROMPT, help="What the model is told about its job before the first request."
     ).tag(config=True)
@@ -131,7 +141,7 @@ class OciMagics(Magics):
             code is repaired, up to --rounds times. The final code is inserted as a cell below.
             Follow-up %%oci cells continue the conversation. The last run is `_oci`.
 
-        %oci help | status | history | reset | version | model [NAME_OR_PATH]
+        %oci help | status | history | save PATH.ipynb [--all] | reset | version | model [NAME_OR_PATH]
         """
         if cell is None:
             return self._subcommand(line)
@@ -149,7 +159,12 @@ class OciMagics(Magics):
         if not request:
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
         state = session.current()
-        backend = self._backend(args.model)
+        choice = self._model_choice(args.model)  # before any view: a bad model name is a plain error
+        view_kind = self._view_kind()
+        # The widget shows what the code displays in the round's tab; other views leave it in the cell.
+        executor = KernelExecutor(self.shell, show_outputs=view_kind != "widget")
+        view = _make_view(view_kind, request, executor)
+        backend = self._load(choice, view)
         state.conversation.use_system_prompt(self.system_prompt)
         if args.new:
             state.conversation.reset()
@@ -168,11 +183,11 @@ class OciMagics(Magics):
         run = run_request(
             request,
             backend=backend,
-            executor=KernelExecutor(self.shell),
+            executor=executor,
             conversation=state.conversation,
             settings=settings,
             context=context,
-            listeners=(TextView(),),
+            listeners=(view,),
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
@@ -180,22 +195,52 @@ class OciMagics(Magics):
         if self.insert_code and code is not None:
             self.shell.set_next_input(_cell_text(run, code), replace=False)
 
-    def _backend(self, model: str | None):
-        """The backend for this call: one installed with set_backend, else the cached llama.cpp model."""
+    def _view_kind(self) -> str:
+        if self.view != "auto":
+            return self.view
+        # A Jupyter kernel has a frontend that may draw widgets; terminal IPython has none.
+        if getattr(self.shell, "kernel", None) is None:
+            return "text"
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            return "text"
+        return "widget"
+
+    def _model_choice(self, model: str | None) -> Any:
+        """The backend installed with set_backend, else the model file to load: (path, load settings)."""
         installed = session.current().backend
         if installed is not None and model is None:
             return installed
-        from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
-
         try:
             path, _ = resolve_model(model if model is not None else self.model)
-            params = {name: getattr(self, name) for name in LOAD_SETTINGS}
-            if not llamacpp.is_cached(path, **params):
-                size = path.stat().st_size / 2**20
-                print(f"oci · loading {path.name} ({size:,.0f} MiB)…", flush=True)
-            return llamacpp.load_cached(path, **params)
         except OciError as exc:
             raise UsageError(str(exc)) from None
+        return path, {name: getattr(self, name) for name in LOAD_SETTINGS}
+
+    def _load(self, choice: Any, view: View):
+        """The backend for a choice: a model file is loaded once per kernel, the view showing the load."""
+        if not isinstance(choice, tuple):
+            return choice
+        from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
+
+        path, params = choice
+        if llamacpp.is_cached(path, **params):
+            return llamacpp.load_cached(path, **params)
+        view.loading(path.name, path.stat().st_size)
+        try:
+            backend = llamacpp.load_cached(path, on_progress=view.load_progress, **params)
+        except OciError as exc:
+            view.load_failed(str(exc))
+            raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            view.load_failed("interrupted")
+            raise
+        view.loaded(backend.name, backend.load_time)
+        return backend
+
+    def _backend(self, model: str | None):
+        return self._load(self._model_choice(model), TextView())
 
     # -- %oci subcommands ------------------------------------------------------------------------------
     def _subcommand(self, line: str) -> None:
@@ -252,6 +297,33 @@ class OciMagics(Magics):
         last = state.last_run
         print(f"last run: {last.summary() if last else 'none yet'}")
 
+    def _cmd_save(self, rest: list[str]) -> None:
+        parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
+        parser.add_argument("path")
+        parser.add_argument("--all", action="store_true")
+        parser.add_argument("--force", "-f", action="store_true")
+        try:
+            args = parser.parse_args(rest)
+        except (argparse.ArgumentError, SystemExit):
+            raise UsageError(SAVE_USAGE) from None
+        path = Path(args.path).expanduser()
+        if path.suffix != ".ipynb":
+            raise UsageError(f"{path} does not end in .ipynb. {SAVE_USAGE}")
+        if path.exists() and not args.force:
+            raise UsageError(f"{path} exists; add --force to overwrite it, or choose another name")
+        if not path.parent.is_dir():
+            raise UsageError(f"no folder {path.parent} to save into")
+        runs = session.current().runs
+        if not runs:
+            raise UsageError("no runs to save yet: run a %%oci cell first")
+        chosen = runs if args.all else runs[-1:]
+        try:
+            save_runs(chosen, path)
+        except OSError as exc:
+            raise UsageError(f"could not write {path}: {exc}") from None
+        rounds = sum(len(run.rounds) for run in chosen)
+        print(f"oci · saved {len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} rounds) to {path}")
+
     def _cmd_history(self, rest: list[str]) -> None:
         runs = session.current().runs
         if not runs:
@@ -261,6 +333,19 @@ class OciMagics(Magics):
             for round_ in run.rounds:
                 outcome = str(round_.error) if round_.error else round_.status
                 print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+
+
+SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
+
+
+def _make_view(kind: str, request: str, executor: KernelExecutor) -> View:
+    if kind == "widget":
+        from .views.widget import WidgetView
+
+        view = WidgetView(request, executor=executor)
+        view.show()
+        return view
+    return QuietView() if kind == "quiet" else TextView()
 
 
 def _print_table(rows: dict[str, Any]) -> None:

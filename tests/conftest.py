@@ -83,3 +83,51 @@ def small_model() -> Path:
     from oci_magic.models import resolve_model
 
     return resolve_model("small")[0]
+
+
+@pytest.fixture
+def comm_messages(monkeypatch):
+    """Every widget message sent to the frontend during the test, as (comm id, type, data)."""
+    import comm
+    from comm.base_comm import BaseComm
+
+    sent: list[tuple[str, str, dict]] = []
+
+    class Recording(BaseComm):
+        def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            sent.append((self.comm_id, msg_type, data or {}))
+
+    monkeypatch.setattr(comm, "create_comm", lambda *args, **kwargs: Recording(*args, **kwargs))
+    return sent
+
+
+@pytest.fixture
+def displays(shell, monkeypatch):
+    """What reaches the cell's output area: every display published (data, metadata, update?)."""
+    published: list[tuple[dict, bool]] = []
+    original = shell.display_pub.publish
+
+    def publish(data, metadata=None, *args, update=False, **kwargs):
+        published.append((dict(data), update))
+        return original(data, metadata, *args, update=update, **kwargs)
+
+    monkeypatch.setattr(shell.display_pub, "publish", publish)
+    return published
+
+
+@pytest.fixture
+def widget_views(shell, monkeypatch):
+    """Makes %%oci show runs in the widget, and keeps each WidgetView it makes, in order."""
+    from oci_magic import magics
+
+    made = []
+    make = magics._make_view
+
+    def recording(*args, **kwargs):
+        view = make(*args, **kwargs)
+        made.append(view)
+        return view
+
+    monkeypatch.setattr(magics, "_make_view", recording)
+    shell.run_line_magic("config", 'OciMagics.view = "widget"')
+    return made

@@ -1,6 +1,6 @@
 import pytest
 
-from oci_magic.extract import extract_code
+from oci_magic.extract import extract_code, prose
 
 FENCE = "```"
 
@@ -40,3 +40,20 @@ FENCE = "```"
 )
 def test_extract_code(reply, code):
     assert extract_code(reply) == code
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("Here it is:\n```python\nx = 1\n```\nIt sets x.", "Here it is:\n\nIt sets x."),
+        ("```python\nx = 1\n```", ""),
+        ("x = 1\nprint(x)", ""),  # a bare-code reply is all code
+        ("I cannot do that.", "I cannot do that."),
+        (
+            "Run:\n```bash\npip install x\n```\nthen\n```python\nimport x\n```",
+            "Run:\n```bash\npip install x\n```\nthen",
+        ),
+    ],
+)
+def test_prose_is_the_reply_without_its_code(reply, expected):
+    assert prose(reply) == expected

@@ -2,6 +2,7 @@
 
 import llama_cpp
 import pytest
+from helpers import GrammarBackend, fixed_reply
 
 import oci_magic
 from oci_magic.backends import llamacpp
@@ -13,12 +14,6 @@ MESSAGES = [
     {"role": "system", "content": SYSTEM_PROMPT},
     {"role": "user", "content": "print six times seven"},
 ]
-
-
-def fixed_reply(code: str) -> str:
-    """A GBNF grammar that allows exactly one reply: a python block with `code`."""
-    escaped = code.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'root ::= "```python\\n{escaped}\\n```"'
 
 
 @pytest.fixture(scope="module")
@@ -83,24 +78,7 @@ def test_a_repair_round_evaluates_only_its_new_tokens(tiny):
 def test_real_engine_through_the_whole_loop(shell, tiny, capsys):
     """%%oci with llama.cpp generating (grammar-constrained): error in round 1, repaired in round 2."""
 
-    class Constrained:
-        name = "tiny, constrained"
-        context_size = tiny.context_size
-
-        def __init__(self):
-            self.grammars = [fixed_reply("value = 1 / 0"), fixed_reply("value = 1 / 4")]
-
-        def count_tokens(self, messages):
-            return tiny.count_tokens(messages)
-
-        @property
-        def last_stats(self):
-            return tiny.last_stats
-
-        def stream_chat(self, messages, **options):
-            return tiny.stream_chat(messages, grammar=self.grammars.pop(0), **options)
-
-    oci_magic.set_backend(Constrained())
+    oci_magic.set_backend(GrammarBackend(tiny, [fixed_reply("value = 1 / 0"), fixed_reply("value = 1 / 4")]))
     try:
         shell.run_cell("%%oci\nset value")
     finally:

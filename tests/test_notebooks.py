@@ -1,5 +1,6 @@
 """Notebooks executed by nbclient in a real ipykernel."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,30 +49,47 @@ def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
     assert all(c.execution_count for c in notebook.cells if c.cell_type == "code")
 
 
-def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
-    """The generated code's error is the loop's business: the %%oci cell itself succeeds, the kernel
-    keeps the user's state, and the error is shown to the user."""
-    setup = (
+def scripted_backend_cell(*codes: str) -> str:
+    """A cell that makes every later %%oci answer with these code blocks, in order."""
+    replies = [f"Round {n}:\n```python\n{code}\n```" for n, code in enumerate(codes, 1)]
+    return (
         "import oci_magic\n"
         "class Scripted:\n"
         "    name = 'scripted'\n"
         "    def __init__(self, replies): self.replies = replies\n"
         "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
-        "oci_magic.set_backend(Scripted(['```python\\nresult = 1 / 0\\n```', "
-        "'```python\\nresult = 42\\n```', '```python\\nimport time\\ntime.sleep(60)\\n```', "
-        "'```python\\nimport matplotlib.pyplot as plt\\nplt.plot([1, 3, 2])\\nplt.show()\\n```']))\n"
+        f"oci_magic.set_backend(Scripted({replies!r}))\n"
         "kept = 'user state'"
     )
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("%load_ext oci_magic"),
-            new_code_cell(setup),
-            new_code_cell("%%oci\nset result"),
-            new_code_cell("print(result, kept, _oci.status, [r.status for r in _oci.rounds])"),
-            new_code_cell("%%oci --rounds 1 --timeout 1\nwait a minute"),
-            new_code_cell("print(_oci.status, _oci.rounds[0].execution_time < 10)"),
-            new_code_cell("%%oci --rounds 1\nplot a line"),
-        ]
+
+
+def scripted_notebook(codes: list[str], sources: list[str], *, settings: str = ""):
+    """A notebook that loads oci_magic (with `settings`), installs a scripted backend, then has `sources`."""
+    head = [
+        new_code_cell(f"%load_ext oci_magic\n{settings}".strip()),
+        new_code_cell(scripted_backend_cell(*codes)),
+    ]
+    return new_notebook(cells=head + [new_code_cell(source) for source in sources])
+
+
+def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
+    """The generated code's error is the loop's business: the %%oci cell itself succeeds, the kernel
+    keeps the user's state, and the error is shown to the user (here by the text view)."""
+    notebook = scripted_notebook(
+        [
+            "result = 1 / 0",
+            "result = 42",
+            "import time\ntime.sleep(60)",
+            "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()",
+        ],
+        [
+            "%%oci\nset result",
+            "print(result, kept, _oci.status, [r.status for r in _oci.rounds])",
+            "%%oci --rounds 1 --timeout 1\nwait a minute",
+            "print(_oci.status, _oci.rounds[0].execution_time < 10)",
+            "%%oci --rounds 1\nplot a line",
+        ],
+        settings="%config OciMagics.view = 'text'",
     )
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     assert outputs_text(notebook.cells[0]) == ""  # %load_ext prints nothing
@@ -83,3 +101,118 @@ def test_a_failing_round_does_not_fail_the_cell_in_a_real_kernel():
     assert outputs_text(notebook.cells[5]) == "timeout True\n"
     # a plot made by generated code is displayed in the %%oci cell
     assert any("image/png" in o.get("data", {}) for o in notebook.cells[6].outputs)
+
+
+def widget_states(notebook) -> dict:
+    return notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+
+
+def widget_tree(states: dict, model_id: str) -> dict:
+    """A widget's saved state with its child widgets resolved, as a frontend would rebuild it."""
+
+    def resolve(value):
+        if isinstance(value, str) and value.startswith("IPY_MODEL_"):
+            return widget_tree(states, value.removeprefix("IPY_MODEL_"))
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        return value
+
+    saved = states[model_id]
+    return {"model": saved["model_name"], **{k: resolve(v) for k, v in saved["state"].items()}}
+
+
+def find(tree, model: str) -> list[dict]:
+    """Every widget of a kind in a tree, depth first."""
+    found = [tree] if isinstance(tree, dict) and tree.get("model") == model else []
+    children = tree.get("children", []) if isinstance(tree, dict) else []
+    for child in children:
+        found += find(child, model)
+    return found
+
+
+def widget_output(cell) -> dict:
+    (output,) = [o for o in cell.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    return output
+
+
+def test_widget_in_a_real_kernel_keeps_every_round_in_its_state_and_fallback():
+    notebook = scripted_notebook(
+        [
+            "print('first try')\nresult = 1 / 0",
+            "import matplotlib.pyplot as plt\nprint('second try')\nplt.plot([1, 3, 2])\nresult = 42",
+        ],
+        ["%%oci\nset result and plot", "print(result, kept, [r.status for r in _oci.rounds])"],
+    )
+    NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=True).execute()
+    oci_cell = notebook.cells[2]
+    # the cell holds the widget and nothing else: the code's prints, plot and traceback are in the tabs
+    assert len(oci_cell.outputs) == 1
+    output = widget_output(oci_cell)
+    assert outputs_text(notebook.cells[3]) == "42 user state ['failed', 'passed']\n"
+    states = widget_states(notebook)
+    view = widget_tree(states, output.data["application/vnd.jupyter.widget-view+json"]["model_id"])
+    (tabs,) = find(view, "TabModel")
+    assert tabs["titles"] == ["Round 1 ✗", "Round 2 ✓"]
+    first, second = tabs["children"]
+    first_outputs = [o for w in find(first, "OutputModel") for o in w["outputs"]]
+    assert {"name": "stdout", "output_type": "stream", "text": "first try\n"} in first_outputs
+    assert any("ZeroDivisionError" in w["value"] for w in find(first, "HTMLModel"))
+    second_outputs = [o for w in find(second, "OutputModel") for o in w["outputs"]]
+    assert any("image/png" in o.get("data", {}) for o in second_outputs)  # the plot is in round 2's tab
+    assert any("+result = 42" in o.get("data", {}).get("text/markdown", "") for o in second_outputs)  # diff
+    # the static fallback tells the same story without widgets
+    for code in ("result = 1 / 0", "result = 42"):
+        assert code in output.data["text/plain"] and code in output.data["text/html"]
+    assert "passed in round 2 of 3" in output.data["text/plain"]
+
+
+def test_nbconvert_without_widget_state_shows_the_static_summary(tmp_path):
+    notebook = scripted_notebook(["value = 1 / 0", "value = 2"], ["%%oci\nset value"])
+    NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=False).execute()
+    from nbconvert import HTMLExporter, MarkdownExporter
+
+    page, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "value = 1 / 0" in page and "passed in round 2 of 3" in page
+    markdown, _ = MarkdownExporter().from_notebook_node(notebook)
+    assert "value = 1 / 0" in markdown and "value = 2" in markdown
+
+
+def test_refinement_example_keeps_its_rounds_in_widget_state_and_fallback(tmp_path):
+    """examples/refinement.ipynb with the real bundled model, as a user would run it."""
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    shutil.copy(ROOT / "examples" / "refinement.ipynb", tmp_path)
+    executed = tmp_path / "refinement.executed.ipynb"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oci_magic.cli",
+            "run",
+            str(tmp_path / "refinement.ipynb"),
+            "-o",
+            str(executed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    notebook = nbformat.read(executed, as_version=4)
+    states = widget_states(notebook)
+    oci_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%%oci")]
+    assert len(oci_cells) == 2
+    for cell in oci_cells:
+        output = widget_output(cell)
+        view = widget_tree(states, output.data["application/vnd.jupyter.widget-view+json"]["model_id"])
+        (tabs,) = find(view, "TabModel")
+        rounds = len(tabs["children"])
+        assert 1 <= rounds <= 3
+        assert [title.rsplit(" ", 1)[0] for title in tabs["titles"]] == [
+            f"Round {n}" for n in range(1, rounds + 1)
+        ]
+        assert all(title[-1] in "✓✗⏱■∅" for title in tabs["titles"])
+        text = output.data["text/plain"]
+        assert [f"── round {n} of 3" in text for n in range(1, rounds + 1)] == [True] * rounds
+        assert "══ " in text and "══ " in done.stdout
+    saved = nbformat.read(tmp_path / "refinement.run.ipynb", as_version=4)
+    assert saved.cells[0].cell_type == "markdown" and "plot the total units" in saved.cells[0].source

@@ -8,32 +8,15 @@ from typing import TextIO
 
 from .. import records
 from ..loop import LoopEvent
-from ..records import Round
+from . import View
+from .describe import round_figures, round_outcome
 
-__all__ = ["TextView", "round_figures"]
+__all__ = ["TextView", "QuietView"]
 
 FLUSH_INTERVAL = 0.1  # seconds between flushes of streamed tokens
 
 
-def round_figures(round_: Round) -> str:
-    """One line of a round's figures: '0.21 s to first token · 36.5 tok/s · 52 tokens · ...'."""
-    parts = []
-    if round_.time_to_first_token is not None:
-        parts.append(f"{round_.time_to_first_token:.2f} s to first token")
-    if round_.tokens_per_second:
-        parts.append(f"{round_.tokens_per_second:.1f} tok/s")
-    if round_.generated_tokens is not None:
-        parts.append(f"{round_.generated_tokens} tokens")
-    if round_.prompt_tokens is not None:
-        evaluated = round_.prompt_tokens_evaluated
-        reused = f", {evaluated} evaluated" if evaluated is not None else ""
-        parts.append(f"prompt {round_.prompt_tokens} tokens{reused}")
-    if round_.execution_time is not None:
-        parts.append(f"ran {round_.execution_time:.2f} s")
-    return " · ".join(parts)
-
-
-class TextView:
+class TextView(View):
     """Prints the run to a stream as it happens, the model's reply streamed token by token."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
@@ -58,6 +41,9 @@ class TextView:
         if text + end:
             self._line_open = not (text + end).endswith("\n")
 
+    def loading(self, name: str, size_bytes: int) -> None:
+        self._print(f"oci · loading {name} ({size_bytes / 2**20:,.0f} MiB)…")
+
     def __call__(self, event: LoopEvent) -> None:
         run, round_ = event.run, event.round
         if event.kind == "run_started":
@@ -70,7 +56,7 @@ class TextView:
         elif event.kind == "executing":
             self._print("▶ running")
         elif event.kind == "executed":
-            self._print(self._outcome(round_, run))
+            self._print(round_outcome(round_, run))
             figures = round_figures(round_)
             if figures:
                 self._print(f"  {figures}")
@@ -78,13 +64,13 @@ class TextView:
             detail = f" — {run.message}" if run.message and run.status != records.ERROR else ""
             self._print(f"══ {run.summary()}{detail}")
 
-    @staticmethod
-    def _outcome(round_: Round, run: records.Run) -> str:
-        if round_.interrupted:
-            return "■ interrupted"
-        if round_.timed_out:
-            limit = run.settings.get("exec_timeout")
-            return f"⏱ timed out after {limit:g} s" if limit else "⏱ timed out"
-        if round_.error is not None:
-            return f"✗ {round_.error}"
-        return "✓ ran without error"
+
+class QuietView(TextView):
+    """Prints only how the run ended (`%config OciMagics.view = "quiet"`)."""
+
+    def loading(self, name: str, size_bytes: int) -> None:
+        pass
+
+    def __call__(self, event: LoopEvent) -> None:
+        if event.kind == "run_finished":
+            super().__call__(event)

@@ -1,0 +1,75 @@
+"""The words every view uses for a run: a round's outcome, its figures, the line of a traceback that matters.
+
+Kept in one place so that the text view, the widget, its static fallback and `%oci history` agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..records import Round, Run
+
+__all__ = ["round_figures", "round_outcome", "last_frame", "OUTCOME_MARKS"]
+
+# One mark per round status, for tab titles and summaries.
+OUTCOME_MARKS = {
+    "passed": "✓",
+    "failed": "✗",
+    "timeout": "⏱",
+    "interrupted": "■",
+    "no_code": "∅",
+    "generated": "·",
+}
+
+
+def round_figures(round_: Round) -> str:
+    """One line of a round's figures: '0.21 s to first token · 36.5 tok/s · 52 tokens · ...'."""
+    parts = []
+    if round_.time_to_first_token is not None:
+        parts.append(f"{round_.time_to_first_token:.2f} s to first token")
+    if round_.tokens_per_second:
+        parts.append(f"{round_.tokens_per_second:.1f} tok/s")
+    if round_.generated_tokens is not None:
+        parts.append(f"{round_.generated_tokens} tokens")
+    if round_.prompt_tokens is not None:
+        evaluated = round_.prompt_tokens_evaluated
+        reused = f", {evaluated} evaluated" if evaluated is not None else ""
+        parts.append(f"prompt {round_.prompt_tokens} tokens{reused}")
+    if round_.execution_time is not None:
+        parts.append(f"ran {round_.execution_time:.2f} s")
+    return " · ".join(parts)
+
+
+def round_outcome(round_: Round, run: Run) -> str:
+    """What running the round's code did, in a few words with a mark: '✗ ZeroDivisionError: ...'."""
+    if round_.interrupted:
+        return "■ interrupted"
+    if round_.timed_out:
+        limit = run.settings.get("exec_timeout")
+        return f"⏱ timed out after {limit:g} s" if limit else "⏱ timed out"
+    if round_.error is not None:
+        return f"✗ {round_.error}"
+    if round_.code is None:
+        return "∅ no code in the reply"
+    if not round_.executed:
+        return "· not run"
+    return "✓ ran without error"
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<name>\S+))?\s*$')
+
+
+def last_frame(traceback_text: str) -> str | None:
+    """'line 3, in mean: return sum(xs) / len(xs)' for the innermost frame of a traceback, or None."""
+    lines = traceback_text.splitlines()
+    for at in range(len(lines) - 1, -1, -1):
+        match = _FRAME.match(lines[at])
+        if match is None:
+            continue
+        in_function = match["name"] and match["name"] != "<module>"
+        where = f"line {match['line']}" + (f", in {match['name']}" if in_function else "")
+        source = lines[at + 1].strip() if at + 1 < len(lines) else ""
+        if source and not _FRAME.match(lines[at + 1]) and not source.startswith(("^", "~")):
+            return f"{where}: {source}"
+        return where
+    return None

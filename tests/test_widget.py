@@ -1,0 +1,199 @@
+"""The widget view after real runs in a real IPython shell with ipywidgets."""
+
+import time
+
+import pytest
+from helpers import GrammarBackend, fixed_reply
+
+import oci_magic
+from oci_magic.views.widget import UPDATE_INTERVAL
+
+FENCE = "```"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def block(code: str, prose: str = "Here is the code:") -> str:
+    return f"{prose}\n{FENCE}python\n{code}\n{FENCE}"
+
+
+def shown(output_widget) -> str:
+    """The text an Output widget holds (markdown, streams, text/plain), joined."""
+    parts = []
+    for output in output_widget.outputs:
+        if output["output_type"] == "stream":
+            parts.append(output["text"])
+        else:
+            data = output["data"]
+            parts.append(data.get("text/markdown") or data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays, capsys):
+    scripted(
+        [
+            block("print('dividing')\nx = 1 / 0", prose="I will divide."),
+            block("print('dividing again')\nx = 1 / 2", prose="Fixed: no division by zero."),
+        ]
+    )
+    shell.run_cell("%%oci\nhalve one")
+    run = oci_magic.last_run()
+    assert run.status == "passed"
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ✓") and view.tabs.selected_index == 1
+    first, second = view.panels
+    # each round's tab: reply, code, its own outputs, error, diff, figures
+    assert "I will divide." in shown(first.reply) and first.reply_box.selected_index is None
+    assert shown(first.code) == f"{FENCE}python\nprint('dividing')\nx = 1 / 0\n{FENCE}"
+    assert shown(first.outputs) == "dividing\n" and shown(second.outputs) == "dividing again\n"
+    assert "<details" in first.error.value and "ZeroDivisionError" in first.error.value
+    assert "line 2: x = 1 / 0" in first.error.value  # collapsed to the last frame and the message
+    assert first.error.layout.display is None and second.error.layout.display == "none"
+    assert first.diff_box.layout.display == "none"  # nothing to compare the first round with
+    assert second.diff_box.layout.display is None
+    assert "-x = 1 / 0" in shown(second.diff) and "+x = 1 / 2" in shown(second.diff)
+    assert second.diff_box.titles == ("changes from round 1 (+2 −2)",)
+    assert "s to first token" in first.figures.value and "ran " in first.figures.value
+    assert "passed in round 2 of 3" in view.status.value and "passed in round 2 of 3" in view.summary.value
+    assert "x = 1 / 2" in shown(view.final_code)
+    # the generated code's outputs and traceback went into the tabs, not below the cell
+    printed = capsys.readouterr()
+    assert "dividing" not in printed.out.splitlines() and "Traceback" not in printed.out + printed.err
+    # one display, then one update that carries the static fallback
+    assert [update for _, update in displays] == [False, True]
+    final, _ = displays[-1]
+    assert final[WIDGET_VIEW]["model_id"] == view.widget.model_id
+    for code in ("x = 1 / 0", "x = 1 / 2"):
+        assert code in final["text/plain"] and code in final["text/html"]
+    assert "passed in round 2 of 3" in final["text/plain"]
+
+
+def test_rich_outputs_and_figures_are_captured_in_the_round(shell, scripted, widget_views, monkeypatch):
+    # a kernel computes every format; terminal IPython only text/plain
+    formatter = shell.display_formatter
+    monkeypatch.setattr(formatter, "active_types", list(formatter.format_types))
+    shell.run_line_magic("matplotlib", "inline")
+    scripted(
+        [
+            block(
+                "import matplotlib.pyplot as plt\n"
+                "from IPython.display import HTML, display\n"
+                "display(HTML('<b>table</b>'))\n"
+                "plt.plot([1, 3, 2])\n"
+                "plt.show()\n"
+                "6 * 7"
+            )
+        ]
+    )
+    shell.run_cell("%%oci\nplot")
+    (panel,) = widget_views[0].panels
+    kinds = [o["output_type"] for o in panel.outputs.outputs]
+    assert kinds == ["display_data", "display_data", "execute_result"]
+    assert "image/png" in panel.outputs.outputs[1]["data"]
+    assert panel.outputs.outputs[0]["data"]["text/html"] == "<b>table</b>"
+    assert panel.outputs.outputs[2]["data"]["text/plain"] == "42"
+    assert oci_magic.last_run().rounds[0].outputs[1]["data"].keys() >= {"image/png"}
+
+
+def test_streamed_reply_updates_are_throttled(shell, scripted, widget_views, comm_messages):
+    words = 400
+    scripted([block("ok = True", prose=" ".join(["word"] * words))], delay=0.004)
+    started = time.monotonic()
+    shell.run_cell("%%oci\nsay a lot")
+    took = time.monotonic() - started
+    (view,) = widget_views
+    reply_id = view.panels[0].reply.comm.comm_id
+    reply_updates = [
+        data for comm_id, kind, data in comm_messages if comm_id == reply_id and kind == "comm_msg"
+    ]
+    tokens = len(oci_magic.last_run().rounds[0].reply.split(" "))
+    assert tokens > words
+    # a few updates a second at most, never one per token, and the reply did stream
+    assert 2 <= len(reply_updates) <= took / UPDATE_INTERVAL + 2
+    status_id = view.status.comm.comm_id
+    status_updates = [1 for comm_id, kind, _ in comm_messages if comm_id == status_id and kind == "comm_msg"]
+    assert len(status_updates) <= took / UPDATE_INTERVAL + 10
+    assert len(comm_messages) < tokens / 2
+
+
+def test_real_engine_streams_into_the_widget(shell, tiny_gguf, widget_views, comm_messages):
+    """llama.cpp loads (progress shown), streams the reply into round 1, fails, and round 2 repairs."""
+    from oci_magic.backends.llamacpp import load_cached, release_cached
+
+    engine = load_cached(tiny_gguf, n_ctx=2048)
+    prose = "abc " * 60 + "\n"
+    shell.run_line_magic("config", "OciMagics.max_tokens = 400")
+    oci_magic.set_backend(
+        GrammarBackend(engine, [fixed_reply("v = 1 / 0", prose=prose), fixed_reply("v = 1 / 4", prose=prose)])
+    )
+    try:
+        shell.run_cell("%%oci\nset v")
+    finally:
+        oci_magic.set_backend(None)
+        release_cached()
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["failed", "passed"]
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ✓")
+    second = view.panels[1]
+    assert shown(second.reply) == run.rounds[1].reply and run.rounds[1].reply.startswith("abc abc")
+    assert "tok/s" in second.figures.value and "prompt" in second.figures.value
+    reply_updates = [1 for comm_id, kind, _ in comm_messages if comm_id == second.reply.comm.comm_id]
+    assert len(reply_updates) < run.rounds[1].generated_tokens / 4
+
+
+def test_model_load_shows_progress_in_the_widget(shell, tiny_gguf, widget_views, comm_messages):
+    from oci_magic.backends.llamacpp import release_cached
+
+    release_cached()
+    shell.run_line_magic("config", f"OciMagics.model = {str(tiny_gguf)!r}")
+    shell.run_line_magic("config", "OciMagics.max_tokens = 8")
+    shell.run_cell("%%oci --rounds 1\nanything")
+    release_cached()
+    (view,) = widget_views
+    progress_id = view.progress.comm.comm_id
+    values = [
+        d["state"]["value"] for c, k, d in comm_messages if c == progress_id and "value" in d.get("state", {})
+    ]
+    assert values and values[-1] == 1.0
+    assert view.progress.layout.display == "none"  # hidden once loaded
+    assert "tiny-test-llama" in view.header.value
+
+
+def test_interrupt_is_shown(shell, scripted, widget_views):
+    scripted([block("raise KeyboardInterrupt")])
+    shell.run_cell("%%oci\nstop")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ■",)
+    assert "interrupted in round 1" in view.status.value
+
+
+def test_run_again_reruns_a_round_once_the_cell_has_finished(shell, scripted, widget_views):
+    scripted([block("counter = globals().get('counter', 0) + 1\nprint('run', counter)")])
+    shell.run_cell("%%oci\ncount")
+    (view,) = widget_views
+    assert not view.run_again.disabled
+    view.run_again.click()  # what a click in the frontend does once the kernel is idle
+    assert shell.user_ns["counter"] == 2
+    panel = view.panels[0]
+    assert shown(panel.outputs) == "run 2\n" and "ran again at" in panel.figures.value
+    assert oci_magic.last_run().rounds[0].output == "run 1\n"  # the record keeps what the run did
+
+
+def test_text_view_is_unchanged_outside_a_kernel(shell, scripted, capsys):
+    scripted([block("print('hello')")])
+    shell.run_cell("%%oci\nsay hello")
+    out = capsys.readouterr().out
+    assert "── round 1 of 3" in out and "hello" in out and "══ passed" in out
+
+
+def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
+    shell.run_line_magic("config", 'OciMagics.view = "quiet"')
+    scripted([block("print('hello')")])
+    shell.run_cell("%%oci\nsay hello")
+    out = capsys.readouterr().out
+    assert "── round" not in out and "hello\n" in out and "══ passed in round 1 of 3" in out
+
+
+@pytest.mark.parametrize("value", ["widget", "text", "quiet", "auto"])
+def test_view_setting_accepts_its_values(shell, value):
+    shell.run_line_magic("config", f"OciMagics.view = {value!r}")
