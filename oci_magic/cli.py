@@ -1,6 +1,7 @@
 """`oci-magic`: run a notebook with `%%oci` cells end to end and print what the model did.
 
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
+oci-magic bench                              # what the views cost the model's decode speed
 oci-magic version
 """
 
@@ -75,11 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--timeout", type=int, default=900, help="seconds one cell may take (default 900)")
     run.add_argument("--kernel", default="python3", help="kernel name (default python3)")
+    bench = commands.add_parser("bench", help="measure what the views cost the model's decode speed")
+    bench.add_argument("--model", default="", help="GGUF file or 'small' (default: as %%oci would choose)")
+    bench.add_argument("--repeats", type=int, default=5, help="runs of each view (default 5)")
+    bench.add_argument("--max-tokens", type=int, default=256, help="tokens a reply (default 256)")
+    bench.add_argument("--json", type=Path, help="also write the figures to this file")
     commands.add_parser("version", help="print versions")
     args = parser.parse_args(argv)
     if args.command == "version":
         print("\n".join(package_versions()))
         return 0
+    if args.command == "bench":
+        from . import bench as benchmarks
+
+        return benchmarks.main(
+            args.model, repeats=args.repeats, max_tokens=args.max_tokens, json_path=args.json
+        )
     if not args.notebook.is_file():
         parser.error(f"no notebook at {args.notebook}")
     output = args.output or args.notebook.with_suffix(".executed.ipynb")

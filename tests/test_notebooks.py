@@ -1,5 +1,6 @@
 """Notebooks executed by nbclient in a real ipykernel."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,14 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(notebook: Path, executed: Path) -> subprocess.CompletedProcess:
+    """`oci-magic run NOTEBOOK -o EXECUTED`, as a user types it; it must succeed."""
+    command = [sys.executable, "-m", "oci_magic.cli", "run", str(notebook), "-o", str(executed)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 def outputs_text(cell) -> str:
@@ -24,21 +33,7 @@ def outputs_text(cell) -> str:
 
 def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
     executed = tmp_path / "quickstart.executed.ipynb"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oci_magic.cli",
-            "run",
-            str(ROOT / "examples" / "quickstart.ipynb"),
-            "-o",
-            str(executed),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli(ROOT / "examples" / "quickstart.ipynb", executed)
     assert "round 1 of 3" in done.stdout and f"written to {executed}" in done.stdout
     notebook = nbformat.read(executed, as_version=4)
     oci_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%%oci")]
@@ -182,21 +177,7 @@ def test_refinement_example_keeps_its_rounds_in_widget_state_and_fallback(tmp_pa
     shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
     shutil.copy(ROOT / "examples" / "refinement.ipynb", tmp_path)
     executed = tmp_path / "refinement.executed.ipynb"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oci_magic.cli",
-            "run",
-            str(tmp_path / "refinement.ipynb"),
-            "-o",
-            str(executed),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli(tmp_path / "refinement.ipynb", executed)
     notebook = nbformat.read(executed, as_version=4)
     states = widget_states(notebook)
     oci_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%%oci")]
@@ -216,3 +197,17 @@ def test_refinement_example_keeps_its_rounds_in_widget_state_and_fallback(tmp_pa
         assert "══ " in text and "══ " in done.stdout
     saved = nbformat.read(tmp_path / "refinement.run.ipynb", as_version=4)
     assert saved.cells[0].cell_type == "markdown" and "plot the total units" in saved.cells[0].source
+
+
+def test_bench_prints_decode_speed_per_view(tmp_path):
+    figures_file = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "oci_magic.cli", "bench", "--repeats", "1", "--max-tokens", "24"]
+    command += ["--json", str(figures_file)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(figures_file.read_text())["views"]
+    assert set(figures["median_tokens_per_second"]) == {"quiet", "text", "widget"}
+    assert all(speed > 0 for speed in figures["median_tokens_per_second"].values())
+    for view in ("quiet", "text", "widget"):
+        assert f"\n{view} " in done.stdout
+    assert "of its speed with no view" in done.stdout

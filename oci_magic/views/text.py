@@ -13,7 +13,7 @@ from .describe import round_figures, round_outcome
 
 __all__ = ["TextView", "QuietView"]
 
-FLUSH_INTERVAL = 0.1  # seconds between flushes of streamed tokens
+FLUSH_INTERVAL = 0.25  # seconds between writes of streamed tokens
 
 
 class TextView(View):
@@ -22,24 +22,34 @@ class TextView(View):
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._line_open = False  # a streamed reply left the cursor mid-line
+        self._pending = ""  # streamed tokens not written yet
         self._flushed = 0.0
 
     @property
     def out(self) -> TextIO:
         return self._stream or sys.stdout  # looked up late: IPython swaps sys.stdout per cell
 
-    def _print(self, text: str = "", end: str = "\n") -> None:
-        if end and self._line_open:
-            text = "\n" + text
-        self.out.write(text + end)
-        # Streamed tokens are flushed a few times a second, not one message per token: in a kernel
-        # every flush is a message to the frontend.
-        now = time.monotonic()
-        if end or now - self._flushed > FLUSH_INTERVAL:
+    def _write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
             self.out.flush()
-            self._flushed = now
-        if text + end:
-            self._line_open = not (text + end).endswith("\n")
+            self._line_open = not text.endswith("\n")
+        self._flushed = time.monotonic()
+
+    def _stream_token(self, text: str) -> None:
+        # Streamed tokens are written a few times a second, not one by one: in a kernel every write
+        # wakes the output machinery and every flush is a message to the frontend.
+        self._pending += text
+        if time.monotonic() - self._flushed > FLUSH_INTERVAL:
+            pending, self._pending = self._pending, ""
+            self._write(pending)
+
+    def _print(self, text: str = "") -> None:
+        pending, self._pending = self._pending, ""
+        # End a streamed line before printing, whether it is still pending or already written.
+        if (pending and not pending.endswith("\n")) or (not pending and self._line_open):
+            pending += "\n"
+        self._write(pending + text + "\n")
 
     def loading(self, name: str, size_bytes: int) -> None:
         self._print(f"oci · loading {name} ({size_bytes / 2**20:,.0f} MiB)…")
@@ -52,7 +62,7 @@ class TextView(View):
             label = "writing code" if round_.index == 1 else "repairing"
             self._print(f"── round {round_.index} of {run.max_rounds} · {label} ──")
         elif event.kind == "token":
-            self._print(event.text, end="")
+            self._stream_token(event.text)
         elif event.kind == "executing":
             self._print("▶ running")
         elif event.kind == "executed":
