@@ -31,6 +31,7 @@ class ErrorInfo:
     type: str
     message: str
     traceback: str
+    line: int | None = None  # where in the generated code it happened
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type

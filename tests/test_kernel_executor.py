@@ -62,3 +62,11 @@ def test_clear_output_and_display_updates_act_on_the_record(shell):
 def test_printed_text_beyond_the_limit_is_counted_not_kept(shell):
     result = KernelExecutor(shell, show_outputs=False, output_limit=100).run("print('x' * 1000)")
     assert len(result.output) == 100 and result.outputs[0]["text"] == "x" * 100
+
+
+def test_the_error_knows_its_line_in_the_generated_code(shell):
+    run = KernelExecutor(shell, show_outputs=False).run
+    deep = run("import json\n\ndef parse(text):\n    return json.loads(text)\n\nparse('{')")
+    assert deep.error.type == "JSONDecodeError" and deep.error.line == 4  # inside the library: the call site
+    assert run("x = 1\ny = (\n").error.line == 2  # a syntax error: its own line
+    assert run("x = 1\ny = undefined_name").error.line == 2

@@ -197,3 +197,38 @@ def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
 @pytest.mark.parametrize("value", ["widget", "text", "quiet", "auto"])
 def test_view_setting_accepts_its_values(shell, value):
     shell.run_line_magic("config", f"OciMagics.view = {value!r}")
+
+
+def test_a_failing_backend_ends_the_widget_with_its_message(shell, scripted, widget_views):
+    class Broken:
+        name = "broken"
+
+        def stream_chat(self, messages, **options):
+            yield "```python\n"
+            raise ConnectionError("server went away")
+
+    oci_magic.set_backend(Broken())
+    shell.run_cell("%%oci\nanything")
+    (view,) = widget_views
+    assert "server went away" in view.status.value and "server went away" in view.summary.value
+    assert view.run_again.layout.display == "none"  # no code to run again
+
+
+def test_a_model_that_cannot_load_says_so_in_the_widget(shell, tmp_path, widget_views):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    shell.run_line_magic("config", f"OciMagics.model = {str(broken)!r}")
+    result = shell.run_cell("%%oci\nanything")
+    assert "could not load" in str(result.error_in_exec)
+    (view,) = widget_views
+    assert "could not load the model" in view.status.value
+    assert view.progress.layout.display == "none"
+
+
+def test_a_huge_output_is_capped_in_the_tab_and_kept_in_the_record(shell, scripted, widget_views):
+    scripted([block("print('y' * 200_000)")])
+    shell.run_cell("%%oci\nshout")
+    (panel,) = widget_views[0].panels
+    (shown_output,) = panel.outputs.outputs
+    assert len(shown_output["text"]) < 60_000 and "more characters not shown" in shown_output["text"]
+    assert len(oci_magic.last_run().rounds[0].output) == 200_001

@@ -113,7 +113,25 @@ def format_error(exc: BaseException) -> ErrorInfo:
         lines = traceback.format_exception(type(exc), exc, tb)
     text = strip_ansi("".join(lines))
     message = str(exc) if not isinstance(exc, SyntaxError) else (exc.msg or "")
-    return ErrorInfo(type=type(exc).__name__, message=strip_ansi(message), traceback=text.rstrip())
+    return ErrorInfo(
+        type=type(exc).__name__,
+        message=strip_ansi(message),
+        traceback=text.rstrip(),
+        line=exc.lineno if isinstance(exc, SyntaxError) else _generated_line(tb),
+    )
+
+
+def _generated_line(tb) -> int | None:
+    """The line of the generated code where the error happened: the deepest frame still in the code's own
+    file (the first frame is the code; later ones may be libraries it called)."""
+    if tb is None:
+        return None
+    own_file, line = tb.tb_frame.f_code.co_filename, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == own_file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 @contextmanager

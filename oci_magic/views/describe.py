@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..records import Round, Run
+from ..records import ErrorInfo, Round, Run
 
-__all__ = ["round_figures", "round_outcome", "last_frame", "OUTCOME_MARKS"]
+__all__ = ["round_figures", "round_outcome", "error_location", "OUTCOME_MARKS"]
 
 # One mark per round status, for tab titles and summaries.
 OUTCOME_MARKS = {
@@ -59,7 +59,15 @@ def round_outcome(round_: Round, run: Run) -> str:
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<name>\S+))?\s*$')
 
 
-def last_frame(traceback_text: str) -> str | None:
+def error_location(error: ErrorInfo, code: str | None) -> str | None:
+    """Where the generated code failed, with that line: 'line 4: means = df["unit"].mean()'."""
+    lines = (code or "").splitlines()
+    if error.line is not None and 1 <= error.line <= len(lines):
+        return f"line {error.line}: {lines[error.line - 1].strip()}"
+    return _innermost_frame(error.traceback)
+
+
+def _innermost_frame(traceback_text: str) -> str | None:
     """'line 3, in mean: return sum(xs) / len(xs)' for the innermost frame of a traceback, or None."""
     lines = traceback_text.splitlines()
     for at in range(len(lines) - 1, -1, -1):

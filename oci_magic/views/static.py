@@ -11,7 +11,7 @@ import html
 import textwrap
 
 from ..records import Run
-from .describe import last_frame, round_outcome
+from .describe import error_location, round_outcome
 
 __all__ = ["run_text", "run_html", "pending_text", "pending_html"]
 
@@ -67,7 +67,7 @@ def run_html(run: Run) -> str:
         if round_.output.strip():
             parts.append(f"<pre><samp>{html.escape(_excerpt(round_.output))}</samp></pre>")
         if round_.error is not None:
-            where = last_frame(round_.error.traceback)
+            where = error_location(round_.error, round_.code)
             if where:
                 parts.append(f"<p><code>{html.escape(where)}</code></p>")
     message = f" — {run.message}" if run.message else ""

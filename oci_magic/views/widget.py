@@ -23,7 +23,7 @@ from .. import records
 from ..loop import LoopEvent
 from ..records import Round, Run
 from . import static
-from .describe import OUTCOME_MARKS, last_frame, round_figures, round_outcome
+from .describe import OUTCOME_MARKS, error_location, round_figures, round_outcome
 
 __all__ = ["WidgetView", "RoundPanel", "UPDATE_INTERVAL"]
 
@@ -68,9 +68,10 @@ def code_diff(before: str, after: str, before_name: str, after_name: str) -> tup
     return "\n".join(lines), added, removed
 
 
-def error_html(error: records.ErrorInfo) -> str:
-    """The error collapsed to its message and last frame; the whole traceback opens on a click."""
-    where = last_frame(error.traceback)
+def error_html(error: records.ErrorInfo, code: str | None) -> str:
+    """The error collapsed to its message and the line of `code` that raised; the whole traceback opens
+    on a click."""
+    where = error_location(error, code)
     where_html = f" <code>{html.escape(where)}</code>" if where else ""
     return (
         '<details class="oci-error"><summary style="cursor: pointer; color: var(--jp-error-color1, #d32f2f)">'
@@ -136,7 +137,7 @@ class RoundPanel:
         round_ = round_ or self.round
         self.show_outputs(round_)
         if round_.error is not None:
-            self.error.value = error_html(round_.error)
+            self.error.value = error_html(round_.error, round_.code)
             _show(self.error)
         elif round_.timed_out or round_.interrupted:
             self.error.value = f"<p>{html.escape(round_outcome(round_, run))}</p>"
@@ -179,6 +180,7 @@ class WidgetView:
             icon="play",
             disabled=True,
             tooltip="Runs the code of the open tab again in this kernel (once the cell has finished)",
+            layout=widgets.Layout(width="auto"),
         )
         self.run_again.on_click(self._run_selected_again)
         self.widget = widgets.VBox(
