@@ -31,3 +31,13 @@ def fixed_reply(code: str, prose: str = "") -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
     return f"root ::= {quoted(prose + '```python' + chr(10) + code + chr(10) + '```')}"
+
+
+class BrokenBackend:
+    """A backend whose connection drops after the first chunk."""
+
+    name = "broken"
+
+    def stream_chat(self, messages, **options):
+        yield "```python\n"
+        raise ConnectionError("server went away")

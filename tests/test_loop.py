@@ -5,6 +5,7 @@ import signal
 import threading
 
 import pytest
+from helpers import BrokenBackend
 
 import oci_magic
 
@@ -177,14 +178,7 @@ def test_final_code_is_offered_as_the_next_cell(shell, scripted):
 
 
 def test_a_failing_backend_is_recorded_not_lost(shell, scripted):
-    class Broken:
-        name = "broken"
-
-        def stream_chat(self, messages, **options):
-            yield "```python\n"
-            raise ConnectionError("server went away")
-
-    oci_magic.set_backend(Broken())
+    oci_magic.set_backend(BrokenBackend())
     shell.run_cell("%%oci\nanything")
     run = oci_magic.last_run()
     assert run.status == "error" and "server went away" in run.message

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from helpers import GrammarBackend, fixed_reply
+from helpers import BrokenBackend, GrammarBackend, fixed_reply
 
 import oci_magic
 from oci_magic.views.widget import UPDATE_INTERVAL
@@ -200,14 +200,7 @@ def test_view_setting_accepts_its_values(shell, value):
 
 
 def test_a_failing_backend_ends_the_widget_with_its_message(shell, scripted, widget_views):
-    class Broken:
-        name = "broken"
-
-        def stream_chat(self, messages, **options):
-            yield "```python\n"
-            raise ConnectionError("server went away")
-
-    oci_magic.set_backend(Broken())
+    oci_magic.set_backend(BrokenBackend())
     shell.run_cell("%%oci\nanything")
     (view,) = widget_views
     assert "server went away" in view.status.value and "server went away" in view.summary.value

@@ -72,7 +72,7 @@ def error_html(error: records.ErrorInfo, code: str | None) -> str:
     """The error collapsed to its message and the line of `code` that raised; the whole traceback opens
     on a click."""
     where = error_location(error, code)
-    where_html = f" <code>{html.escape(where)}</code>" if where else ""
+    where_html = f" · <code>{html.escape(where)}</code>" if where else ""
     return (
         '<details class="oci-error"><summary style="cursor: pointer; color: var(--jp-error-color1, #d32f2f)">'
         f"<b>{html.escape(error.type)}</b>: {html.escape(error.message)}{where_html}</summary>"
@@ -183,16 +183,9 @@ class WidgetView:
             layout=widgets.Layout(width="auto"),
         )
         self.run_again.on_click(self._run_selected_again)
+        controls = widgets.HBox([self.run_again])
         self.widget = widgets.VBox(
-            [
-                self.header,
-                self.status,
-                self.progress,
-                self.tabs,
-                self.summary,
-                self.final_code,
-                self.run_again,
-            ]
+            [self.header, self.status, self.progress, self.tabs, self.summary, self.final_code, controls]
         )
         self.widget.add_class("oci-run")
         for part in (self.progress, self.tabs, self.summary, self.final_code, self.run_again):
