@@ -17,7 +17,7 @@ FLUSH_INTERVAL = 0.25  # seconds between writes of streamed tokens
 
 
 class TextView(View):
-    """Prints the run to a stream as it happens, the model's reply streamed token by token."""
+    """Prints the run to a stream as it happens, the model's reply streamed a few times a second."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
