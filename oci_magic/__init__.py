@@ -32,5 +32,9 @@ __all__ = [
 def load_ipython_extension(ipython) -> None:
     """`%load_ext oci_magic`: register `%%oci` and `%oci`, silently."""
     from .magics import OciMagics
+    from .session import record_cell
 
     ipython.register_magics(OciMagics)
+    # Remembers the cells that raise, for `%oci fix`; registered once even if the extension is reloaded.
+    if record_cell not in ipython.events.callbacks["post_run_cell"]:
+        ipython.events.register("post_run_cell", record_cell)

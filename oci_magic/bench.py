@@ -26,7 +26,7 @@ def _notebook(model: str, repeats: int, max_tokens: int):
         "%load_ext oci_magic\n"
         f"%config OciMagics.model = {model!r}\n"
         f"%config OciMagics.max_tokens = {max_tokens}\n"
-        "%config OciMagics.insert_code = False\n"
+        "%config OciMagics.cells = 'none'\n"
         "import json\n"
         "def report(view):\n"
         "    last = _oci.rounds[0]\n"

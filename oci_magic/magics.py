@@ -13,13 +13,14 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
 
 from . import records, session
+from .cells import CELL_MODES, cells_for
 from .chat_formats import FORMAT_NAMES
 from .context import namespace_summary
 from .errors import OciError
 from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
-from .prompts import SYSTEM_PROMPT
+from .prompts import SYSTEM_PROMPT, fix_request
 from .transcript import save_runs
 from .versions import package_versions
 from .views import View
@@ -28,7 +29,7 @@ from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
-SUBCOMMANDS = ("help", "status", "history", "save", "reset", "version", "model")
+SUBCOMMANDS = ("help", "status", "history", "fix", "save", "reset", "version", "model")
 # Settings that choose or load the model: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
 
@@ -90,7 +91,12 @@ class OciMagics(Magics):
     feedback_chars = Int(
         2000, help="Most characters of output and traceback fed back to the model a round."
     ).tag(config=True)
-    insert_code = Bool(True, help="Insert the final code as a new cell below.").tag(config=True)
+    cells = Enum(
+        CELL_MODES,
+        "final",
+        help="Cells a run leaves below it: 'final' (the last round's code), 'all' (every round's, "
+        "failed ones marked) or 'none'.",
+    ).tag(config=True)
     view = Enum(
         ("auto", "widget", "text", "quiet"),
         "auto",
@@ -130,6 +136,7 @@ class OciMagics(Magics):
         "'assert f(10) == 55'; its failure is fed back like an error",
     )
     @argument("--no-context", action="store_true", help="do not tell the model the notebook's variables")
+    @argument("--cells", choices=CELL_MODES, help="cells to insert: final (default), all rounds, or none")
     @line_cell_magic
     def oci(self, line: str, cell: str | None = None):
         """Write, run and repair Python with a local code model.
@@ -141,7 +148,9 @@ class OciMagics(Magics):
             code is repaired, up to --rounds times. The final code is inserted as a cell below.
             Follow-up %%oci cells continue the conversation. The last run is `_oci`.
 
-        %oci help | status | history | save PATH.ipynb [--all] | reset | version | model [NAME_OR_PATH]
+        %oci fix [N]          repair the last cell that raised (or cell In[N])
+        %oci save PATH.ipynb  write the last run (--all: every run) as a notebook
+        %oci help | status | history | reset | version | model [NAME_OR_PATH]
         """
         if cell is None:
             return self._subcommand(line)
@@ -158,6 +167,10 @@ class OciMagics(Magics):
         request = cell.strip()
         if not request:
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
+        self._run(request, args)
+
+    def _run(self, request: str, args: argparse.Namespace) -> None:
+        """Answer `request` through the loop, shown by the chosen view, and leave its cells below."""
         state = session.current()
         choice = self._model_choice(args.model)  # before any view: a bad model name is a plain error
         view_kind = self._view_kind()
@@ -191,9 +204,19 @@ class OciMagics(Magics):
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
-        code = run.final_code
-        if self.insert_code and code is not None:
-            self.shell.set_next_input(_cell_text(run, code), replace=False)
+        self._insert_cells(run, args.cells or self.cells)
+
+    def _insert_cells(self, run: records.Run, mode: str) -> None:
+        new_cells = cells_for(run, mode)
+        if not new_cells:
+            return
+        # Without the JupyterLab extension the only way in is set_next_input, which keeps one cell.
+        self.shell.set_next_input(new_cells[-1].source, replace=False)
+        if len(new_cells) > 1:
+            print(
+                f"oci · --cells all inserts every round's cell with the JupyterLab extension; "
+                f"without it, only the last one ({len(new_cells)} rounds are in _oci.rounds)"
+            )
 
     def _view_kind(self) -> str:
         if self.view != "auto":
@@ -297,6 +320,33 @@ class OciMagics(Magics):
         last = state.last_run
         print(f"last run: {last.summary() if last else 'none yet'}")
 
+    def _cmd_fix(self, rest: list[str]) -> None:
+        """`%oci fix [N] [flags]`: repair the last cell that raised, or cell N, through the same loop."""
+        number = int(rest.pop(0)) if rest and rest[0].isdigit() else None
+        try:
+            args = self.oci.parser.parse_args(rest)
+        except UsageError as exc:
+            raise UsageError(f"{exc}. Usage: %oci fix [N] [%%oci flags]") from None
+        failed = session.current().failed_cells
+        if number is None:
+            if not failed:
+                raise UsageError(
+                    "no cell has raised an error since oci_magic was loaded: run the failing cell, "
+                    "then %oci fix (or %oci fix N for cell In[N])"
+                )
+            cell = failed[next(reversed(failed))]
+        elif number in failed:
+            cell = failed[number]
+        else:
+            history = self.shell.user_ns.get("In", [])
+            if 0 < number < len(history):
+                raise UsageError(
+                    f"cell In[{number}] ran without an error; %oci fix repairs cells that raised"
+                )
+            raise UsageError(f"no cell In[{number}] in this kernel")
+        label = f"cell In[{cell.execution_count}]"
+        self._run(fix_request(cell.source, cell.error.traceback, label, limit=self.feedback_chars), args)
+
     def _cmd_save(self, rest: list[str]) -> None:
         parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
         parser.add_argument("path")
@@ -352,10 +402,3 @@ def _print_table(rows: dict[str, Any]) -> None:
     width = max(map(len, rows))
     for key, value in rows.items():
         print(f"{key:>{width}}: {value}")
-
-
-def _cell_text(run: records.Run, code: str) -> str:
-    """The inserted cell: the code, with a first-line comment when it is not known to work."""
-    if run.status == records.PASSED:
-        return code
-    return f"# %%oci {run.summary()}: {run.request.splitlines()[0][:60]}\n{code}"

@@ -55,6 +55,17 @@ def request_message(request: str, namespace_summary: str = "") -> str:
     return f"Variables already defined in the notebook:\n{namespace_summary}\n\n{request}"
 
 
+def fix_request(source: str, error_traceback: str, cell_label: str, *, limit: int = 2000) -> str:
+    """The request of `%oci fix`: repair a notebook cell that raised, from its code and traceback."""
+    first_line = error_traceback.strip().splitlines()[-1] if error_traceback.strip() else "an error"
+    return (
+        f"Fix the code of {cell_label}; it raised {first_line}\n\n"
+        f"The code:\n```python\n{source.strip()}\n```\n\n"
+        f"The error:\n```\n{trim_middle(error_traceback.strip(), limit)}\n```\n\n"
+        "Write the corrected code in full."
+    )
+
+
 def feedback_message(
     *,
     output: str,

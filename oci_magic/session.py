@@ -5,12 +5,25 @@ One `Session` lives per kernel (`current()`); it is the only state oci-magic kee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .conversation import Conversation
-from .records import Run
+from .records import ErrorInfo, Run
 
-__all__ = ["Session", "current", "last_run", "set_backend"]
+__all__ = ["Session", "FailedCell", "current", "last_run", "set_backend", "record_cell"]
+
+
+FAILED_CELLS_KEPT = 50
+
+
+@dataclass
+class FailedCell:
+    """A cell of the user's that raised: what `%oci fix` repairs."""
+
+    execution_count: int
+    source: str
+    error: ErrorInfo
 
 
 class Session:
@@ -19,6 +32,25 @@ class Session:
         self.runs: list[Run] = []
         #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
         self.backend: Any = None
+        #: The user's cells that raised, by execution count, oldest first (the last few dozen).
+        self.failed_cells: dict[int, FailedCell] = {}
+
+    def record_cell(self, result: Any) -> None:
+        """IPython's post_run_cell hook: remember a cell of the user's that raised. Generated code runs with
+        store_history=False and is the loop's business, not recorded here."""
+        info = getattr(result, "info", None)
+        if info is None or not info.store_history or result.execution_count is None:
+            return
+        exc = result.error_before_exec or result.error_in_exec
+        if exc is None:
+            return
+        from .executors.kernel import format_error
+
+        self.failed_cells[result.execution_count] = FailedCell(
+            result.execution_count, info.raw_cell, format_error(exc)
+        )
+        while len(self.failed_cells) > FAILED_CELLS_KEPT:
+            del self.failed_cells[next(iter(self.failed_cells))]
 
     @property
     def last_run(self) -> Run | None:
@@ -48,3 +80,7 @@ def set_backend(backend: Any) -> None:
             "a backend needs a `name` and a `stream_chat(messages, **options)` method yielding text chunks"
         )
     current().backend = backend
+
+
+def record_cell(result: Any) -> None:
+    current().record_cell(result)
