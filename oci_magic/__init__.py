@@ -38,3 +38,6 @@ def load_ipython_extension(ipython) -> None:
     # Remembers the cells that raise, for `%oci fix`; registered once even if the extension is reloaded.
     if record_cell not in ipython.events.callbacks["post_run_cell"]:
         ipython.events.register("post_run_cell", record_cell)
+    # Offer the JupyterLab extension a comm; it answers only where it is installed.
+    magics = ipython.magics_manager.registry["OciMagics"]
+    magics.connect_bridge()

@@ -24,12 +24,15 @@ from .prompts import SYSTEM_PROMPT, fix_request
 from .transcript import save_runs
 from .versions import package_versions
 from .views import View
+from .views.bridge import BridgeView, run_message
 from .views.describe import round_figures
 from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
 SUBCOMMANDS = ("help", "status", "history", "fix", "save", "reset", "version", "model")
+# Settings the JupyterLab extension edits (through its settings registry).
+FRONTEND_SETTINGS = ("model", "max_rounds", "temperature")
 # Settings that choose or load the model: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
 
@@ -193,6 +196,10 @@ class OciMagics(Magics):
         context = ""
         if self.notebook_context and not args.no_context:
             context = namespace_summary(self.shell.user_ns, limit=self.context_chars)
+        cells = args.cells or self.cells
+        listeners: tuple[View, ...] = (view,)
+        if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
+            listeners += (BridgeView(state.bridge, _parent_msg_id(self.shell), cells),)
         run = run_request(
             request,
             backend=backend,
@@ -200,13 +207,14 @@ class OciMagics(Magics):
             conversation=state.conversation,
             settings=settings,
             context=context,
-            listeners=(view,),
+            listeners=listeners,
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
-        self._insert_cells(run, args.cells or self.cells)
+        if not state.bridge.connected:
+            self._insert_cells_without_extension(run, cells)
 
-    def _insert_cells(self, run: records.Run, mode: str) -> None:
+    def _insert_cells_without_extension(self, run: records.Run, mode: str) -> None:
         new_cells = cells_for(run, mode)
         if not new_cells:
             return
@@ -264,6 +272,61 @@ class OciMagics(Magics):
 
     def _backend(self, model: str | None):
         return self._load(self._model_choice(model), TextView())
+
+    # -- the JupyterLab extension ---------------------------------------------------------------------
+    def connect_bridge(self) -> None:
+        """Open the comm to the JupyterLab extension and answer what it asks (it asks when the kernel is
+        idle: a busy kernel reads no comm messages)."""
+        bridge = session.current().bridge
+        bridge.handlers.update(
+            {
+                "hello": lambda data: bridge.send(self.state_message()),
+                "state": lambda data: bridge.send(self.state_message()),
+                "settings": self._settings_from_frontend,
+                "reset": lambda data: (
+                    session.current().conversation.reset(),
+                    bridge.send(self.state_message()),
+                ),
+            }
+        )
+        bridge.open()
+
+    def state_message(self) -> dict[str, Any]:
+        """What the sidebar shows: the model, the settings it edits, this kernel's runs."""
+        state = session.current()
+        return {
+            "type": "state",
+            "model": self._model_summary(),
+            "settings": {name: getattr(self, name) for name in FRONTEND_SETTINGS},
+            "runs": [run_message(run) for run in state.runs],
+            "conversation_turns": state.conversation.turns,
+        }
+
+    def _model_summary(self) -> dict[str, Any]:
+        installed = session.current().backend
+        if installed is not None:
+            return {"name": installed.name, "backend": "plugged in (set_backend)", "loaded": True}
+        from .backends import llamacpp
+
+        loaded = llamacpp.cached_backend()
+        if loaded is not None:
+            return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, **loaded.info()}
+        try:
+            path, source = resolve_model(self.model)
+        except OciError as exc:
+            return {"name": None, "loaded": False, "error": str(exc)}
+        size = f"{path.stat().st_size / 2**20:,.0f} MiB"
+        return {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path), "size": size}
+
+    def _settings_from_frontend(self, data: dict[str, Any]) -> None:
+        bridge = session.current().bridge
+        for name in FRONTEND_SETTINGS:
+            if name in data and data[name] != getattr(self, name):
+                try:
+                    setattr(self, name, data[name])
+                except TraitError as exc:
+                    bridge.send({"type": "error", "message": f"{name}: {exc}"})
+        bridge.send(self.state_message())
 
     # -- %oci subcommands ------------------------------------------------------------------------------
     def _subcommand(self, line: str) -> None:
@@ -386,6 +449,17 @@ class OciMagics(Magics):
 
 
 SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
+
+
+def _parent_msg_id(shell: Any) -> str | None:
+    """The id of the execute request being answered: the extension finds the %%oci cell by it."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return None
+    try:
+        return kernel.get_parent()["header"]["msg_id"]
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def _make_view(kind: str, request: str, executor: KernelExecutor) -> View:

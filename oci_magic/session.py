@@ -10,6 +10,7 @@ from typing import Any
 
 from .conversation import Conversation
 from .records import ErrorInfo, Run
+from .views.bridge import Bridge
 
 __all__ = ["Session", "FailedCell", "current", "last_run", "set_backend", "record_cell"]
 
@@ -34,6 +35,8 @@ class Session:
         self.backend: Any = None
         #: The user's cells that raised, by execution count, oldest first (the last few dozen).
         self.failed_cells: dict[int, FailedCell] = {}
+        #: The comm with the JupyterLab extension (connected only when the extension answered).
+        self.bridge = Bridge()
 
     def record_cell(self, result: Any) -> None:
         """IPython's post_run_cell hook: remember a cell of the user's that raised. Generated code runs with

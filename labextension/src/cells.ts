@@ -1,0 +1,53 @@
+/**
+ * Where inserted cells go, kept free of JupyterLab objects so that it is unit-tested on plain data.
+ */
+
+import { ICellMark } from './tokens';
+
+/** What the placement needs to know of a notebook cell. */
+export interface ICellView {
+  /** The id of the execute request the cell is running, if it is running. */
+  runningMsgId: string | null;
+  mark: ICellMark | null;
+}
+
+/** The index after which the cells of `run` go: after the last cell already inserted for that run,
+ * else after the cell running `parent` (the `%%oci` cell), else after `fallback`. */
+export function insertionIndex(
+  cells: ICellView[],
+  run: number,
+  parent: string | null,
+  fallback: number
+): number {
+  let anchor = -1;
+  cells.forEach((cell, index) => {
+    if (parent !== null && cell.runningMsgId === parent) {
+      anchor = index;
+    }
+  });
+  let last = -1;
+  cells.forEach((cell, index) => {
+    if (cell.mark && cell.mark.run === run && index > anchor) {
+      last = index;
+    }
+  });
+  if (last >= 0) {
+    return last;
+  }
+  return anchor >= 0 ? anchor : fallback;
+}
+
+/** Whether a cell of this run and round is already in the notebook (never insert one twice). */
+export function alreadyInserted(cells: ICellView[], mark: ICellMark): boolean {
+  return cells.some(cell => cell.mark !== null && cell.mark.run === mark.run && cell.mark.round === mark.round);
+}
+
+/** The source of the cell the prompt box adds. */
+export function ociCellSource(request: string): string {
+  return `%%oci\n${request.trim()}`;
+}
+
+/** The source of the cell that "Fix this error" adds for a cell with this execution count. */
+export function fixCellSource(executionCount: number | null): string {
+  return executionCount === null ? '%oci fix' : `%oci fix ${executionCount}`;
+}

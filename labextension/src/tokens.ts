@@ -1,0 +1,60 @@
+/**
+ * The messages of the `oci_magic` comm, shared by the kernel (oci_magic/views/bridge.py) and this extension.
+ */
+
+export const COMM_TARGET = 'oci_magic';
+
+/** A cell the kernel asks to insert, with `oci_magic` metadata (run, round, model, status). */
+export interface INewCell {
+  source: string;
+  metadata: { oci_magic: ICellMark; [key: string]: unknown };
+}
+
+export interface ICellMark {
+  run: number;
+  round: number;
+  model: string;
+  status: string;
+}
+
+export interface IRoundInfo {
+  index: number;
+  status: string;
+  outcome: string;
+  code: string | null;
+}
+
+export interface IRunInfo {
+  id: number;
+  request: string;
+  model: string;
+  status: string;
+  summary: string;
+  max_rounds: number;
+  rounds: IRoundInfo[];
+}
+
+export interface IModelInfo {
+  name: string | null;
+  loaded: boolean;
+  backend?: string;
+  size?: string;
+  file?: string;
+  error?: string;
+  [key: string]: unknown;
+}
+
+/** Kernel to frontend. */
+export type KernelMessage =
+  | { type: 'open'; version: string }
+  | { type: 'state'; model: IModelInfo; settings: Record<string, unknown>; runs: IRunInfo[] }
+  | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
+  | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }
+  | { type: 'error'; message: string };
+
+/** Frontend to kernel. */
+export type FrontendMessage =
+  | { type: 'hello'; version: string }
+  | { type: 'state' }
+  | { type: 'reset' }
+  | { type: 'settings'; [name: string]: unknown };

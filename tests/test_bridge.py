@@ -1,0 +1,124 @@
+"""The comm with the JupyterLab extension, spoken by a test playing the frontend against a real ipykernel."""
+
+import queue
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+SETUP = (
+    "import oci_magic\n"
+    "class Scripted:\n"
+    "    name = 'scripted'\n"
+    "    def __init__(self, replies): self.replies = replies\n"
+    "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
+    "oci_magic.set_backend(Scripted([{replies}]))"
+)
+
+
+@pytest.fixture
+def kernel():
+    manager, client = start_new_kernel(kernel_name="python3")
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def execute(client, code: str, timeout: float = 60) -> tuple[dict, list[dict]]:
+    """Run `code`; return the execute reply and every iopub message of that execution."""
+    msg_id = client.execute(code)
+    messages = []
+    deadline = time.monotonic() + timeout
+    while True:
+        message = client.get_iopub_msg(timeout=max(deadline - time.monotonic(), 0.1))
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        messages.append(message)
+        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            break
+    reply = client.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = client.get_shell_msg(timeout=timeout)
+    return reply, messages
+
+
+def comm_messages(messages: list[dict], comm_id: str) -> list[dict]:
+    """The messages of our comm (the widgets have comms of their own)."""
+    return [
+        m["content"]["data"]
+        for m in messages
+        if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id
+    ]
+
+
+def load(client) -> str:
+    """`%load_ext oci_magic`; the id of the comm it offers the extension."""
+    _, messages = execute(client, "%load_ext oci_magic")
+    (opened,) = [m for m in messages if m["msg_type"] == "comm_open"]
+    assert opened["content"]["target_name"] == "oci_magic"
+    return opened["content"]["comm_id"]
+
+
+def scripted(*codes: str) -> str:
+    replies = ", ".join(repr(f"```python\n{code}\n```") for code in codes)
+    return SETUP.format(replies=replies)
+
+
+def test_with_the_extension_cells_arrive_through_the_comm_and_not_twice(kernel):
+    comm_id = load(kernel)
+    # the frontend answers hello; the kernel reads it once idle and replies with its state
+    hello = kernel.session.msg("comm_msg", {"comm_id": comm_id, "data": {"type": "hello", "version": "test"}})
+    kernel.shell_channel.send(hello)
+    execute(kernel, scripted("x = 1 / 0", "x = 2"))
+    reply, messages = execute(kernel, "%%oci --cells all\nset x")
+    assert reply["content"]["status"] == "ok"
+    assert not reply["content"].get("payload")  # no set_next_input: the extension inserts the cells
+    sent = comm_messages(messages, comm_id)
+    inserts = [m for m in sent if m["type"] == "insert_cells"]
+    assert [[c["metadata"]["oci_magic"]["round"] for c in m["cells"]] for m in inserts] == [[1], [2]]
+    assert inserts[0]["parent"] == reply["parent_header"]["msg_id"]  # the %%oci cell's own request
+    assert inserts[0]["cells"][0]["source"].startswith("# %%oci round 1 of 3 · ✗ ZeroDivisionError")
+    assert inserts[1]["cells"][0]["metadata"]["oci_magic"]["status"] == "passed"
+    events = [m["event"] for m in sent if m["type"] == "run"]
+    assert events[0] == "run_started" and events[-1] == "run_finished" and "executed" in events
+    assert not any(m["type"] == "run" and "token" in m["event"] for m in sent)
+    finished = [m for m in sent if m["type"] == "run"][-1]["run"]
+    assert finished["status"] == "passed" and [r["status"] for r in finished["rounds"]] == [
+        "failed",
+        "passed",
+    ]
+
+
+def test_without_the_extension_the_cell_comes_by_set_next_input(kernel):
+    comm_id = load(kernel)
+    execute(kernel, scripted("y = 3"))
+    reply, messages = execute(kernel, "%%oci\nset y")
+    (payload,) = reply["content"]["payload"]
+    assert payload["source"] == "set_next_input" and payload["text"] == "y = 3"
+    assert not comm_messages(messages, comm_id)
+
+
+def test_the_frontend_sets_settings_and_resets_the_conversation(kernel):
+    comm_id = load(kernel)
+
+    def tell(data):
+        kernel.shell_channel.send(kernel.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+
+    def replies() -> list[dict]:
+        found = []
+        with pytest.raises(queue.Empty):
+            while True:
+                message = kernel.get_iopub_msg(timeout=2)
+                if message["msg_type"] == "comm_msg":
+                    found.append(message["content"]["data"])
+        return found
+
+    tell({"type": "hello", "version": "test"})
+    tell({"type": "settings", "max_rounds": 5, "temperature": 0.2})
+    tell({"type": "settings", "max_rounds": 0})
+    states = replies()
+    assert states[0]["type"] == "state" and states[0]["settings"]["max_rounds"] == 3
+    assert any(m["type"] == "error" and "max_rounds" in m["message"] for m in states)
+    assert states[-1]["settings"] == {"model": "", "max_rounds": 5, "temperature": 0.2}
+    _, messages = execute(kernel, "print(get_ipython().find_magic('oci').__self__.max_rounds)")
+    assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["5\n"]
