@@ -211,6 +211,7 @@ class OciMagics(Magics):
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
+        state.bridge.send(self.state_message())  # the sidebar's model line (loaded now) and runs
         if not state.bridge.connected:
             self._insert_cells_without_extension(run, cells)
 

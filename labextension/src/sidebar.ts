@@ -111,7 +111,7 @@ export class OciSidebar extends Widget {
     this.status.textContent = status;
     this.node.dataset.ociState = notebook === null ? 'no-notebook' : !connected ? 'not-loaded' : running ? 'running' : 'ready';
     this.prompt.disabled = notebook === null;
-    this.loadButton.hidden = notebook === null || connected;
+    this.loadButton.style.display = notebook === null || connected ? 'none' : '';
     this.stopButton.disabled = !(running || state.kernelStatus === 'busy');
     this.fixButton.disabled = notebook === null;
     this.resetButton.disabled = !connected;
@@ -140,7 +140,7 @@ export class OciSidebar extends Widget {
       for (const round of run.rounds) {
         const roundNode = element('div', 'oci-Sidebar-round');
         roundNode.appendChild(
-          element('div', 'oci-Sidebar-roundTitle', `Round ${round.index} ${MARKS[round.status] ?? ''} ${round.outcome}`)
+          element('div', 'oci-Sidebar-roundTitle', `Round ${round.index} · ${round.outcome || MARKS[round.status] || ''}`)
         );
         if (round.code) {
           roundNode.appendChild(element('pre', 'oci-Sidebar-code', round.code));

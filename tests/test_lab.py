@@ -1,0 +1,237 @@
+"""End to end in real JupyterLab and real Chromium: the widget, live cell insertion, the sidebar's prompt
+box, "Fix this error", and the fallback with the extension disabled. Screenshots go to test-artifacts/."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+SCRIPTED = (
+    "import oci_magic\n"
+    "class Scripted:\n"
+    "    name = 'scripted'\n"
+    "    def __init__(self, replies): self.replies = replies\n"
+    "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
+    "oci_magic.set_backend(Scripted({replies!r}))"
+)
+
+
+def scripted_cell(*codes: str) -> str:
+    return SCRIPTED.format(replies=[f"Here:\n```python\n{code}\n```" for code in codes])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server on 127.0.0.1, started and stopped by the test."""
+
+    def __init__(self, root: Path, config_dir: Path | None = None) -> None:
+        self.root, self.port = root, free_port()
+        env = dict(os.environ)
+        # No "official Jupyter news?" toast over the screenshots.
+        settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
+        if config_dir is not None:
+            env["JUPYTER_CONFIG_DIR"] = str(config_dir)
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1"]
+        command += [f"--port={self.port}", "--IdentityProvider.token=", "--ServerApp.password="]
+        command += ["--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}"]
+        self.log = open(root / "lab.log", "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/status", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"JupyterLab did not start: {(root / 'lab.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    server = Lab(tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+
+
+class Notebook:
+    """A notebook open in JupyterLab, driven through JupyterLab's own commands."""
+
+    def __init__(self, browser, lab: Lab, name: str, sources: list[str]) -> None:
+        kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        cells = [new_code_cell(source) for source in sources]
+        nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), lab.root / name)
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # A workspace of its own: JupyterLab would otherwise reopen the notebooks of earlier tests.
+        workspace = Path(name).stem
+        self.page.goto(f"http://127.0.0.1:{lab.port}/lab/workspaces/{workspace}/tree/{name}?reset")
+        self.page.wait_for_function(
+            "() => window.jupyterapp?.shell.currentWidget?.content?.widgets?.length > 0"
+        )
+        self.wait_idle()
+
+    def wait_idle(self, timeout: float = 90_000) -> None:
+        self.page.wait_for_function(
+            "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
+            " return s.session?.kernel?.status === 'idle' && !s.pendingInput; }",
+            timeout=timeout,
+        )
+        time.sleep(1)  # FACTS: give a fresh kernel a moment before typing
+
+    def run_cell(self, index: int) -> None:
+        self.page.evaluate(
+            "(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
+            " window.jupyterapp.commands.execute('notebook:run-cell'); }",
+            index,
+        )
+        time.sleep(0.5)
+        self.wait_idle()
+
+    def cells(self) -> list[dict]:
+        return self.page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells"
+            ".map(c => ({source: c.getSource(), metadata: c.toJSON().metadata}))"
+        )
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def inserted(cells: list[dict]) -> list[dict]:
+    return [c for c in cells if "oci_magic" in c["metadata"]]
+
+
+def test_a_run_shows_its_rounds_and_inserts_its_cells_live(browser, lab):
+    notebook = Notebook(
+        browser,
+        lab,
+        "story.ipynb",
+        ["%load_ext oci_magic", scripted_cell("x = 1 / 0", "x = 2"), "%%oci --cells all\nset x"],
+    )
+    for index in range(3):
+        notebook.run_cell(index)
+    page = notebook.page
+    page.locator(".jp-Notebook").get_by_text("passed in round 2 of 3").first.wait_for()
+    assert page.locator(".lm-TabBar-tab", has_text="Round 1 ✗").count() == 1
+    assert page.locator(".lm-TabBar-tab", has_text="Round 2 ✓").count() == 1
+    cells = notebook.cells()
+    marks = [c["metadata"]["oci_magic"] for c in inserted(cells)]
+    assert [(m["round"], m["status"]) for m in marks] == [(1, "failed"), (2, "passed")]
+    assert [c["source"] for c in cells[3:]] == [
+        "# %%oci round 1 of 3 · ✗ ZeroDivisionError: division by zero\nx = 1 / 0",
+        "x = 2",
+    ]  # right below the %%oci cell, in round order, no duplicate from set_next_input
+    notebook.screenshot("widget-story.png")
+    page.close()
+
+
+def test_the_sidebar_prompt_box_asks_in_a_new_cell(browser, lab):
+    notebook = Notebook(
+        browser, lab, "sidebar.ipynb", ["%load_ext oci_magic", scripted_cell("total = 6 * 7")]
+    )
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    page = notebook.page
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    sidebar = page.locator("#oci-magic-sidebar")
+    sidebar.get_by_text("Ready").wait_for()
+    prompt = sidebar.locator("textarea")
+    prompt.fill("multiply six by seven")
+    prompt.press("Enter")
+    sidebar.get_by_text("passed in round 1 of 3").wait_for(timeout=60_000)
+    notebook.wait_idle()
+    sources = [c["source"] for c in notebook.cells()]
+    assert "%%oci\nmultiply six by seven" in sources and sources[-1] == "total = 6 * 7"
+    notebook.screenshot("sidebar.png")
+    page.close()
+
+
+def test_fix_this_error_repairs_a_failing_cell(browser, lab):
+    notebook = Notebook(
+        browser,
+        lab,
+        "fix.ipynb",
+        ["%load_ext oci_magic", scripted_cell("ratio = 1 / 2"), "ratio = 1 / 0"],
+    )
+    for index in range(3):
+        notebook.run_cell(index)
+    page = notebook.page
+    page.evaluate(
+        "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 2;"
+        " window.jupyterapp.commands.execute('oci-magic:fix-cell'); }"
+    )
+    page.locator(".jp-Notebook").get_by_text("passed in round 1 of 3").first.wait_for(timeout=60_000)
+    notebook.wait_idle()
+    cells = notebook.cells()
+    assert cells[3]["source"].startswith("%oci fix ")
+    assert [c["source"] for c in inserted(cells)] == ["ratio = 1 / 2"]
+    page.close()
+
+
+def test_without_the_extension_the_fallback_inserts_one_cell(browser, tmp_path):
+    config = tmp_path / "config"
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"oci-magic": True}})
+    )
+    root = tmp_path / "root"
+    root.mkdir()
+    server = Lab(root, config_dir=config)
+    try:
+        notebook = Notebook(
+            browser, server, "plain.ipynb", ["%load_ext oci_magic", scripted_cell("z = 3"), "%%oci\nset z"]
+        )
+        for index in range(3):
+            notebook.run_cell(index)
+        notebook.page.locator(".jp-Notebook").get_by_text("passed in round 1 of 3").first.wait_for()
+        assert notebook.page.locator("#oci-magic-sidebar").count() == 0
+        cells = notebook.cells()
+        assert [c["source"] for c in cells[3:]] == ["z = 3"] and not inserted(cells)
+        notebook.page.close()
+    finally:
+        server.stop()
