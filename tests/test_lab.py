@@ -101,10 +101,12 @@ def lab(tmp_path_factory):
 class Notebook:
     """A notebook open in JupyterLab, driven through JupyterLab's own commands."""
 
-    def __init__(self, browser, lab: Lab, name: str, sources: list[str]) -> None:
-        kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        cells = [new_code_cell(source) for source in sources]
-        nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), lab.root / name)
+    def __init__(self, browser, lab: Lab, name: str, sources: list[str] | None) -> None:
+        """Open `name`, first written with a code cell per source (None: the file is already there)."""
+        if sources is not None:
+            kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            cells = [new_code_cell(source) for source in sources]
+            nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), lab.root / name)
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
         # A workspace of its own: JupyterLab would otherwise reopen the notebooks of earlier tests.
         workspace = Path(name).stem
@@ -235,3 +237,61 @@ def test_without_the_extension_the_fallback_inserts_one_cell(browser, tmp_path):
         notebook.page.close()
     finally:
         server.stop()
+
+
+def test_the_quickstart_example_with_the_real_model(browser, lab):
+    """examples/quickstart.ipynb as a user runs it: the bundled model, the widget, cells inserted live."""
+    shutil.copytree(ROOT / "examples" / "data", lab.root / "data", dirs_exist_ok=True)
+    shutil.copy(ROOT / "examples" / "quickstart.ipynb", lab.root / "quickstart.ipynb")
+    notebook = Notebook(browser, lab, "quickstart.ipynb", None)
+    notebook.run_cell(1)  # %load_ext: the extension connects once it has run
+    page = notebook.page
+    page.evaluate(
+        "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 2;"
+        " window.jupyterapp.commands.execute('notebook:run-all-below'); }"
+    )
+    page.wait_for_function(
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+        " return nb.widgets.filter(c => c.model.type === 'code' && !c.model.getMetadata('oci_magic'))"
+        ".every(c => c.model.executionCount !== null); }",
+        timeout=300_000,
+    )  # every cell of the example has run (the inserted ones are never run)
+    notebook.wait_idle(timeout=300_000)
+    cells = notebook.cells()
+    runs = [c for c in cells if c["source"].startswith("%%oci")]
+    assert len(runs) == 2
+    statuses = page.locator(".jp-Notebook .oci-run").all_inner_texts()
+    assert len(statuses) == 2 and all("round 1 of 3" in text for text in statuses)
+    marks = [c["metadata"]["oci_magic"] for c in inserted(cells)]
+    assert len(marks) == 2 and all(m["model"] for m in marks)  # one final cell per run, by the comm
+    notebook.screenshot("quickstart.png")
+    page.close()
+
+
+def test_a_kernel_restart_mid_run_leaves_no_spinner(browser, lab):
+    slow = (
+        "import oci_magic, time\n"
+        "class Slow:\n"
+        "    name = 'slow'\n"
+        "    def stream_chat(self, messages, **options):\n"
+        "        for _ in range(600):\n"
+        "            time.sleep(0.1)\n"
+        "            yield 'word '\n"
+        "oci_magic.set_backend(Slow())"
+    )
+    notebook = Notebook(browser, lab, "restart.ipynb", ["%load_ext oci_magic", slow, "%%oci\ntake your time"])
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    page = notebook.page
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    page.evaluate(
+        "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 2;"
+        " window.jupyterapp.commands.execute('notebook:run-cell'); }"
+    )
+    sidebar = page.locator("#oci-magic-sidebar")
+    sidebar.get_by_text("Running").wait_for()
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+    sidebar.get_by_text("oci-magic is not loaded in this kernel").wait_for(timeout=60_000)
+    assert sidebar.get_by_text("Running").count() == 0
+    assert sidebar.get_by_role("button", name="Load oci-magic").is_visible()
+    page.close()

@@ -17,3 +17,12 @@ def oci_magic_version() -> str:
     from importlib.metadata import version
 
     return version("oci-magic")
+
+
+def test_the_jupyterlab_extension_is_installed_and_enabled():
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True
+    )
+    listing = [line for line in (done.stdout + done.stderr).splitlines() if "oci-magic" in line]
+    assert listing, done.stdout + done.stderr
+    assert "enabled" in listing[0] and "OK" in listing[0] and oci_magic_version() in listing[0]

@@ -119,9 +119,9 @@ export class OciSidebar extends Widget {
     if (model) {
       const name = model.name ?? 'no model';
       const parts = [name, model.size, model.backend, model.loaded ? 'loaded' : 'not loaded'];
-      const device = model['GPU layers'];
-      if (device !== undefined) {
-        parts.push(`GPU layers ${device}`);
+      const layers = model['GPU layers'];
+      if (typeof layers === 'string') {
+        parts.push(layers.startsWith('none') ? 'CPU' : `GPU layers: ${layers}`);
       }
       this.modelNode.textContent = parts.filter(Boolean).join(' · ');
       if (model.error) {
