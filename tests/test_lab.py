@@ -51,14 +51,21 @@ def free_port() -> int:
 class Lab:
     """A JupyterLab server on 127.0.0.1, started and stopped by the test."""
 
-    def __init__(self, root: Path, config_dir: Path | None = None) -> None:
+    def __init__(self, root: Path, config_dir: Path | None = None, settings: dict | None = None) -> None:
         self.root, self.port = root, free_port()
         env = dict(os.environ)
         # No "official Jupyter news?" toast over the screenshots.
-        settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True, exist_ok=True)
-        (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+        notifications = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+        notifications.mkdir(parents=True, exist_ok=True)
+        (notifications / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
         env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
+        if (
+            settings is not None
+        ):  # the user's settings of the oci-magic plugin, as the settings editor saves them
+            (root / ".lab-settings" / "oci-magic").mkdir(parents=True, exist_ok=True)
+            (root / ".lab-settings" / "oci-magic" / "plugin.jupyterlab-settings").write_text(
+                json.dumps(settings)
+            )
         if config_dir is not None:
             env["JUPYTER_CONFIG_DIR"] = str(config_dir)
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1"]
@@ -295,3 +302,30 @@ def test_a_kernel_restart_mid_run_leaves_no_spinner(browser, lab):
     assert sidebar.get_by_text("Running").count() == 0
     assert sidebar.get_by_role("button", name="Load oci-magic").is_visible()
     page.close()
+
+
+def test_settings_from_jupyterlab_reach_the_kernel(browser, tmp_path):
+    server = Lab(tmp_path, settings={"maxRounds": 5, "temperature": 0.5})
+    try:
+        notebook = Notebook(
+            browser, server, "settings.ipynb", ["%load_ext oci_magic", scripted_cell("a = 1")]
+        )
+        notebook.run_cell(0)
+        notebook.run_cell(1)  # by now the kernel has read the extension's hello and settings
+        page = notebook.page
+        page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.model.sharedModel.insertCell(2, {cell_type: 'code', source: '%%oci\\nset a'}); }"
+        )
+        notebook.run_cell(2)
+        page.locator(".jp-Notebook").get_by_text("passed in round 1 of 5").first.wait_for()
+        page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.model.sharedModel.insertCell(4, {cell_type: 'code', source: "
+            '\'print(_oci.settings["temperature"], _oci.settings["max_rounds"])\'}); }'
+        )
+        notebook.run_cell(4)
+        assert "0.5 5" in page.locator(".jp-Notebook .jp-OutputArea-output").last.inner_text()
+        page.close()
+    finally:
+        server.stop()
