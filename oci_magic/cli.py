@@ -2,6 +2,8 @@
 
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
 oci-magic bench                              # what the views cost the model's decode speed
+oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
+oci-magic models                             # known and downloaded models, and the one %%oci would use
 oci-magic version
 """
 
@@ -63,6 +65,39 @@ def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
     return 0
 
 
+def _pull(name: str) -> int:
+    from .download import pull
+    from .errors import OciError
+
+    try:
+        path = pull(name)
+    except OciError as exc:
+        print(f"oci-magic pull: {exc}", file=sys.stderr)
+        return 1
+    print(f"{name} is ready: {path}")
+    return 0
+
+
+def models_table() -> str:
+    """The known models (size, quantization, downloaded or not) and the one %%oci would use now."""
+    from .download import cached_path
+    from .errors import OciError
+    from .models import resolve_model
+    from .registry import KNOWN_MODELS
+
+    lines = [f"{'name':<13} {'quant':<7} {'size':>8}  where"]
+    for model in KNOWN_MODELS.values():
+        path = cached_path(model)
+        where = str(path) if path else f"not downloaded (oci-magic pull {model.name})"
+        lines.append(f"{model.name:<13} {model.quantization:<7} {model.size_text:>8}  {where}")
+    try:
+        path, source = resolve_model("")
+        lines.append(f"\n%%oci would use: {path} ({source})")
+    except OciError as exc:
+        lines.append(f"\n%%oci would use: nothing yet. {exc}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oci-magic", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,8 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--repeats", type=int, default=5, help="runs of each view (default 5)")
     bench.add_argument("--max-tokens", type=int, default=256, help="tokens a reply (default 256)")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
+    pull = commands.add_parser("pull", help="download a model from Hugging Face (resumable, checked)")
+    pull.add_argument("name", help="oci-ds-6.7b, oci-ds-33b, oci-ds-1.3b, or hf:owner/repo/file.gguf")
+    commands.add_parser("models", help="list the known and downloaded models, and which one %%oci would use")
     commands.add_parser("version", help="print versions")
     args = parser.parse_args(argv)
+    if args.command == "pull":
+        return _pull(args.name)
+    if args.command == "models":
+        print(models_table())
+        return 0
     if args.command == "version":
         print("\n".join(package_versions()))
         return 0

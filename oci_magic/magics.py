@@ -30,7 +30,7 @@ from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
-SUBCOMMANDS = ("help", "status", "history", "fix", "save", "reset", "version", "model")
+SUBCOMMANDS = ("help", "status", "history", "fix", "save", "pull", "models", "reset", "version", "model")
 # Settings the JupyterLab extension edits (through its settings registry).
 FRONTEND_SETTINGS = ("model", "max_rounds", "temperature")
 # Settings that choose or load the model: a change means loading again.
@@ -61,8 +61,9 @@ class OciMagics(Magics):
 
     model = Unicode(
         "",
-        help="GGUF file (or 'small' for the bundled Gemma 3 270M). Empty: $OCI_MAGIC_MODEL, "
-        "then the bundled small model.",
+        help="A model name (oci-ds-6.7b, hf:owner/repo/file.gguf, 'small' for the bundled Gemma 3 270M) "
+        "or a GGUF file. Empty: $OCI_MAGIC_MODEL, then a downloaded OpenCodeInterpreter model, then the "
+        "bundled small model.",
     ).tag(config=True)
     n_ctx = Int(4096, help="Context window in tokens (prompt + reply).").tag(config=True)
     n_threads = Int(0, help="CPU threads for llama.cpp; 0 picks one per core.").tag(config=True)
@@ -153,6 +154,7 @@ class OciMagics(Magics):
 
         %oci fix [N]          repair the last cell that raised (or cell In[N])
         %oci save PATH.ipynb  write the last run (--all: every run) as a notebook
+        %oci pull NAME        download a model (oci-ds-6.7b ...); %oci models lists them
         %oci help | status | history | reset | version | model [NAME_OR_PATH]
         """
         if cell is None:
@@ -410,6 +412,25 @@ class OciMagics(Magics):
             raise UsageError(f"no cell In[{number}] in this kernel")
         label = f"cell In[{cell.execution_count}]"
         self._run(fix_request(cell.source, cell.error.traceback, label, limit=self.feedback_chars), args)
+
+    def _cmd_pull(self, rest: list[str]) -> None:
+        """`%oci pull NAME`: download a model (progress bar in the notebook), then use it."""
+        if len(rest) != 1:
+            raise UsageError(
+                "usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)"
+            )
+        from .download import pull
+
+        try:
+            path = pull(rest[0], widget=self._view_kind() == "widget")
+        except OciError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"oci · {rest[0]} is ready: {path}. Use it with %config OciMagics.model = {rest[0]!r}")
+
+    def _cmd_models(self, rest: list[str]) -> None:
+        from .cli import models_table
+
+        print(models_table())
 
     def _cmd_save(self, rest: list[str]) -> None:
         parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
