@@ -111,6 +111,19 @@ class OciMagics(Magics):
         SYSTEM_PROMPT, help="What the model is told about its job before the first request."
     ).tag(config=True)
     verbose = Bool(False, help="Show llama.cpp's own log.").tag(config=True)
+    endpoint = Unicode(
+        "",
+        help="An OpenAI-compatible server (llama.cpp, llama-cpp-python, vLLM, Ollama), e.g. "
+        "'http://gpu-box:8000/v1': the model runs there instead of in this kernel. Empty: local llama.cpp.",
+    ).tag(config=True)
+    endpoint_model = Unicode(
+        "", help="The server's model to use (--model overrides it); empty: the first one it lists."
+    ).tag(config=True)
+    api_key_env = Unicode(
+        "OCI_MAGIC_API_KEY",
+        help="Name of the environment variable holding the server's API key (the key itself is never "
+        "stored in a setting, printed or saved).",
+    ).tag(config=True)
 
     @validate("max_rounds", "max_tokens", "n_ctx")
     def _at_least_one(self, proposal):
@@ -246,11 +259,27 @@ class OciMagics(Magics):
         installed = session.current().backend
         if installed is not None and model is None:
             return installed
+        if self.endpoint:
+            return self._remote(model)
         try:
             path, _ = resolve_model(model if model is not None else self.model)
         except OciError as exc:
             raise UsageError(str(exc)) from None
         return path, {name: getattr(self, name) for name in LOAD_SETTINGS}
+
+    def _remote(self, model: str | None):
+        """The OpenAI-compatible server's backend, made once per endpoint, model and key variable."""
+        from .backends.remote import RemoteBackend
+
+        state = session.current()
+        key = (self.endpoint, model or self.endpoint_model, self.api_key_env)
+        if state.remote is None or state.remote[0] != key:
+            try:
+                backend = RemoteBackend(self.endpoint, model=key[1], api_key_env=self.api_key_env)
+            except OciError as exc:
+                raise UsageError(str(exc)) from None
+            state.remote = (key, backend)
+        return state.remote[1]
 
     def _load(self, choice: Any, view: View):
         """The backend for a choice: a model file is loaded once per kernel, the view showing the load."""
@@ -309,6 +338,10 @@ class OciMagics(Magics):
         installed = session.current().backend
         if installed is not None:
             return {"name": installed.name, "backend": "plugged in (set_backend)", "loaded": True}
+        if self.endpoint:
+            remote = session.current().remote
+            name = remote[1].name if remote else self.endpoint
+            return {"name": name, "backend": f"server {self.endpoint}", "loaded": remote is not None}
         from .backends import llamacpp
 
         loaded = llamacpp.cached_backend()
@@ -365,6 +398,11 @@ class OciMagics(Magics):
         state = session.current()
         if state.backend is not None:
             print(f"backend: {state.backend.name} (installed with oci_magic.set_backend)")
+        elif self.endpoint:
+            try:
+                _print_table(self._remote(None).info())
+            except UsageError as exc:
+                print(f"endpoint: {self.endpoint} — {exc}")
         else:
             from .backends import llamacpp
 

@@ -35,6 +35,8 @@ class Session:
         self.backend: Any = None
         #: The user's cells that raised, by execution count, oldest first (the last few dozen).
         self.failed_cells: dict[int, FailedCell] = {}
+        #: The OpenAI-compatible server's backend when OciMagics.endpoint is set: (its key, the backend).
+        self.remote: tuple[tuple, Any] | None = None
         #: The comm with the JupyterLab extension (connected only when the extension answered).
         self.bridge = Bridge()
 

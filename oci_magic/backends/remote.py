@@ -1,0 +1,135 @@
+"""A model served over HTTP by any OpenAI-compatible server: llama.cpp's server, llama-cpp-python's server,
+vLLM, Ollama. The same loop, widget and rounds as a local model; a team shares one GPU box.
+
+The API key is read from the environment variable named in `api_key_env` at each call: it is never
+printed, never part of the backend's name or description, never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from ..errors import BackendError
+
+__all__ = ["RemoteBackend"]
+
+
+class RemoteBackend:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        model: str = "",
+        api_key_env: str = "OCI_MAGIC_API_KEY",
+        timeout: float = 120.0,
+    ) -> None:
+        parsed = urlparse(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise BackendError(f"the endpoint {endpoint!r} is not a URL like http://host:8000/v1")
+        self.endpoint = endpoint.rstrip("/")
+        self.api_key_env = api_key_env
+        self.timeout = timeout
+        self._lock = threading.Lock()  # one request at a time, as with a local model
+        self.last_stats: dict[str, Any] = {}
+        self.context_size: int | None = None
+        self.model = model or self._first_model()
+        if model:
+            served = self._model_ids()
+            if served and model not in served:
+                raise BackendError(
+                    f"{self.endpoint} has no model {model!r}; it serves: {', '.join(served)}. "
+                    "Set OciMagics.endpoint_model (or --model) to one of them"
+                )
+        self.name = f"{self.model} @ {parsed.netloc}"
+
+    def _client(self):
+        from openai import OpenAI
+
+        # Servers without authentication accept any key; the client insists on one.
+        key = os.environ.get(self.api_key_env) or "none"
+        return OpenAI(base_url=self.endpoint, api_key=key, timeout=self.timeout, max_retries=0)
+
+    def _explain(self, exc: Exception) -> BackendError:
+        import openai
+
+        where = self.endpoint
+        if isinstance(exc, openai.APITimeoutError):
+            return BackendError(f"{where} did not answer within {self.timeout:g} s")
+        if isinstance(exc, openai.APIConnectionError):
+            return BackendError(f"cannot reach {where}: is the server running, and is the address right?")
+        if isinstance(exc, openai.AuthenticationError):
+            return BackendError(
+                f"{where} refused the API key (401): put the right key in the environment variable "
+                f"{self.api_key_env} (the setting OciMagics.api_key_env names it)"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return BackendError(
+                f"{where} has no model {getattr(self, 'model', '')!r} (404); its models: "
+                f"{', '.join(self._model_ids()) or 'none listed'}. Set OciMagics.endpoint_model"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return BackendError(f"{where} answered {exc.status_code}: {exc.message}")
+        return BackendError(f"{where}: {type(exc).__name__}: {exc}")
+
+    def _model_ids(self) -> list[str]:
+        try:
+            return [model.id for model in self._client().models.list()]
+        except Exception:
+            return []
+
+    def _first_model(self) -> str:
+        import openai
+
+        try:
+            models = [model.id for model in self._client().models.list()]
+        except openai.OpenAIError as exc:
+            raise self._explain(exc) from None
+        if not models:
+            raise BackendError(f"{self.endpoint} serves no model; set OciMagics.endpoint_model")
+        return models[0]
+
+    def info(self) -> dict[str, Any]:
+        return {"model": self.model, "endpoint": self.endpoint, "API key from": f"${self.api_key_env}"}
+
+    def stream_chat(
+        self,
+        messages: list[dict],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        stop: list[str] | None = None,
+        grammar: str | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Stream the reply. `grammar` (GBNF) is passed on to servers that know it (llama.cpp's)."""
+        import openai
+
+        options: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        if stop:
+            options["stop"] = stop
+        if seed is not None:
+            options["seed"] = seed
+        if grammar is not None:
+            options["extra_body"] = {"grammar": grammar}
+        with self._lock:
+            chunks, finish = 0, None
+            try:
+                stream = self._client().chat.completions.create(
+                    model=self.model, messages=messages, stream=True, **options
+                )
+                with stream:
+                    for event in stream:
+                        if not event.choices:
+                            continue
+                        choice = event.choices[0]
+                        finish = choice.finish_reason or finish
+                        if choice.delta and choice.delta.content:
+                            chunks += 1
+                            yield choice.delta.content
+            except openai.OpenAIError as exc:
+                raise self._explain(exc) from None
+            self.last_stats = {"generated_tokens": chunks, "finish_reason": finish}
