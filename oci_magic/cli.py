@@ -4,6 +4,7 @@ oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.execut
 oci-magic bench                              # what the views cost the model's decode speed
 oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
 oci-magic models                             # known and downloaded models, and the one %%oci would use
+oci-magic doctor                             # the llama.cpp build, free memory, whether the model fits
 oci-magic version
 """
 
@@ -98,6 +99,43 @@ def models_table() -> str:
     return "\n".join(lines)
 
 
+def doctor_report(n_ctx: int = 4096) -> str:
+    """What this machine offers the model, and whether the model %%oci would use fits."""
+    from . import memory
+    from .backends import llamacpp
+    from .errors import OciError
+    from .models import resolve_model
+
+    info = llamacpp.system_info()
+    gpu = llamacpp.gpu_offload_supported()
+    amx = "AMX" in info
+    ram, vram = memory.available_ram(), memory.free_vram()
+    lines = [
+        *package_versions(),
+        f"llama.cpp build: {info.strip()}",
+        f"GPU backend compiled in: {'yes' if gpu else 'no (CPU only; see the README for CUDA/Metal builds)'}",
+        "AMX weight-repacking workaround: "
+        + ("on (cpu_repack = auto turns repacking off)" if amx else "not needed"),
+        f"free memory: {memory.gib(ram) if ram is not None else 'unknown'}",
+        f"free GPU memory: {memory.gib(vram) if vram is not None else 'no NVIDIA GPU found'}",
+    ]
+    try:
+        path, source = resolve_model("")
+    except OciError as exc:
+        lines.append(f"model: none. {exc}")
+        return "\n".join(lines)
+    need = memory.estimate(path, n_ctx)
+    available, where = (vram, "free GPU memory") if gpu and vram is not None else (ram, "free memory")
+    refusal = memory.fits_message(need, available, n_ctx=n_ctx, where=where)
+    lines.append(f"model: {path} ({source})")
+    lines.append(
+        f"it needs about {memory.gib(need.total)} at n_ctx = {n_ctx} ({memory.gib(need.weights)} of weights, "
+        f"{memory.gib(need.kv_cache)} of KV cache): "
+        + ("fits" if refusal is None else f"does NOT fit: {refusal}")
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oci-magic", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,8 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     pull = commands.add_parser("pull", help="download a model from Hugging Face (resumable, checked)")
     pull.add_argument("name", help="oci-ds-6.7b, oci-ds-33b, oci-ds-1.3b, or hf:owner/repo/file.gguf")
     commands.add_parser("models", help="list the known and downloaded models, and which one %%oci would use")
+    commands.add_parser("doctor", help="the llama.cpp build, free memory, and whether the model fits")
     commands.add_parser("version", help="print versions")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        print(doctor_report())
+        return 0
     if args.command == "pull":
         return _pull(args.name)
     if args.command == "models":

@@ -111,6 +111,10 @@ class OciMagics(Magics):
         SYSTEM_PROMPT, help="What the model is told about its job before the first request."
     ).tag(config=True)
     verbose = Bool(False, help="Show llama.cpp's own log.").tag(config=True)
+    check_memory = Bool(
+        True,
+        help="Before loading, estimate what the model and its KV cache need and refuse if it will not fit.",
+    ).tag(config=True)
     endpoint = Unicode(
         "",
         help="An OpenAI-compatible server (llama.cpp, llama-cpp-python, vLLM, Ollama), e.g. "
@@ -290,6 +294,11 @@ class OciMagics(Magics):
         path, params = choice
         if llamacpp.is_cached(path, **params):
             return llamacpp.load_cached(path, **params)
+        if self.check_memory:
+            refusal = _memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])
+            if refusal is not None:
+                view.load_failed(refusal)
+                raise UsageError(refusal)
         view.loading(path.name, path.stat().st_size)
         try:
             backend = llamacpp.load_cached(path, on_progress=view.load_progress, **params)
@@ -509,6 +518,20 @@ class OciMagics(Magics):
 
 
 SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
+
+
+def _memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:
+    """Why the model will not fit in free memory (GPU memory when its layers go there), or None."""
+    from . import memory
+    from .backends.llamacpp import gpu_offload_supported
+
+    try:
+        need = memory.estimate(path, n_ctx)
+    except Exception:
+        return None  # an unreadable file: the load itself says what is wrong with it
+    if n_gpu_layers != 0 and gpu_offload_supported():
+        return memory.fits_message(need, memory.free_vram(), n_ctx=n_ctx, where="free GPU memory")
+    return memory.fits_message(need, memory.available_ram(), n_ctx=n_ctx)
 
 
 def _parent_msg_id(shell: Any) -> str | None:

@@ -119,6 +119,18 @@ def _model_params(*, repack: bool, progress: _LoadProgress | None = None):
         native.llama_model_default_params = original
 
 
+def gpu_offload_supported() -> bool:
+    """Whether this llama.cpp was built with a GPU backend (CUDA, Metal, Vulkan ...)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def system_info() -> str:
+    """llama.cpp's own line about the CPU features and backends it was built with."""
+    return _system_info()
+
+
 def repacking_enabled(setting: str) -> bool:
     """Whether to allow weight repacking. "auto" turns it off when llama.cpp was built with AMX: the AMX
     repack path crashes on the first decode of a quantized model (llama.cpp issue 20824)."""
