@@ -10,7 +10,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
 
 from . import records, session
 from .cells import CELL_MODES, cells_for
@@ -67,8 +67,11 @@ class OciMagics(Magics):
     ).tag(config=True)
     n_ctx = Int(4096, help="Context window in tokens (prompt + reply).").tag(config=True)
     n_threads = Int(0, help="CPU threads for llama.cpp; 0 picks one per core.").tag(config=True)
-    n_gpu_layers = Int(
-        -1, help="Layers to offload to the GPU: -1 all (when llama.cpp has a GPU backend), 0 none."
+    n_gpu_layers = Union(
+        [Enum(["auto"]), Int()],
+        default_value="auto",
+        help="Layers to offload to the GPU: 'auto' (every layer when llama.cpp was built with a GPU "
+        "backend, none otherwise), a number, or 0 for none.",
     ).tag(config=True)
     chat_format = Enum(
         FORMAT_NAMES,
@@ -269,7 +272,10 @@ class OciMagics(Magics):
             path, _ = resolve_model(model if model is not None else self.model)
         except OciError as exc:
             raise UsageError(str(exc)) from None
-        return path, {name: getattr(self, name) for name in LOAD_SETTINGS}
+        params = {name: getattr(self, name) for name in LOAD_SETTINGS}
+        if params["n_gpu_layers"] == "auto":
+            params["n_gpu_layers"] = -1  # llama.cpp: every layer, where there is a GPU backend to take them
+        return path, params
 
     def _remote(self, model: str | None):
         """The OpenAI-compatible server's backend, made once per endpoint, model and key variable."""

@@ -138,3 +138,20 @@ def test_environment_variable_picks_the_model(shell, tiny_gguf, monkeypatch, cap
     shell.run_cell("%%oci --rounds 1 --max-tokens 4 --no-run\nanything")
     assert oci_magic.last_run().model == "tiny-test-llama"
     llamacpp.release_cached()
+
+
+def test_gpu_layers_default_to_auto_and_status_says_what_was_offloaded(shell, tiny_gguf, capsys):
+    from oci_magic.backends import llamacpp
+
+    magics = shell.magics_manager.registry["OciMagics"]
+    assert magics.n_gpu_layers == "auto"
+    shell.run_line_magic("config", "OciMagics.n_gpu_layers = 'all'")  # refused, the setting kept
+    assert magics.n_gpu_layers == "auto"
+    shell.run_line_magic("oci", f"model {tiny_gguf}")
+    backend = llamacpp.cached_backend()
+    assert backend.n_gpu_layers == -1  # auto: every layer, where llama.cpp has a GPU backend
+    shell.run_line_magic("oci", "status")
+    out = capsys.readouterr().out
+    expected = "all (" if llamacpp.gpu_offload_supported() else "none (this llama.cpp build has no GPU backend)"
+    assert f"GPU layers: {expected}" in out
+    llamacpp.release_cached()
