@@ -152,6 +152,7 @@ def test_gpu_layers_default_to_auto_and_status_says_what_was_offloaded(shell, ti
     assert backend.n_gpu_layers == -1  # auto: every layer, where llama.cpp has a GPU backend
     shell.run_line_magic("oci", "status")
     out = capsys.readouterr().out
-    expected = "all (" if llamacpp.gpu_offload_supported() else "none (this llama.cpp build has no GPU backend)"
+    no_gpu = "none (this llama.cpp build has no GPU backend)"
+    expected = "all (" if llamacpp.gpu_offload_supported() else no_gpu
     assert f"GPU layers: {expected}" in out
     llamacpp.release_cached()
