@@ -52,7 +52,7 @@ def pull(name: str, *, widget: bool = False) -> Path:
     if model is None:
         known = ", ".join(KNOWN_MODELS)
         raise ModelNotFoundError(f"unknown model {name!r}: use one of {known}, or hf:owner/repo/file.gguf")
-    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,
         HfHubHTTPError,
@@ -74,7 +74,6 @@ def pull(name: str, *, widget: bool = False) -> Path:
                 model.repo, model.filename, cache_dir=cache_dir, endpoint=endpoint, tqdm_class=progress_bar
             )
         )
-        expected = get_hf_file_metadata(hf_hub_url(model.repo, model.filename, endpoint=endpoint)).etag
     except (OfflineModeIsEnabled, LocalEntryNotFoundError):  # before EntryNotFoundError: a subclass of it
         raise DownloadError(
             f"cannot download {where}: offline (HF_HUB_OFFLINE is set or the Hub cannot be reached). "
@@ -92,8 +91,9 @@ def pull(name: str, *, widget: bool = False) -> Path:
         raise DownloadError(
             f"downloading {where} failed: {exc}. Run the command again to resume where it stopped."
         ) from None
-    expected = (expected or "").strip('"')
-    if _SHA256.match(expected):  # files stored with LFS: the ETag is the content's SHA-256
+    # The cache names each blob by the Hub's ETag, which for files stored with LFS is the content's SHA-256.
+    expected = path.resolve().name
+    if _SHA256.match(expected):
         actual = _sha256(path)
         if actual != expected:
             _remove_from_cache(path)

@@ -233,7 +233,8 @@ class OciMagics(Magics):
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
-        state.bridge.send(self.state_message())  # the sidebar's model line (loaded now) and runs
+        if state.bridge.connected:  # the sidebar's model line (loaded now) and runs
+            state.bridge.send(self.state_message())
         if not state.bridge.connected:
             self._insert_cells_without_extension(run, cells)
 
