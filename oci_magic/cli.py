@@ -1,6 +1,7 @@
 """`oci-magic`: run a notebook with `%%oci` cells end to end and print what the model did.
 
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
+oci-magic eval humaneval --limit 10          # HumanEval through the loop: single turn vs execution feedback
 oci-magic bench                              # what the views cost the model's decode speed
 oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
 oci-magic models                             # known and downloaded models, and the one %%oci would use
@@ -159,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("models", help="list the known and downloaded models, and which one %%oci would use")
     commands.add_parser("doctor", help="the llama.cpp build, free memory, and whether the model fits")
     commands.add_parser("version", help="print versions")
+    from .evaluation import command as evaluation
+
+    evaluation.add_arguments(
+        commands.add_parser(
+            "eval", help="HumanEval through the %%oci loop: single turn vs execution feedback"
+        )
+    )
     args = parser.parse_args(argv)
     if args.command == "doctor":
         print(doctor_report())
@@ -171,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "version":
         print("\n".join(package_versions()))
         return 0
+    if args.command == "eval":
+        return evaluation.main(args)
     if args.command == "bench":
         from . import bench as benchmarks
 

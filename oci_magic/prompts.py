@@ -16,6 +16,7 @@ __all__ = [
     "feedback_message",
     "trim_middle",
     "fit_messages",
+    "function_request",
     "estimate_tokens",
 ]
 
@@ -130,3 +131,11 @@ def fit_messages(
             f"%config OciMagics.n_ctx = {max(2 * (needed + 1024), 4096)}"
         )
     return kept
+
+
+def function_request(prompt: str) -> str:
+    """The request of a benchmark task (HumanEval): complete the function its prompt starts."""
+    return (
+        "Complete the following Python function. Write the whole function, with the imports it needs, "
+        f"in one ```python block.\n\n```python\n{prompt.strip()}\n```"
+    )

@@ -17,7 +17,7 @@ from .extract import prose
 from .records import Round, Run
 from .views.describe import round_figures, round_outcome
 
-__all__ = ["runs_notebook", "save_runs"]
+__all__ = ["run_cells", "runs_notebook", "save_runs"]
 
 
 def _quoted(text: str) -> str:
@@ -38,7 +38,7 @@ def _round_outputs(round_: Round) -> list:
     return outputs
 
 
-def _run_cells(run: Run) -> list:
+def run_cells(run: Run) -> list:
     cells = [new_markdown_cell(f"### `%%oci` · {run.model}\n\n{_quoted(run.request)}")]
     for round_ in run.rounds:
         said = prose(round_.reply)
@@ -62,7 +62,7 @@ def _run_cells(run: Run) -> list:
 
 def runs_notebook(runs: Sequence[Run]) -> nbformat.NotebookNode:
     notebook = new_notebook(
-        cells=[cell for run in runs for cell in _run_cells(run)],
+        cells=[cell for run in runs for cell in run_cells(run)],
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},

@@ -1,6 +1,15 @@
-"""Test helpers that drive the real llama.cpp engine to a known reply."""
+"""Test helpers that drive the real llama.cpp engine to a known reply, and serve it over HTTP."""
 
 from __future__ import annotations
+
+import copy
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
 
 
 class GrammarBackend:
@@ -41,3 +50,74 @@ class BrokenBackend:
     def stream_chat(self, messages, **options):
         yield "```python\n"
         raise ConnectionError("server went away")
+
+
+class TaskGrammarBackend:
+    """The real engine (a local model or a server) answering benchmark tasks with scripted code: `answers`
+    maps a function name to the code of each round; the request names the task, the assistant turns so
+    far give the round. It counts how many of its requests are in flight at once (clones share the count).
+    """
+
+    name = "tiny, scripted by grammar"
+
+    def __init__(self, engine, answers: dict[str, list[str]]) -> None:
+        self.engine, self.answers = engine, answers
+        self.context_size = getattr(engine, "context_size", None)
+        self._counter = {"lock": threading.Lock(), "now": 0, "most": 0}
+
+    @property
+    def most_in_flight(self) -> int:
+        return self._counter["most"]
+
+    @property
+    def last_stats(self):
+        return self.engine.last_stats
+
+    def clone(self) -> TaskGrammarBackend:
+        twin = copy.copy(self)
+        twin.engine = self.engine.clone()
+        return twin
+
+    def stream_chat(self, messages, **options):
+        request = next(m["content"] for m in messages if m["role"] == "user")
+        name = next(name for name in self.answers if f"def {name}(" in request)
+        code = self.answers[name][sum(m["role"] == "assistant" for m in messages)]
+        counter = self._counter
+        with counter["lock"]:
+            counter["now"] += 1
+            counter["most"] = max(counter["most"], counter["now"])
+        try:
+            yield from self.engine.stream_chat(messages, grammar=fixed_reply(code), **options)
+        finally:
+            with counter["lock"]:
+                counter["now"] -= 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def llama_server(model, *, key: str, n_ctx: int = 2048, extra: tuple[str, ...] = ()):
+    """llama-cpp-python's OpenAI-compatible server on 127.0.0.1 serving `model` as "tiny"; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--api_key", key, "--n_ctx", str(n_ctx), *extra]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(
+                urllib.request.Request(f"{url}/models", headers={"Authorization": f"Bearer {key}"})
+            )
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,14 +1,10 @@
 """The OpenAI-compatible backend against a real llama-cpp-python server (the tiny model) on 127.0.0.1."""
 
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 
 import pytest
-from helpers import GrammarBackend, fixed_reply
+from helpers import GrammarBackend, fixed_reply, free_port, llama_server
 from IPython.core.error import UsageError
 
 import oci_magic
@@ -19,31 +15,10 @@ KEY = "test-key-not-secret"
 MESSAGES = [{"role": "user", "content": "print six times seven"}]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_gguf):
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--model_alias", "tiny"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--api_key", KEY, "--n_ctx", "2048"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(
-                urllib.request.Request(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"})
-            )
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    with llama_server(tiny_gguf, key=KEY) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ printed, never part of the backend's name or description, never written anywhere
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterator
@@ -91,6 +92,13 @@ class RemoteBackend:
         if not models:
             raise BackendError(f"{self.endpoint} serves no model; set OciMagics.endpoint_model")
         return models[0]
+
+    def clone(self) -> RemoteBackend:
+        """Another backend for the same server and model, for a thread of its own: each one sends one
+        request at a time and keeps its own figures, so that several can be in flight (`eval --jobs`)."""
+        twin = copy.copy(self)
+        twin._lock, twin.last_stats = threading.Lock(), {}
+        return twin
 
     def info(self) -> dict[str, Any]:
         return {"model": self.model, "endpoint": self.endpoint, "API key from": f"${self.api_key_env}"}

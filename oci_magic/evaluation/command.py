@@ -1,0 +1,184 @@
+"""`oci-magic eval humaneval`: the benchmark through the `%%oci` loop, from the command line.
+
+oci-magic eval humaneval                       # the model %%oci would use, 1 feedback round, all 164 tasks
+oci-magic eval humaneval --model oci-ds-6.7b --rounds 1 --feedback tests
+oci-magic eval humaneval --feedback traceback --tasks 0-19
+oci-magic eval humaneval --endpoint http://gpu-box:8000/v1 --jobs 8
+oci-magic eval humaneval --self-check         # the harness itself: right answers pass, wrong ones fail
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_arguments", "main"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    # fmt: off
+    add("benchmark", choices=["humaneval"], help="the benchmark (HumanEval, 164 tasks)")
+    add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
+        "with --endpoint, the server's model")
+    add("--rounds", type=int, default=1, help="execution-feedback rounds after the first attempt (default 1)")
+    add("--feedback", choices=["tests", "traceback"], default="tests",
+        help="tests: the failing test's input, expected and actual output (the paper's protocol); traceback: "
+        "only the code and the docstring's examples run and the traceback goes back (a notebook's reality)")
+    add("--limit", type=int, help="only the first N tasks")
+    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19")
+    add("--out", type=Path, help="where results.json, failed.ipynb and summary.md go "
+        "(default oci-eval/humaneval-MODEL-FEEDBACK-rK)")
+    add("--jobs", type=int, default=1, help="tasks in flight at once (needs --endpoint)")
+    add("--endpoint", default="", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    add("--api-key-env", default="OCI_MAGIC_API_KEY", help="the variable holding the server's API key")
+    add("--max-tokens", type=int, default=1024, help="tokens per reply (default 1024, as in the paper)")
+    add("--timeout", type=float, default=10.0, help="seconds an attempt may run (default 10)")
+    add("--memory-mb", type=int, default=1024, help="memory cap of an attempt's process (default 1024)")
+    add("--n-ctx", type=int, default=4096, help="context window of a local model (default 4096)")
+    add("--threads", type=int, default=0, help="CPU threads of a local model (default: as %%%%oci)")
+    add("--self-check", action="store_true", help="check the harness on the canonical and broken solutions "
+        "(no model)")
+    # fmt: on
+
+
+def _fail(message: str) -> int:
+    print(f"oci-magic eval: {message}", file=sys.stderr)
+    return 2
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-").lower() or "model"
+
+
+def _backend(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The backend and what the results say of it. Raises OciError with the fix."""
+    if args.endpoint:
+        from ..backends.remote import RemoteBackend
+
+        backend = RemoteBackend(args.endpoint, model=args.model, api_key_env=args.api_key_env)
+        return backend, {"name": backend.model, "endpoint": backend.endpoint}
+    from ..backends.llamacpp import LlamaCppBackend
+    from ..models import resolve_model
+
+    path, source = resolve_model(args.model)
+    print(f"loading {path.name} ({source}) ...", file=sys.stderr)
+    backend = LlamaCppBackend(path, n_ctx=args.n_ctx, n_threads=args.threads)
+    description = {
+        "name": backend.name,
+        "file": path.name,
+        "size_bytes": path.stat().st_size,
+        "n_ctx": backend.context_size,
+        "threads": backend.n_threads,
+        "chat_format": backend.format.name,
+    }
+    return backend, description
+
+
+def _self_check(args: argparse.Namespace, tasks) -> int:
+    from tqdm.auto import tqdm
+
+    from ..executors.subprocess import SubprocessExecutor
+    from .humaneval import self_check
+
+    bar = tqdm(total=len(tasks), desc="self-check", unit="task", file=sys.stderr)
+    report = self_check(
+        tasks,
+        SubprocessExecutor(memory_mb=args.memory_mb),
+        timeout=args.timeout,
+        progress=lambda task_id: bar.update(),
+    )
+    bar.close()
+    print(
+        f"self-check · {len(tasks)} tasks · {report['checks']} checks\n"
+        f"canonical solutions passing: {report['canonical_passed']}/{len(tasks)}\n"
+        f"broken attempts failing: {report['broken_failed']}/{report['broken']}\n"
+        f"docstring examples run in traceback mode: {report['examples_kept']} "
+        f"({report['examples_dropped']} left out: the canonical solution contradicts them)"
+    )
+    if report["problems"]:
+        print("PROBLEMS:\n" + "\n".join(f"  {problem}" for problem in report["problems"]))
+        return 1
+    print("the harness is sound: every right answer passed and every broken one failed")
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..errors import OciError
+    from .harness import EvalSettings, EvalStopped, evaluate, pass_rates
+    from .humaneval import load_tasks, select_tasks
+    from .report import pass_table, write_outputs
+
+    all_tasks = load_tasks()
+    try:
+        tasks = select_tasks(all_tasks, args.tasks, args.limit)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.self_check:
+        return _self_check(args, tasks)
+    if args.rounds < 0:
+        return _fail(f"--rounds must be 0 or more, not {args.rounds}")
+    if args.jobs < 1:
+        return _fail(f"--jobs must be at least 1, not {args.jobs}")
+    if args.jobs > 1 and not args.endpoint:
+        return _fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
+    if args.timeout <= 0:
+        return _fail(f"--timeout must be above 0 seconds, not {args.timeout}")
+    try:
+        backend, model = _backend(args)
+    except OciError as exc:
+        return _fail(str(exc))
+    settings = EvalSettings(
+        feedback=args.feedback,
+        rounds=args.rounds,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout,
+        memory_mb=args.memory_mb or None,
+    )
+    out = args.out or Path("oci-eval") / f"humaneval-{_slug(model['name'])}-{args.feedback}-r{args.rounds}"
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc="HumanEval", unit="task", file=sys.stderr)
+    finished = []
+
+    def on_result(result) -> None:
+        finished.append(result)
+        rates = pass_rates(finished, settings.rounds)
+        bar.set_postfix_str(f"pass@1 {100 * rates[0]:.1f}% → {100 * rates[-1]:.1f}% with feedback")
+        bar.update()
+
+    started = time.perf_counter()
+    stopped = None
+    try:
+        results = evaluate(tasks, backend, settings, jobs=args.jobs, on_result=on_result)
+    except EvalStopped as exc:
+        stopped, results = exc, exc.results
+    finally:
+        bar.close()
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    duration = time.perf_counter() - started
+    paths = write_outputs(out, results, settings, model, duration=duration, total=len(all_tasks))
+    print(pass_table(results, settings, model["name"], len(all_tasks)))
+    print(
+        f"\n{len(results)} tasks in {duration / 60:.1f} min · every attempt: {paths['json']} · "
+        f"unsolved tasks' rounds: {paths['notebook']}"
+    )
+    if stopped is not None:
+        return _fail(f"stopped early ({stopped}); the {len(results)} tasks finished before are saved above")
+    return 0
+
+
+def run_cli(argv: list[str]) -> int:  # `python -m oci_magic.evaluation.command humaneval ...`
+    parser = argparse.ArgumentParser(prog="oci-magic eval", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(sys.argv[1:]))
