@@ -2,7 +2,7 @@
 
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
 oci-magic eval humaneval --limit 10          # HumanEval through the loop: single turn vs execution feedback
-oci-magic bench                              # what the views cost the model's decode speed
+oci-magic bench                              # speed: decode vs raw llama.cpp, repair, load, start-up
 oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
 oci-magic models                             # known and downloaded models, and the one %%oci would use
 oci-magic doctor                             # the llama.cpp build, free memory, whether the model fits
@@ -150,10 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--timeout", type=int, default=900, help="seconds one cell may take (default 900)")
     run.add_argument("--kernel", default="python3", help="kernel name (default python3)")
-    bench = commands.add_parser("bench", help="measure what the views cost the model's decode speed")
-    bench.add_argument("--model", default="", help="GGUF file or 'small' (default: as %%oci would choose)")
-    bench.add_argument("--repeats", type=int, default=5, help="runs of each view (default 5)")
+    bench = commands.add_parser("bench", help="measure speed: decode, prompt, repair, load, start-up, memory")
+    bench.add_argument("--model", default="", help="GGUF file or 'small' (default: as %%%%oci would choose)")
+    bench.add_argument(
+        "--short", action="store_true", help="one repeat, short replies (a quick look, as in CI)"
+    )
+    bench.add_argument("--repeats", type=int, default=5, help="decode measurements of each kind (default 5)")
     bench.add_argument("--max-tokens", type=int, default=256, help="tokens a reply (default 256)")
+    bench.add_argument(
+        "--llama-bench", metavar="PATH", help="llama.cpp's llama-bench binary: its tg figure too"
+    )
+    bench.add_argument("--views", action="store_true", help="also what each view costs the decode speed")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
     pull = commands.add_parser("pull", help="download a model from Hugging Face (resumable, checked)")
     pull.add_argument("name", help="oci-ds-6.7b, oci-ds-33b, oci-ds-1.3b, or hf:owner/repo/file.gguf")
@@ -185,7 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         from . import bench as benchmarks
 
         return benchmarks.main(
-            args.model, repeats=args.repeats, max_tokens=args.max_tokens, json_path=args.json
+            args.model,
+            short=args.short,
+            repeats=args.repeats,
+            max_tokens=args.max_tokens,
+            json_path=args.json,
+            llama_bench_path=args.llama_bench,
+            views=args.views,
         )
     if not args.notebook.is_file():
         parser.error(f"no notebook at {args.notebook}")

@@ -21,7 +21,6 @@ from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
 from .prompts import SYSTEM_PROMPT, fix_request
-from .transcript import save_runs
 from .versions import package_versions
 from .views import View
 from .views.bridge import BridgeView, run_message
@@ -507,6 +506,8 @@ class OciMagics(Magics):
             raise UsageError("no runs to save yet: run a %%oci cell first")
         chosen = runs if args.all else runs[-1:]
         try:
+            from .transcript import save_runs  # nbformat: imported when a transcript is saved
+
             save_runs(chosen, path)
         except OSError as exc:
             raise UsageError(f"could not write {path}: {exc}") from None

@@ -37,6 +37,17 @@ def test_streams_in_chunks_within_max_tokens(tiny):
     assert tiny.last_stats["finish_reason"] == "length"
 
 
+def test_random_bytes_stream_token_by_token_and_count_exactly(tiny):
+    # A random-weight model writes arbitrary bytes: broken UTF-8 must not hold the stream back.
+    arrived = []
+    for chunk in tiny.stream_chat(MESSAGES, max_tokens=300, seed=1):
+        arrived.append((chunk, llama_cpp.llama_perf_context(tiny._llm._ctx.ctx).n_eval))
+    stats = tiny.last_stats
+    assert stats["finish_reason"] == "length" and stats["generated_tokens"] == 300
+    assert len(arrived) > 100  # one chunk per token or so, not one at the end
+    assert arrived[0][1] < arrived[-1][1] - 200  # the first text came while the model still had 200 to go
+
+
 def test_the_embedded_chat_template_shapes_the_prompt(tiny):
     prompt = tiny.format.render(MESSAGES)
     assert prompt.endswith("<|user|>\nprint six times seven</s>\n<|assistant|>\n")

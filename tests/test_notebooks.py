@@ -199,15 +199,28 @@ def test_refinement_example_keeps_its_rounds_in_widget_state_and_fallback(tmp_pa
     assert saved.cells[0].cell_type == "markdown" and "plot the total units" in saved.cells[0].source
 
 
-def test_bench_prints_decode_speed_per_view(tmp_path):
+def test_bench_prints_every_speed_figure_and_the_views(tmp_path):
     figures_file = tmp_path / "bench.json"
-    command = [sys.executable, "-m", "oci_magic.cli", "bench", "--repeats", "1", "--max-tokens", "24"]
+    command = [sys.executable, "-m", "oci_magic.cli", "bench", "--short", "--views", "--max-tokens", "24"]
     command += ["--json", str(figures_file)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    figures = json.loads(figures_file.read_text())["views"]
-    assert set(figures["median_tokens_per_second"]) == {"quiet", "text", "widget"}
-    assert all(speed > 0 for speed in figures["median_tokens_per_second"].values())
+    figures = json.loads(figures_file.read_text())
+    decode = figures["decode"]
+    assert decode["tokens"] > 1
+    assert decode["raw_tokens_per_second"] > 0 and decode["oci_tokens_per_second"] > 0
+    repair = figures["repair"]
+    assert 0 < repair["warm_evaluated"] < repair["cold_evaluated"] <= repair["prompt_tokens"]
+    assert figures["startup"]["llama_cpp_imported"] is False and figures["startup"]["seconds"] > 0
+    assert figures["memory"]["peak_above_baseline_bytes"] > figures["memory"]["kv_cache_bytes"] > 0
+    assert figures["cold_load"]["seconds"] > figures["cold_load"]["load_seconds"] > 0
+    assert 0 < figures["second_call"]["seconds"] < figures["second_call"]["cell_seconds"]
+    for number in range(1, 8):
+        assert f"\n{number} " in done.stdout
+    assert "(2)/(1) = " in done.stdout and "short mode" in done.stdout
+    views = figures["views"]
+    assert set(views["median_tokens_per_second"]) == {"quiet", "text", "widget"}
+    assert all(speed > 0 for speed in views["median_tokens_per_second"].values())
     for view in ("quiet", "text", "widget"):
         assert f"\n{view} " in done.stdout
     assert "of its speed with no view" in done.stdout

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..chat_formats import ChatFormat, choose_format
 from ..errors import BackendError, ContextOverflowError, ModelLoadError
+from .reply_text import ReplyText
 
 __all__ = [
     "LlamaCppBackend",
@@ -200,6 +201,7 @@ class LlamaCppBackend:
         self.last_stats: dict[str, Any] = {}
         self._lock = threading.Lock()  # a llama context is not thread-safe
         self._evaluated = False
+        self._pieces: dict[int, bytes] = {}
 
     def _check_file(self) -> None:
         if not self.path.is_file():
@@ -245,51 +247,79 @@ class LlamaCppBackend:
                 f"the prompt has {len(prompt)} tokens, the context window {self.context_size}; "
                 f"raise n_ctx or shorten the request"
             )
-        options: dict[str, Any] = dict(
-            max_tokens=min(max_tokens, room),
-            temperature=temperature,
-            stop=list(self.format.stop) + list(stop or []),
-            stream=True,
-        )
+        grammar_rules = None
         if grammar is not None:
             from llama_cpp import LlamaGrammar
 
-            options["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-        if seed is not None:
-            options["seed"] = seed
+            grammar_rules = LlamaGrammar.from_string(grammar, verbose=False)
         with self._lock:
+            if seed is not None:
+                self._llm.set_seed(seed)
             before = self._prompt_evaluations()
             self._evaluated = True
-            text = pending = self.format.reply_prefix  # sent with the first token, so it times honestly
-            finish = None
+            reply = ReplyText(list(self.format.stop) + list(stop or []))
+            pending = self.format.reply_prefix  # sent with the first text, so it times honestly
+            generated, finish = 0, "length"
             try:
-                for chunk in self._llm.create_completion(prompt, **options):
-                    choice = chunk["choices"][0]
-                    finish = choice.get("finish_reason") or finish
-                    if choice["text"]:
-                        text += choice["text"]
-                        yield pending + choice["text"]
+                for token in self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules):
+                    if token is None:  # end of generation
+                        finish = "stop"
+                        break
+                    generated += 1
+                    text = reply.feed(self._piece(token))
+                    if text:
+                        yield pending + text
                         pending = ""
+                    if reply.stopped:
+                        finish = "stop"
+                        break
+                    if generated >= min(max_tokens, room):
+                        break
             except ValueError as exc:
                 raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
             finally:
-                after = self._prompt_evaluations()
-                written = text[len(self.format.reply_prefix) :]
                 self.last_stats = {
                     "prompt_tokens": len(prompt),
                     # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
-                    "prompt_tokens_evaluated": after - before,
-                    # The reply's own length in tokens (stop strings excluded), for tokens/s.
-                    "generated_tokens": len(
-                        self._llm.tokenize(written.encode("utf-8"), add_bos=False, special=True)
-                    ),
+                    "prompt_tokens_evaluated": self._prompt_evaluations() - before,
+                    "generated_tokens": generated,
                     "finish_reason": finish,
                 }
-            if finish == "stop" and text.count("```") % 2:
+            pending += reply.finish()
+            if finish == "stop" and (self.format.reply_prefix + reply.text).count("```") % 2:
                 # The closing fence was the stop string: give it back so the reply reads as markdown.
-                pending += "```" if text.endswith("\n") else "\n```"
+                pending += "```" if reply.text.endswith("\n") else "\n```"
             if pending:
                 yield pending
+
+    def _tokens_after(self, prompt: list[int], *, temperature: float, grammar) -> Iterator[int | None]:
+        """The generated tokens, then None at an end-of-generation token. llama-cpp-python's `generate`
+        reuses the cached prefix of the prompt and samples in C; greedy at temperature 0."""
+        import llama_cpp
+
+        vocab = self._llm._model.vocab
+        sampling = dict(temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
+        for token in self._llm.generate(prompt, grammar=grammar, **sampling):
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                yield None
+                return
+            yield token
+
+    def _piece(self, token: int) -> bytes:
+        """A token's bytes (special tokens render as nothing), looked up once per token id."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            import llama_cpp
+
+            size = 64
+            while True:
+                buffer = ctypes.create_string_buffer(size)
+                length = llama_cpp.llama_token_to_piece(self._llm._model.vocab, token, buffer, size, 0, False)
+                if length >= 0:
+                    break
+                size = -length
+            piece = self._pieces[token] = buffer.raw[:length]
+        return piece
 
     # -- description -------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:

@@ -83,13 +83,8 @@ def failed_notebook(results: Sequence[TaskResult], settings: EvalSettings) -> nb
             + (f" ({attempt.reason})" if attempt.reason else "")
             for attempt in result.attempts
         )
-        cells.append(
-            new_markdown_cell(
-                f"## {result.task.task_id} · `{result.task.entry_point}`\n\n"
-                f"```python\n{result.task.prompt.strip()}\n```"
-            )
-        )
-        cells += run_cells(result.run)
+        cells.append(new_markdown_cell(f"## {result.task.task_id} · `{result.task.entry_point}`"))
+        cells += run_cells(result.run)  # the request quotes the task's prompt
         cells.append(
             new_markdown_cell(f"**The benchmark's tests** ({settings.feedback} feedback):\n\n{verdicts}")
         )

@@ -1,6 +1,6 @@
-"""`oci-magic bench`: figures measured on this machine, printed (never asserted: machines are noisy).
+"""`oci-magic bench --views`: what each live view costs the model's decode speed.
 
-Views: decode tokens/s of the same greedy `%%oci` reply with no live view (`quiet`), the text view and the
+Decode tokens/s of the same greedy `%%oci` reply with no live view (`quiet`), the text view and the
 widget, in one real kernel (nbclient), so that what the views cost the model is measured where it is paid:
 the kernel serializing messages and the client receiving them. The views take turns, in a different order
 each repeat, and the median of each is compared.
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import statistics
-from pathlib import Path
 from typing import Any
 
-__all__ = ["view_overhead", "main"]
+__all__ = ["view_overhead", "print_view_overhead"]
 
 VIEWS = ("quiet", "text", "widget")
 REQUEST = "plot the total units sold per region of a sales DataFrame as a bar chart, step by step"
@@ -81,20 +80,3 @@ def print_view_overhead(figures: dict[str, Any]) -> None:
         print(f"{view:<8} {median:>22.1f} {ratio:>9.3f}   {samples}")
     ratio = figures["ratio_to_quiet"]["widget"]
     print(f"with the widget the model decodes at {ratio:.1%} of its speed with no view (target: over 97%)")
-
-
-def main(model: str, *, repeats: int, max_tokens: int, json_path: Path | None) -> int:
-    from .errors import OciError
-    from .models import resolve_model
-
-    try:
-        path, _ = resolve_model(model)
-    except OciError as exc:
-        print(exc)
-        return 2
-    figures = view_overhead(str(path), repeats=repeats, max_tokens=max_tokens)
-    print_view_overhead(figures)
-    if json_path is not None:
-        json_path.write_text(json.dumps({"views": figures}, indent=2))
-        print(f"figures written to {json_path}")
-    return 0

@@ -1,0 +1,84 @@
+"""The speed figures measured in one real kernel (nbclient), where `%%oci` runs for users: raw llama.cpp
+decode against decode through `%%oci` with the widget (in turns, the same prompt and token count), the
+second call's own cost, a repair round's time to first token warm and cold, prompt evaluation, load time
+and peak memory. Each notebook cell prints one JSON line that is read back here.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import Any
+
+__all__ = ["REQUEST", "FEEDBACK", "kernel_figures"]
+
+REQUEST = "plot the total units sold per region of a sales DataFrame as a bar chart, step by step"
+# A repair round's feedback: what the loop sends after a failed round.
+FEEDBACK = (
+    "Execution result: \nTraceback (most recent call last):\n  Cell In[3], line 4\n"
+    "    totals = sales.groupby('region')['units'].sum()\nNameError: name 'sales' is not defined"
+)
+
+
+def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def report(kind: str, expression: str):
+        return new_code_cell(f"print(json.dumps({{'kind': {kind!r}, **{expression}}}))")
+
+    oci = f"%%oci --rounds 1 --no-run --new\n{REQUEST}"
+    cells = [
+        new_code_cell(
+            "import json\nfrom oci_magic.bench import probes\nbaseline = probes.rss()\n"
+            "%load_ext oci_magic\n"
+            f"%config OciMagics.model = {model!r}\n"
+            f"%config OciMagics.max_tokens = {max_tokens}\n"
+            "%config OciMagics.cells = 'none'\n"
+            "%config OciMagics.view = 'widget'"
+        ),
+        new_code_cell(oci),  # loads the model
+        report("loaded", "probes.loaded()"),
+    ]
+    for repeat in range(repeats):
+        oci_cells = [new_code_cell(oci), report("oci", "probes.oci_decode()")]
+        raw_cells = [report("raw", "probes.raw_decode(probes.oci_decode()['tokens'])")]
+        # Raw decode needs the token count of a %%oci reply: the first repeat starts with %%oci.
+        cells += oci_cells + raw_cells if repeat % 2 == 0 else raw_cells + oci_cells
+    cells += [
+        report("second_call", f"probes.second_call({REQUEST!r})"),
+        report("repair", f"probes.repair({REQUEST!r}, {FEEDBACK!r}, {reply_tokens})"),
+        report("memory", "probes.peak_memory(baseline)"),
+    ]
+    return new_notebook(cells=cells)
+
+
+def kernel_figures(
+    model: str, *, repeats: int = 5, max_tokens: int = 256, reply_tokens: int = 300
+) -> dict[str, Any]:
+    """Run the measuring notebook in a fresh kernel and gather its figures."""
+    from nbclient import NotebookClient
+
+    notebook = _notebook(model, repeats=repeats, max_tokens=max_tokens, reply_tokens=reply_tokens)
+    NotebookClient(notebook, timeout=1800, kernel_name="python3", store_widget_state=False).execute()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("text", "").startswith("{"):
+                for line in output["text"].splitlines():
+                    figure = json.loads(line)
+                    found.setdefault(figure.pop("kind"), []).append(figure)
+    oci = [figure["tokens_per_second"] for figure in found["oci"]]
+    raw = [figure["tokens_per_second"] for figure in found["raw"]]
+    return {
+        "loaded": found["loaded"][0],
+        "decode": {
+            "tokens": found["oci"][0]["tokens"],
+            "raw_samples": raw,
+            "oci_samples": oci,
+            "raw_tokens_per_second": statistics.median(raw),
+            "oci_tokens_per_second": statistics.median(oci),
+        },
+        "second_call": found["second_call"][0],
+        "repair": found["repair"][0],
+        "memory": found["memory"][0],
+    }
