@@ -6,6 +6,7 @@ instead of the kernel being killed by the out-of-memory killer half way through 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -44,6 +45,15 @@ def _metadata(path: Path) -> dict:
         return dict(llm.metadata)
     finally:
         llm.close()
+        release_freed_memory()  # the vocabulary just read (tens of MB) would otherwise stay in the heap
+
+
+def release_freed_memory() -> None:
+    """Give memory freed by native code back to the system (glibc keeps it in the heap otherwise)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def estimate(path: str | os.PathLike, n_ctx: int, *, metadata: dict | None = None) -> Estimate:

@@ -1,5 +1,7 @@
 """The llama.cpp backend on a real engine: a tiny random-weight GGUF written by the fixture."""
 
+import gc
+
 import llama_cpp
 import pytest
 from helpers import GrammarBackend, fixed_reply
@@ -46,6 +48,20 @@ def test_random_bytes_stream_token_by_token_and_count_exactly(tiny):
     assert stats["finish_reason"] == "length" and stats["generated_tokens"] == 300
     assert len(arrived) > 100  # one chunk per token or so, not one at the end
     assert arrived[0][1] < arrived[-1][1] - 200  # the first text came while the model still had 200 to go
+
+
+def test_each_reply_frees_its_native_sampler_at_once(tiny):
+    # llama-cpp-python's samplers sit in reference cycles; each holds a vocabulary-sized buffer natively.
+    from llama_cpp._internals import LlamaSampler
+
+    gc.disable()
+    try:
+        for _ in range(3):
+            list(tiny.stream_chat(MESSAGES, max_tokens=5))
+        alive = [o for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None]
+    finally:
+        gc.enable()
+    assert alive == []
 
 
 def test_the_embedded_chat_template_shapes_the_prompt(tiny):
