@@ -64,6 +64,18 @@ def test_each_reply_frees_its_native_sampler_at_once(tiny):
     assert alive == []
 
 
+def test_a_round_tokenizes_its_prompt_once(tiny, monkeypatch):
+    calls = []
+    tokenize = tiny._llm.tokenize
+    monkeypatch.setattr(tiny._llm, "tokenize", lambda *a, **k: calls.append(a) or tokenize(*a, **k))
+    messages = MESSAGES + [{"role": "assistant", "content": "x = 1"}, {"role": "user", "content": "again"}]
+    counted = tiny.count_tokens(messages)  # what the loop does to fit the context, then it streams
+    list(tiny.stream_chat(messages, max_tokens=3))
+    assert tiny.last_stats["prompt_tokens"] == counted
+    prompt_calls = [call for call in calls if call[0].startswith(tiny.format.render(messages)[:20].encode())]
+    assert len(prompt_calls) == 1
+
+
 def test_the_embedded_chat_template_shapes_the_prompt(tiny):
     prompt = tiny.format.render(MESSAGES)
     assert prompt.endswith("<|user|>\nprint six times seven</s>\n<|assistant|>\n")
