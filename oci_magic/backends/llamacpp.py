@@ -275,7 +275,7 @@ class LlamaCppBackend:
             self._evaluated = True
             reply = ReplyText(list(self.format.stop) + list(stop or []))
             pending = self.format.reply_prefix  # sent with the first text, so it times honestly
-            generated, finish = 0, "length"
+            generated, finish, limit = 0, "length", min(max_tokens, room)
             try:
                 for token in self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules):
                     if token is None:  # end of generation
@@ -289,7 +289,7 @@ class LlamaCppBackend:
                     if reply.stopped:
                         finish = "stop"
                         break
-                    if generated >= min(max_tokens, room):
+                    if generated >= limit:
                         break
             except ValueError as exc:
                 raise BackendError(f"llama.cpp failed while generating: {exc}") from exc

@@ -10,7 +10,7 @@ import json
 import statistics
 from typing import Any
 
-__all__ = ["REQUEST", "FEEDBACK", "kernel_figures"]
+__all__ = ["REQUEST", "FEEDBACK", "kernel_figures", "execute"]
 
 REQUEST = "plot the total units sold per region of a sales DataFrame as a bar chart, step by step"
 # A repair round's feedback: what the loop sends after a failed round.
@@ -52,21 +52,29 @@ def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
     return new_notebook(cells=cells)
 
 
+def execute(notebook) -> list[dict[str, Any]]:
+    """Run a measuring notebook in a fresh kernel; return the JSON lines its cells printed, in order."""
+    from nbclient import NotebookClient
+
+    NotebookClient(notebook, timeout=1800, kernel_name="python3", store_widget_state=False).execute()
+    figures = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                figures += [
+                    json.loads(line) for line in output.get("text", "").splitlines() if line.startswith("{")
+                ]
+    return figures
+
+
 def kernel_figures(
     model: str, *, repeats: int = 5, max_tokens: int = 256, reply_tokens: int = 300
 ) -> dict[str, Any]:
     """Run the measuring notebook in a fresh kernel and gather its figures."""
-    from nbclient import NotebookClient
-
     notebook = _notebook(model, repeats=repeats, max_tokens=max_tokens, reply_tokens=reply_tokens)
-    NotebookClient(notebook, timeout=1800, kernel_name="python3", store_widget_state=False).execute()
     found: dict[str, list[dict[str, Any]]] = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("text", "").startswith("{"):
-                for line in output["text"].splitlines():
-                    figure = json.loads(line)
-                    found.setdefault(figure.pop("kind"), []).append(figure)
+    for figure in execute(notebook):
+        found.setdefault(figure.pop("kind"), []).append(figure)
     oci = [figure["tokens_per_second"] for figure in found["oci"]]
     raw = [figure["tokens_per_second"] for figure in found["raw"]]
     return {

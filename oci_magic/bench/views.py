@@ -8,7 +8,6 @@ each repeat, and the median of each is compared.
 
 from __future__ import annotations
 
-import json
 import statistics
 from typing import Any
 
@@ -44,20 +43,14 @@ def _notebook(model: str, repeats: int, max_tokens: int):
 
 def view_overhead(model: str, *, repeats: int = 5, max_tokens: int = 256) -> dict[str, Any]:
     """Decode tokens/s per view, measured in one fresh kernel."""
-    from nbclient import NotebookClient
+    from .speed import execute
 
-    notebook = _notebook(model, repeats, max_tokens)
-    NotebookClient(notebook, timeout=1800, kernel_name="python3", store_widget_state=False).execute()
     samples: dict[str, list[float]] = {view: [] for view in VIEWS}
     tokens, model_name = set(), ""
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            text = output.get("text", "") if output.get("output_type") == "stream" else ""
-            if text.startswith("{"):
-                figure = json.loads(text)
-                samples[figure["view"]].append(figure["tokens_per_second"])
-                tokens.add(figure["tokens"])
-                model_name = figure["model"]
+    for figure in execute(_notebook(model, repeats, max_tokens)):
+        samples[figure["view"]].append(figure["tokens_per_second"])
+        tokens.add(figure["tokens"])
+        model_name = figure["model"]
     medians = {view: statistics.median(values) for view, values in samples.items()}
     return {
         "model": model_name,

@@ -305,7 +305,7 @@ class TaskExecutor:
     runner: SubprocessExecutor = field(default_factory=SubprocessExecutor)
     timeout: float = 10.0
     verdicts: dict[str, Verdict] = field(default_factory=dict)
-    _examples: list[str] | None = None
+    _examples: list[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.feedback not in FEEDBACK_MODES:
@@ -386,8 +386,8 @@ def _check_task(task: Task, runner: SubprocessExecutor, timeout: float, attacks:
 
     canonical = task.canonical_solution
     tests = TaskExecutor(task, "tests", runner, timeout)
-    verdict = tests.judge(canonical)
-    expect("canonical solution", verdict.passed, True, verdict.reason)
+    canonical_verdict = tests.judge(canonical)
+    expect("canonical solution", canonical_verdict.passed, True, canonical_verdict.reason)
     ran = tests.run(canonical)
     expect("canonical solution, tests feedback mode", ran.success, True, str(ran.error or ""))
     examples = TaskExecutor(task, "traceback", runner, timeout)
@@ -403,7 +403,7 @@ def _check_task(task: Task, runner: SubprocessExecutor, timeout: float, attacks:
         expect(f"broken attempt ({name})", verdict.passed, False)
         broken_failed += not verdict.passed
     return {
-        "canonical_passed": int(tests.judge(canonical).passed),
+        "canonical_passed": int(canonical_verdict.passed),
         "broken": len(bodies),
         "broken_failed": broken_failed,
         "examples_kept": len(examples.examples),

@@ -31,7 +31,7 @@ def _short_repr(value):
     return text
 
 
-def _evaluate(node, source, frame):
+def _evaluate(node, frame):
     code = compile(ast.Expression(body=node), frame.f_code.co_filename, "eval")
     return eval(code, frame.f_globals, dict(frame.f_locals))  # noqa: S307 - the code's own expression
 
@@ -47,8 +47,8 @@ def _call_text(node, source, frame):
         return written
     except ValueError:
         pass
-    args = [_short_repr(_evaluate(arg, source, frame)) for arg in node.args]
-    args += [f"{kw.arg}={_short_repr(_evaluate(kw.value, source, frame))}" for kw in node.keywords if kw.arg]
+    args = [_short_repr(_evaluate(arg, frame)) for arg in node.args]
+    args += [f"{kw.arg}={_short_repr(_evaluate(kw.value, frame))}" for kw in node.keywords if kw.arg]
     return f"{ast.get_source_segment(source, node.func)}({', '.join(args)})"
 
 
@@ -60,6 +60,11 @@ def _innermost_frame(tb, filenames):
             found = (tb.tb_frame, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _line_in(tb, filename):
+    found = _innermost_frame(tb, {filename})
+    return found[1] if found else None
 
 
 def explain_assert(tb, sources):
@@ -89,14 +94,14 @@ def explain_assert(tb, sources):
                 actual_node, expected_node = expected_node, actual_node
             return (
                 f"Input: {_call_text(actual_node, source, frame)}\n"
-                f"Expected Output: {_short_repr(_evaluate(expected_node, source, frame))}\n"
-                f"Actual Output: {_short_repr(_evaluate(actual_node, source, frame))}"
+                f"Expected Output: {_short_repr(_evaluate(expected_node, frame))}\n"
+                f"Actual Output: {_short_repr(_evaluate(actual_node, frame))}"
             )
         lines = [f"Failed assertion: {ast.get_source_segment(source, test)}"]
         calls = [node for node in ast.walk(test) if isinstance(node, ast.Call)][:3]
         for call in calls:
             text = ast.get_source_segment(source, call)
-            lines.append(f"{text} returned {_short_repr(_evaluate(call, source, frame))}")
+            lines.append(f"{text} returned {_short_repr(_evaluate(call, frame))}")
         return "\n".join(lines)
     except BaseException:  # noqa: BLE001 - re-evaluating may fail; the traceback still says enough
         return None
@@ -109,15 +114,6 @@ def _traceback_text(exc):
         [frame for frame in described.stack if os.path.abspath(frame.filename) != THIS_FILE]
     )
     return "".join(described.format())
-
-
-def _error_line(tb, filename):
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def main(job_dir):
@@ -140,7 +136,7 @@ def main(job_dir):
                 "message": str(exc) if not isinstance(exc, SyntaxError) else exc.msg,
                 "traceback": _traceback_text(exc),
                 "part": filename,
-                "line": exc.lineno if isinstance(exc, SyntaxError) else _error_line(tb, filename),
+                "line": exc.lineno if isinstance(exc, SyntaxError) else _line_in(tb, filename),
                 "explanation": (
                     explain_assert(tb, sources)
                     if isinstance(exc, AssertionError) and job.get("explain_asserts")

@@ -68,7 +68,10 @@ def _ended_early(returncode: int) -> ErrorInfo:
         )
         return ErrorInfo("ProcessExit", message, f"ProcessExit: {message}")
     signum = -returncode
-    name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else str(signum)
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = str(signum)
     reasons = {
         "SIGXCPU": "it used up its CPU time",
         "SIGXFSZ": f"it wrote more than {OUTPUT_FILE_LIMIT // 2**20} MB to a file or its output",
