@@ -18,6 +18,7 @@ from .errors import OciError
 from .executors import ExecutionResult, Executor
 from .extract import extract_code
 from .records import Round, Run
+from .repetition import repetition_start
 
 __all__ = ["LoopSettings", "LoopEvent", "run_request"]
 
@@ -58,7 +59,7 @@ def _count_tokens(backend: Any) -> Callable[[list[dict]], int]:
 
 
 def _generate(backend, messages, settings, round_: Round, emit) -> None:
-    """Stream the reply into `round_`, with its timing figures."""
+    """Stream the reply into `round_`, with its timing figures; a reply caught looping is stopped there."""
     started = time.perf_counter()
     chunks = 0
     stream = backend.stream_chat(messages, temperature=settings.temperature, max_tokens=settings.max_tokens)
@@ -69,8 +70,14 @@ def _generate(backend, messages, settings, round_: Round, emit) -> None:
             chunks += 1
             round_.reply += chunk
             emit("token", round_, chunk)
+            if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
+                # The copies after the first are identical: nothing is lost by dropping them.
+                round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
+                break
     round_.generation_time = time.perf_counter() - started
     stats = getattr(backend, "last_stats", None) or {}
+    if round_.reply_cut is None and stats.get("finish_reason") == "length":
+        round_.reply_cut = records.CUT_AT_MAX_TOKENS
     round_.generated_tokens = stats.get("generated_tokens", chunks)
     round_.prompt_tokens = stats.get("prompt_tokens")
     round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
@@ -154,6 +161,7 @@ def run_request(
             round_.executed = True
             round_.output, round_.outputs, round_.error = result.output, result.outputs, result.error
             round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
+            round_.hidden_chars, round_.overrun = result.hidden_chars, result.overrun
             round_.execution_time = result.duration
             emit("executed", round_)
             prompt = prompts.feedback_message(
@@ -163,6 +171,7 @@ def run_request(
                 interrupted=result.interrupted,
                 check=settings.check,
                 check_failed=check_failed,
+                hidden_chars=result.hidden_chars,
                 limit=settings.feedback_chars,
             )
             # Kept even after the last round, so that a follow-up request knows how this one ended.

@@ -75,9 +75,13 @@ def feedback_message(
     interrupted: bool = False,
     check: str | None = None,
     check_failed: bool = False,
+    hidden_chars: int = 0,
     limit: int = 2000,
 ) -> str:
-    """The "Execution result:" turn that tells the model what its code did."""
+    """The "Execution result:" turn that tells the model what its code did. `hidden_chars` is what was
+    printed beyond the output limit and never kept: said at the end of the output."""
+    if hidden_chars:
+        output = output.rstrip("\n") + f"\n...({hidden_chars} more characters printed, not kept)...\n"
     if interrupted or timed_out:
         printed = trim_middle(output, limit // 2).rstrip("\n")
         body = (printed + "\n" if printed else "") + (INTERRUPTED if interrupted else TIMED_OUT)

@@ -10,16 +10,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-# Run statuses. "generated" means --no-run: code was written but never executed.
-PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, ERROR = (
+# Run statuses. "generated" means --no-run: code was written but never executed; "declined" means the user
+# answered no when --confirm asked before running it.
+PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, DECLINED, ERROR = (
     "passed",
     "failed",
     "no_code",
     "interrupted",
     "timeout",
     "generated",
+    "declined",
     "error",
 )
+# Why a reply ended early, besides the model finishing it.
+CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
 _run_ids = itertools.count(1)
 
@@ -49,8 +53,12 @@ class Round:
     outputs: list[dict[str, Any]] = field(default_factory=list)  # nbformat outputs: streams, displays, Out[]
     error: ErrorInfo | None = None
     executed: bool = False
+    declined: bool = False  # --confirm asked and the user said no
     timed_out: bool = False
     interrupted: bool = False
+    reply_cut: str | None = None  # CUT_AT_MAX_TOKENS or CUT_REPEATING: the reply did not end by itself
+    hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
+    overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
     # Figures, in seconds and tokens; None when not measured.
     time_to_first_token: float | None = None
     generation_time: float | None = None
@@ -77,6 +85,8 @@ class Round:
             return TIMEOUT
         if self.code is None:
             return NO_CODE
+        if self.declined:
+            return DECLINED
         if not self.executed:
             return GENERATED
         return FAILED if self.error else PASSED
@@ -121,6 +131,8 @@ class Run:
             return f"no code in the reply of round {n}{took}"
         if self.status == GENERATED:
             return f"code generated, not run (--no-run){took}"
+        if self.status == DECLINED:
+            return f"code of round {n} not run: declined{took}"
         if self.status == INTERRUPTED:
             return f"interrupted in round {n}{took}"
         return f"{self.status}: {self.message}{took}" if self.message else self.status

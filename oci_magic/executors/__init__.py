@@ -23,6 +23,8 @@ class ExecutionResult:
     timed_out: bool = False
     interrupted: bool = False
     duration: float = 0.0
+    hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
+    overrun: float = 0.0  # seconds past the time limit that a call ignoring the alarm (C code) kept running
 
     @property
     def success(self) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..records import ErrorInfo
 from . import ExecutionResult
+from .guards import exit_guards, patched
 from .outputs import OutputCollector
 
 __all__ = ["KernelExecutor", "ExecutionTimeout", "strip_ansi"]
@@ -38,61 +39,126 @@ class ExecutionTimeout(BaseException):
 
 
 class _StreamCapture:
-    """Stands in for sys.stdout/sys.stderr: what is written goes to the collector and, when the outputs are
-    shown, on to the real stream."""
+    """Stands in for sys.stdout/sys.stderr: what is written goes to the collector and, when the outputs
+    are shown, on to the real stream, up to the shown-text budget (a cell cannot show a million lines)."""
 
-    def __init__(self, stream: Any, name: str, collector: OutputCollector, show: bool) -> None:
-        self._stream, self._name, self._collector, self._show = stream, name, collector, show
+    def __init__(
+        self, stream: Any, name: str, collector: OutputCollector, budget: _ShownBudget | None
+    ) -> None:
+        self._stream, self._name, self._collector, self._budget = stream, name, collector, budget
         self.paused = False
 
     def write(self, text: str) -> int:
-        if not self.paused:
-            self._collector.add_stream(self._name, text)
-        return self._stream.write(text) if self._show else len(text)
+        if self.paused:  # IPython's own traceback or Out[] printing: shown whole, not collected
+            return self._stream.write(text) if self._budget is not None else len(text)
+        self._collector.add_stream(self._name, text)
+        if self._budget is not None:
+            shown = self._budget.take(text)
+            if shown:
+                self._stream.write(shown)
+        return len(text)
 
     def flush(self) -> None:
-        if self._show:
+        if self._budget is not None:
             self._stream.flush()
 
     def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno ...
         return getattr(self._stream, name)
 
 
+class _ShownBudget:
+    """How much printed text may still reach the cell; the rest is counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.left, self.hidden = limit, 0
+
+    def take(self, text: str) -> str:
+        shown = text[: self.left]
+        self.left -= len(shown)
+        self.hidden += len(text) - len(shown)
+        return shown
+
+
+# After the first alarm, how often it fires again: code that catches the first one (`except BaseException`)
+# meets the next. And how long past its limit a run may go before the user is told it is stuck in a C call.
+ALARM_REPEAT = 1.0
+STUCK_NOTICE_AFTER = 3.0
+OVERRUN_WORTH_SAYING = 0.5  # Python code stops within milliseconds of the alarm; a C call takes longer
+
+
+class _TimeLimit:
+    """When the limit fired, and how far past it the code went (a C call does not see the alarm)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.started = time.perf_counter()
+        self.fired = False
+
+    def fire(self) -> None:
+        self.fired = True
+        raise ExecutionTimeout()
+
+    @property
+    def overrun(self) -> float:
+        """Seconds the code ran past its limit."""
+        if self.seconds is None:
+            return 0.0
+        return max(time.perf_counter() - self.started - self.seconds, 0.0)
+
+
 @contextmanager
-def _time_limit(seconds: float | None):
-    """Raise ExecutionTimeout in this thread after `seconds`.
+def _time_limit(seconds: float | None, on_stuck: Callable[[str], None] | None = None):
+    """Raise ExecutionTimeout in this thread after `seconds`, and again every ALARM_REPEAT seconds.
 
     On the main thread a SIGALRM timer also interrupts blocking calls such as time.sleep; elsewhere an
-    asynchronous exception is set, which lands at the next Python bytecode.
+    asynchronous exception is set, which lands at the next Python bytecode. Neither reaches into a long C
+    call (a regex, a hash, a numerical kernel): Python runs the handler only when the call returns. If the
+    code is still running STUCK_NOTICE_AFTER seconds past its limit, `on_stuck(message)` says so.
     """
-    if not seconds or seconds <= 0:
-        yield
+    limit = _TimeLimit(seconds)
+    if limit.seconds is None:
+        yield limit
         return
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-
-        def on_alarm(signum, frame):
-            raise ExecutionTimeout()
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    target = threading.get_ident()
-    timer = threading.Timer(
-        seconds,
-        lambda: ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(target), ctypes.py_object(ExecutionTimeout)
-        ),
+    notice = threading.Timer(
+        limit.seconds + STUCK_NOTICE_AFTER,
+        lambda: on_stuck and on_stuck(_stuck_message(limit.seconds, STUCK_NOTICE_AFTER)),
     )
-    timer.start()
+    notice.daemon = True
+    notice.start()
     try:
-        yield
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGALRM, lambda signum, frame: limit.fire())
+            signal.setitimer(signal.ITIMER_REAL, limit.seconds, ALARM_REPEAT)
+            try:
+                yield limit
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+            return
+        target = threading.get_ident()
+
+        def raise_in_target() -> None:
+            limit.fired = True
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(target), ctypes.py_object(ExecutionTimeout)
+            )
+
+        timer = threading.Timer(limit.seconds, raise_in_target)
+        timer.start()
+        try:
+            yield limit
+        finally:
+            timer.cancel()
     finally:
-        timer.cancel()
+        notice.cancel()
+
+
+def _stuck_message(seconds: float, past: float) -> str:
+    return (
+        f"oci · the code is {past:g} s past its {seconds:g} s limit, inside a call that does not respond to "
+        "interrupts (C code: a regex, a hash, a numerical routine…). It stops when that call returns; an "
+        "interrupt will not stop it sooner. Restarting the kernel stops it at once but loses its variables.\n"
+    )
 
 
 def _ipython_dir() -> str:
@@ -134,21 +200,6 @@ def _generated_line(tb) -> int | None:
     return line
 
 
-@contextmanager
-def _patched(obj: Any, name: str, replacement: Any):
-    """Set `obj.name` for the duration of a block, then put back exactly what was there."""
-    had_own = name in vars(obj)
-    original = getattr(obj, name)
-    setattr(obj, name, replacement)
-    try:
-        yield original
-    finally:
-        if had_own:
-            setattr(obj, name, original)
-        else:
-            delattr(obj, name)  # back to the class's method
-
-
 class KernelExecutor:
     """Runs code in `shell` (an IPython InteractiveShell, the kernel's own).
 
@@ -156,10 +207,18 @@ class KernelExecutor:
     without it (the widget view) it is only collected, and the view shows it in the round's own panel.
     """
 
-    def __init__(self, shell: Any, *, show_outputs: bool = True, output_limit: int = 1_000_000) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        *,
+        show_outputs: bool = True,
+        output_limit: int = 1_000_000,
+        shown_limit: int = 200_000,
+    ) -> None:
         self.shell = shell
         self.show_outputs = show_outputs
-        self.output_limit = output_limit
+        self.output_limit = output_limit  # characters of printed text kept for the record and the model
+        self.shown_limit = shown_limit  # characters of it shown in the cell (text view)
 
     @contextmanager
     def _captured(self, collector: OutputCollector):
@@ -169,8 +228,9 @@ class KernelExecutor:
         are not collected as printed text: the model gets the error and the value cleanly from the result.
         """
         show = self.show_outputs
-        out = _StreamCapture(sys.stdout, "stdout", collector, show)
-        err = _StreamCapture(sys.stderr, "stderr", collector, show)
+        budget = _ShownBudget(self.shown_limit) if show else None
+        out = _StreamCapture(sys.stdout, "stdout", collector, budget)
+        err = _StreamCapture(sys.stderr, "stderr", collector, budget)
 
         def pause(paused: bool) -> None:
             out.paused = err.paused = paused
@@ -230,17 +290,25 @@ class KernelExecutor:
         sys.stdout, sys.stderr = out, err
         try:
             with (
-                _patched(self.shell, "_showtraceback", shown_uncollected(original_showtraceback)),
-                _patched(hook, "start_displayhook", start_displayhook),
-                _patched(hook, "write_output_prompt", write_output_prompt),
-                _patched(hook, "write_format_data", write_format_data),
-                _patched(hook, "finish_displayhook", finish_displayhook),
-                _patched(display_pub, "publish", publish),
-                _patched(display_pub, "clear_output", clear_output),
+                patched(self.shell, "_showtraceback", shown_uncollected(original_showtraceback)),
+                patched(hook, "start_displayhook", start_displayhook),
+                patched(hook, "write_output_prompt", write_output_prompt),
+                patched(hook, "write_format_data", write_format_data),
+                patched(hook, "finish_displayhook", finish_displayhook),
+                patched(display_pub, "publish", publish),
+                patched(display_pub, "clear_output", clear_output),
             ):
                 yield
         finally:
             sys.stdout, sys.stderr = saved
+            if budget is not None and budget.hidden:
+                kept = (
+                    f"the first {self.output_limit:,} characters are kept"
+                    if collector.hidden_chars
+                    else "all of them are kept"
+                )
+                where = f"{kept} in _oci.rounds[n].output"
+                print(f"… {budget.hidden:,} more characters printed, not shown here ({where})")
 
     def run(
         self,
@@ -253,21 +321,37 @@ class KernelExecutor:
         started = time.perf_counter()
         result, timed_out = None, False
         collector = OutputCollector(text_limit=self.output_limit, on_change=on_output)
+        notices = sys.stderr  # the cell's own stream: a stuck-code notice must reach the user, uncollected
+
+        def on_stuck(message: str) -> None:
+            notices.write(message)
+            notices.flush()
+
         with self._captured(collector):
             try:
-                with _time_limit(timeout):
+                with exit_guards(self.shell), _time_limit(timeout, on_stuck) as limit:
                     result = self.shell.run_cell(code, store_history=False, silent=False)
             except ExecutionTimeout:  # the alarm fired after the code, inside IPython's bookkeeping
                 timed_out = True
+        collector.flush()
         sys.stdout.flush()
         duration = time.perf_counter() - started
         output = strip_ansi(collector.text)
         exc = None if result is None else (result.error_before_exec or result.error_in_exec)
         if isinstance(exc, ExecutionTimeout):
             timed_out, exc = True, None
-        common = {"output": output, "outputs": collector.outputs, "duration": duration}
+        common = {
+            "output": output,
+            "outputs": collector.outputs,
+            "duration": duration,
+            "hidden_chars": collector.hidden_chars,
+        }
         if isinstance(exc, KeyboardInterrupt):
             return ExecutionResult(interrupted=True, **common)
         return ExecutionResult(
-            error=format_error(exc) if exc is not None else None, timed_out=timed_out, **common
+            error=format_error(exc) if exc is not None else None,
+            timed_out=timed_out or limit.fired,
+            # How long a call that ignored the alarm kept the code running past its limit (a C call).
+            overrun=limit.overrun if limit.fired and limit.overrun > OVERRUN_WORTH_SAYING else 0.0,
+            **common,
         )

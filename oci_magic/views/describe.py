@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..records import ErrorInfo, Round, Run
+from ..records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
 
 __all__ = ["round_figures", "round_outcome", "error_location", "OUTCOME_MARKS"]
 
@@ -19,6 +19,7 @@ OUTCOME_MARKS = {
     "interrupted": "■",
     "no_code": "∅",
     "generated": "·",
+    "declined": "⊘",
 }
 
 
@@ -31,6 +32,10 @@ def round_figures(round_: Round) -> str:
         parts.append(f"{round_.tokens_per_second:.1f} tok/s")
     if round_.generated_tokens is not None:
         parts.append(f"{round_.generated_tokens} tokens")
+    if round_.reply_cut == CUT_AT_MAX_TOKENS:
+        parts.append("cut at max_tokens")
+    elif round_.reply_cut == CUT_REPEATING:
+        parts.append("stopped: repeating itself")
     if round_.prompt_tokens is not None:
         evaluated = round_.prompt_tokens_evaluated
         reused = f", {evaluated} evaluated" if evaluated is not None else ""
@@ -46,14 +51,27 @@ def round_outcome(round_: Round, run: Run) -> str:
         return "■ interrupted"
     if round_.timed_out:
         limit = run.settings.get("exec_timeout")
-        return f"⏱ timed out after {limit:g} s" if limit else "⏱ timed out"
+        text = f"⏱ timed out after {limit:g} s" if limit else "⏱ timed out"
+        if round_.overrun:
+            text += f" (a C call that ignores interrupts ran {round_.overrun:.1f} s past it)"
+        return text
     if round_.error is not None:
         return f"✗ {round_.error}"
     if round_.code is None:
-        return "∅ no code in the reply"
+        return f"∅ no code in the reply{_cut_note(round_)}"
+    if round_.declined:
+        return "⊘ not run: declined"
     if not round_.executed:
         return "· not run"
     return "✓ ran without error"
+
+
+def _cut_note(round_: Round) -> str:
+    if round_.reply_cut == CUT_REPEATING:
+        return " (the model repeated itself; the reply was stopped)"
+    if round_.reply_cut == CUT_AT_MAX_TOKENS:
+        return " (the reply reached max_tokens before it ended)"
+    return ""
 
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<name>\S+))?\s*$')
