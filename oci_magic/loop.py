@@ -110,8 +110,11 @@ def run_request(
     settings: LoopSettings = LoopSettings(),
     context: str = "",
     listeners: tuple[Listener, ...] = (),
+    approve: Callable[[Round], bool] | None = None,
 ) -> Run:
-    """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run."""
+    """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run.
+
+    `approve(round)`, when given, is asked before each piece of code runs; False stops the run there."""
     run = Run(
         request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings)
     )
@@ -150,6 +153,10 @@ def run_request(
             emit("code", round_, round_.code)
             if not settings.execute:
                 run.status = records.GENERATED
+                break
+            if approve is not None and not approve(round_):
+                round_.declined, run.status = True, records.DECLINED
+                emit("executed", round_)
                 break
             emit("executing", round_)
 

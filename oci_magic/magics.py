@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from IPython.core.error import UsageError
+from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
@@ -125,6 +125,11 @@ class OciMagics(Magics):
     endpoint_model = Unicode(
         "", help="The server's model to use (--model overrides it); empty: the first one it lists."
     ).tag(config=True)
+    confirm = Bool(
+        False,
+        help="Show each piece of generated code and ask before running it (y: run, n: stop, a: run the "
+        "rest of this call's rounds without asking). Recommended with unfamiliar data or systems.",
+    ).tag(config=True)
     api_key_env = Unicode(
         "OCI_MAGIC_API_KEY",
         help="Name of the environment variable holding the server's API key (the key itself is never "
@@ -151,6 +156,7 @@ class OciMagics(Magics):
     @argument("--max-tokens", type=_at_least(int, 1), metavar="N", help="most tokens per reply")
     @argument("--timeout", type=_at_least(float, 0), metavar="S", help="limit for one execution (0: none)")
     @argument("--no-run", action="store_true", help="generate and insert the code, never run it")
+    @argument("--confirm", action="store_true", help="show each piece of code and ask before running it")
     @argument("--new", action="store_true", help="start a fresh conversation")
     @argument(
         "--check",
@@ -194,6 +200,11 @@ class OciMagics(Magics):
         self._run(request, args)
 
     def _run(self, request: str, args: argparse.Namespace) -> None:
+        """Answer `request` through the loop, one run at a time in this kernel."""
+        with session.one_run_at_a_time():
+            self._run_alone(request, args)
+
+    def _run_alone(self, request: str, args: argparse.Namespace) -> None:
         """Answer `request` through the loop, shown by the chosen view, and leave its cells below."""
         state = session.current()
         choice = self._model_choice(args.model)  # before any view: a bad model name is a plain error
@@ -201,7 +212,17 @@ class OciMagics(Magics):
         # The widget shows what the code displays in the round's tab; other views leave it in the cell.
         executor = KernelExecutor(self.shell, show_outputs=view_kind != "widget")
         view = _make_view(view_kind, request, executor)
-        backend = self._load(choice, view)
+        try:
+            backend = self._load(choice, view)
+        except KeyboardInterrupt:
+            # Nothing ran and nothing is lost; the record says so and the next %%oci loads again.
+            run = records.Run(request=request, status=records.INTERRUPTED)
+            run.message = "interrupted while loading the model; nothing ran. Run the cell again to load it"
+            run.model, run.duration = getattr(choice, "name", None) or choice[0].name, 0.0
+            state.runs.append(run)
+            self.shell.user_ns["_oci"] = run
+            print(f"oci · {run.message}")
+            return
         state.conversation.use_system_prompt(self.system_prompt)
         if args.new:
             state.conversation.reset()
@@ -229,6 +250,7 @@ class OciMagics(Magics):
             settings=settings,
             context=context,
             listeners=listeners,
+            approve=self._approver(view_kind) if args.confirm or self.confirm else None,
         )
         state.runs.append(run)
         self.shell.user_ns["_oci"] = run
@@ -248,6 +270,40 @@ class OciMagics(Magics):
                 f"oci · --cells all inserts every round's cell with the JupyterLab extension; "
                 f"without it, only the last one ({len(new_cells)} rounds are in _oci.rounds)"
             )
+
+    def _approver(self, view_kind: str):
+        """--confirm: ask before each piece of code runs, through input() (in a Jupyter kernel an input
+        request the frontend answers: JupyterLab, Notebook and VS Code show a text box)."""
+        run_all = False
+
+        def approve(round_: records.Round) -> bool:
+            nonlocal run_all
+            if run_all:
+                return True
+            if view_kind != "widget":  # the widget shows the code; the text views stream the whole reply
+                print(f"oci · the code of round {round_.index}:\n{round_.code}")
+            question = (
+                f"oci · run the code of round {round_.index}? [y]es / [n]o / [a]ll rounds of this call: "
+            )
+            while True:
+                try:
+                    answer = input(question).strip().lower()
+                except StdinNotImplementedError:
+                    raise OciError(
+                        "--confirm asks before running code, and this frontend cannot answer questions "
+                        "(input()); the code was not run. Run it from JupyterLab, Notebook or VS Code, or "
+                        "drop --confirm (%config OciMagics.confirm = False)"
+                    ) from None
+                except EOFError:
+                    return False
+                if answer in ("y", "yes", "a", "all"):
+                    run_all = answer in ("a", "all")
+                    return True
+                if answer in ("n", "no", ""):
+                    return False
+                question = "oci · please answer y (run it), n (do not run it) or a (run every round): "
+
+        return approve
 
     def _view_kind(self) -> str:
         if self.view != "auto":

@@ -5,14 +5,27 @@ One `Session` lives per kernel (`current()`); it is the only state oci-magic kee
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from IPython.core.error import UsageError
 
 from .conversation import Conversation
 from .records import ErrorInfo, Run
 from .views.bridge import Bridge
 
-__all__ = ["Session", "FailedCell", "current", "last_run", "set_backend", "record_cell"]
+__all__ = [
+    "Session",
+    "FailedCell",
+    "current",
+    "last_run",
+    "set_backend",
+    "record_cell",
+    "one_run_at_a_time",
+]
 
 
 FAILED_CELLS_KEPT = 50
@@ -89,3 +102,30 @@ def set_backend(backend: Any) -> None:
 
 def record_cell(result: Any) -> None:
     current().record_cell(result)
+
+
+# One %%oci run at a time per process: a llama context is not thread-safe, and a run swaps sys.stdout and
+# IPython's display hooks while its code executes.
+_run_lock = threading.Lock()
+_running_thread: int | None = None
+
+
+@contextmanager
+def one_run_at_a_time() -> Iterator[None]:
+    """Hold the kernel's run lock for a run: a run from another thread waits for the one in progress; one
+    started by the generated code of the run in progress (same thread) is refused: it would wait forever."""
+    global _running_thread
+    if _running_thread == threading.get_ident():
+        raise UsageError(
+            "a %%oci run is in progress, and the code it runs cannot start another %%oci; "
+            "run it from its own cell once this one has finished"
+        )
+    if not _run_lock.acquire(blocking=False):
+        print("oci · another %%oci run is in progress; this one starts when it finishes…")
+        _run_lock.acquire()
+    _running_thread = threading.get_ident()
+    try:
+        yield
+    finally:
+        _running_thread = None
+        _run_lock.release()

@@ -30,7 +30,9 @@ def _byte_symbols() -> list[str]:
     return [chr(table[byte]) for byte in range(256)]
 
 
-def write_tiny_gguf(path: Path, *, chat_template: str | None = CHAT_TEMPLATE, seed: int = 0) -> Path:
+def write_tiny_gguf(
+    path: Path, *, chat_template: str | None = CHAT_TEMPLATE, seed: int = 0, architecture: str = "llama"
+) -> Path:
     import gguf
 
     symbols = _byte_symbols()
@@ -39,7 +41,7 @@ def write_tiny_gguf(path: Path, *, chat_template: str | None = CHAT_TEMPLATE, se
     types = [gguf.TokenType.NORMAL] * (len(tokens) - 2) + [gguf.TokenType.CONTROL] * 2
     n_vocab, n_embd, n_ff, n_layer, n_head = len(tokens), 64, 128, 2, 4
 
-    writer = gguf.GGUFWriter(str(path), "llama")
+    writer = gguf.GGUFWriter(str(path), architecture)
     writer.add_name("tiny-test-llama")
     writer.add_context_length(4096)
     writer.add_embedding_length(n_embd)

@@ -7,6 +7,7 @@ Importing this module does not import llama_cpp; loading a model does. One model
 from __future__ import annotations
 
 import atexit
+import collections
 import ctypes
 import functools
 import os
@@ -46,25 +47,71 @@ def _system_info() -> str:
     return llama_cpp.llama_print_system_info().decode(errors="replace")
 
 
+# llama.cpp's latest error lines: when a load fails, its own reason ("unknown model architecture: 'x'",
+# "tensor ... data is not within the file bounds") goes into the message instead of a generic failure.
+_native_errors: collections.deque[str] = collections.deque(maxlen=20)
+_LOG_ERROR = 4  # GGML_LOG_LEVEL_ERROR
+
+
 @functools.cache
-def _silent_log_callback():
-    import llama_cpp
-
-    @llama_cpp.llama_log_callback
-    def drop(level, text, user_data):
-        pass
-
-    return drop  # cached: llama.cpp keeps calling it, so it must outlive this function
-
-
-def _route_native_log(verbose: bool) -> None:
-    """llama.cpp's log (cache layouts, tensor counts) means nothing in a notebook; show it only when
-    verbose. llama-cpp-python's own filter lets warnings through, so its callback is replaced."""
+def _log_callback(verbose: bool):
+    """A llama.cpp log callback that keeps error lines, and shows the log only when verbose (its cache
+    layouts and tensor counts mean nothing in a notebook; llama-cpp-python's own filter lets warnings by)."""
     import llama_cpp
     import llama_cpp._logger as native_logger
 
-    callback = native_logger.llama_log_callback if verbose else _silent_log_callback()
-    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+    @llama_cpp.llama_log_callback
+    def log(level, text, user_data):
+        if level == _LOG_ERROR:
+            _native_errors.append(text.decode("utf-8", errors="replace").strip())
+        if verbose:
+            native_logger.llama_log_callback(level, text, user_data)
+
+    return log  # cached: llama.cpp keeps calling it, so it must outlive this function
+
+
+def _route_native_log(verbose: bool) -> None:
+    import llama_cpp
+
+    llama_cpp.llama_log_set(_log_callback(verbose), ctypes.c_void_p(0))
+
+
+_AGAIN = "delete it and download it again (%oci pull NAME for a model of the catalog)"
+
+
+def _load_failure(path: Path, reason: str, n_ctx: int) -> str:
+    """One paragraph: why llama.cpp could not load `path` (its own words when it gave any) and the fix."""
+    lowered = reason.lower()
+    size = f"{path.stat().st_size / 2**20:,.1f} MiB"
+    if "unknown model architecture" in lowered or "only supports up to version" in lowered:
+        import llama_cpp
+
+        fix = (
+            f"this llama-cpp-python ({llama_cpp.__version__}) cannot read it: upgrade it "
+            "(pip install -U llama-cpp-python) or choose another model, e.g. oci-ds-6.7b"
+        )
+    elif "alloc" in lowered or "memory" in lowered:
+        fix = f"not enough memory: lower n_ctx (now {n_ctx}) or choose a smaller quantization (Q4_K_M)"
+    elif "file bounds" in lowered or "failed to read" in lowered:
+        fix = f"the file ({size}) is truncated, a download cut short: {_AGAIN}"
+    else:
+        fix = f"the file ({size}) is damaged or not a llama.cpp model: {_AGAIN}"
+    return f"llama.cpp could not load {path}: {reason}. {fix[0].upper()}{fix[1:]}."
+
+
+def _native_reason() -> str | None:
+    """The most telling error llama.cpp logged during the load (the first: later ones only say that loading
+    failed), without the name of the C function that logged it."""
+    lines = list(_native_errors)
+    if not lines:
+        return None
+    line = lines[0]
+    marker = "error loading model: "
+    if marker in line:
+        line = line.split(marker, 1)[1]
+    elif ": " in line and " " not in line.split(": ", 1)[0]:
+        line = line.split(": ", 1)[1]
+    return line.rstrip(".")
 
 
 class _LoadProgress:
@@ -173,26 +220,34 @@ class LlamaCppBackend:
 
         started = time.perf_counter()
         progress = _LoadProgress(on_progress)
+        _native_errors.clear()
         try:
             with _model_params(repack=self.repack, progress=progress):
                 on_gpu = n_gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
+                batch = 512 if on_gpu else CPU_UBATCH
                 self._llm = llama_cpp.Llama(
                     model_path=str(self.path),
                     n_ctx=n_ctx,
                     n_threads=self.n_threads,
                     n_gpu_layers=n_gpu_layers,
-                    n_ubatch=512 if on_gpu else CPU_UBATCH,
+                    # A prompt is evaluated one batch per call into llama.cpp, and an interrupt lands between
+                    # calls: batches as small as llama.cpp's own passes stop a long prompt within one pass.
+                    n_batch=batch,
+                    n_ubatch=batch,
                     verbose=verbose,
                 )
         except ValueError as exc:
             if progress.interrupt is not None:
                 raise KeyboardInterrupt("model load interrupted") from None
-            raise ModelLoadError(
-                f"llama.cpp could not load {self.path} ({exc}). The file may be truncated or corrupt "
-                f"(download it again), too large for free memory (try a smaller quantization or a "
-                f"lower n_ctx, now {n_ctx}), or of an architecture this llama-cpp-python does not know "
-                f"(upgrade it: pip install -U llama-cpp-python)."
-            ) from exc
+            reason = _native_reason()
+            if reason is None:
+                raise ModelLoadError(
+                    f"llama.cpp could not load {self.path} ({exc}). The file may be truncated or corrupt "
+                    f"(download it again), too large for free memory (try a smaller quantization or a "
+                    f"lower n_ctx, now {n_ctx}), or of an architecture this llama-cpp-python does not know "
+                    f"(upgrade it: pip install -U llama-cpp-python)."
+                ) from exc
+            raise ModelLoadError(_load_failure(self.path, reason, n_ctx)) from exc
         self.load_time = time.perf_counter() - started
         self.gpu_offload_supported = bool(llama_cpp.llama_supports_gpu_offload())
         meta = self._llm.metadata
@@ -368,9 +423,12 @@ class LlamaCppBackend:
         }
 
     def close(self) -> None:
-        llm, self._llm = getattr(self, "_llm", None), None
-        if llm is not None:
-            llm.close()
+        """Free the model, once a reply streaming from another thread has finished with it."""
+        lock = getattr(self, "_lock", None) or threading.Lock()
+        with lock:
+            llm, self._llm = getattr(self, "_llm", None), None
+            if llm is not None:
+                llm.close()
 
 
 _cache_lock = threading.Lock()
