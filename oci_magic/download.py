@@ -87,6 +87,11 @@ def pull(name: str, *, widget: bool = False) -> Path:
         raise DownloadError(
             f"downloading {where} failed: {exc}. Run the command again to resume where it stopped."
         ) from None
+    except PermissionError as exc:
+        raise DownloadError(
+            f"cannot download {where}: the model cache is not writable ({exc}). Set HF_HUB_CACHE to a "
+            "folder you can write, e.g. export HF_HUB_CACHE=~/hf-cache, or fix the folder's permissions."
+        ) from None
     except OSError as exc:
         raise DownloadError(
             f"downloading {where} failed: {exc}. Run the command again to resume where it stopped."

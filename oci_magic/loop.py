@@ -62,25 +62,29 @@ def _generate(backend, messages, settings, round_: Round, emit) -> None:
     """Stream the reply into `round_`, with its timing figures; a reply caught looping is stopped there."""
     started = time.perf_counter()
     chunks = 0
+    earlier_stats = getattr(backend, "last_stats", None)
     stream = backend.stream_chat(messages, temperature=settings.temperature, max_tokens=settings.max_tokens)
-    with closing(stream) if hasattr(stream, "close") else nullcontext():
-        for chunk in stream:
-            if round_.time_to_first_token is None:
-                round_.time_to_first_token = time.perf_counter() - started
-            chunks += 1
-            round_.reply += chunk
-            emit("token", round_, chunk)
-            if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
-                # The copies after the first are identical: nothing is lost by dropping them.
-                round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
-                break
-    round_.generation_time = time.perf_counter() - started
-    stats = getattr(backend, "last_stats", None) or {}
-    if round_.reply_cut is None and stats.get("finish_reason") == "length":
-        round_.reply_cut = records.CUT_AT_MAX_TOKENS
-    round_.generated_tokens = stats.get("generated_tokens", chunks)
-    round_.prompt_tokens = stats.get("prompt_tokens")
-    round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
+    try:
+        with closing(stream) if hasattr(stream, "close") else nullcontext():
+            for chunk in stream:
+                if round_.time_to_first_token is None:
+                    round_.time_to_first_token = time.perf_counter() - started
+                chunks += 1
+                round_.reply += chunk
+                emit("token", round_, chunk)
+                if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
+                    # The copies after the first are identical: nothing is lost by dropping them.
+                    round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
+                    break
+    finally:  # an interrupted reply keeps its figures too: how far it got
+        round_.generation_time = time.perf_counter() - started
+        stats = getattr(backend, "last_stats", None)
+        stats = {} if stats is None or stats is earlier_stats else stats  # none from this reply
+        if round_.reply_cut is None and stats.get("finish_reason") == "length":
+            round_.reply_cut = records.CUT_AT_MAX_TOKENS
+        round_.generated_tokens = stats.get("generated_tokens", chunks)
+        round_.prompt_tokens = stats.get("prompt_tokens")
+        round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
 
 
 def _execute(

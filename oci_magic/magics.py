@@ -459,10 +459,11 @@ class OciMagics(Magics):
         print("\n".join(package_versions()))
 
     def _cmd_model(self, rest: list[str]) -> None:
-        if rest:
-            self.model = rest[0]
-            session.current().backend = None
-        backend = self._backend(None)
+        with session.one_run_at_a_time():  # a run in another thread finishes with the model first
+            if rest:
+                self.model = rest[0]
+                session.current().backend = None
+            backend = self._backend(None)
         _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
 
     def _cmd_status(self, rest: list[str]) -> None:

@@ -90,6 +90,12 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
                 f"{path} is a folder with {len(ggufs)} .gguf files; name the file itself"
             )
         if not path.is_file():
+            if path.suffix != ".gguf" and len(path.parts) == 1:  # meant as a name, not a file
+                names = ", ".join([*KNOWN_MODELS, "small"])
+                raise ModelNotFoundError(
+                    f"unknown model {name_or_path!r} (from {source}): use one of {names}, "
+                    "hf:owner/repo/file.gguf, or the path of a .gguf file"
+                )
             raise ModelNotFoundError(f"no model file at {path} (from {source}). {HOW_TO_GET_ONE}")
         return path, source
     cached = _cached_known_model()

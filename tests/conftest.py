@@ -3,33 +3,13 @@ and a tiny real GGUF for llama.cpp."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from helpers import ScriptedBackend
 from tiny_gguf import write_tiny_gguf
 
 from oci_magic import session
-
-
-class ScriptedBackend:
-    """Answers with canned replies, in order, and remembers what it was asked (for the loop's logic
-    only: every feature is also tested on the real engine)."""
-
-    name = "scripted"
-
-    def __init__(self, replies: list[str], *, delay: float = 0.0) -> None:
-        self.replies = list(replies)
-        self.delay = delay
-        self.calls: list[list[dict]] = []
-
-    def stream_chat(self, messages, **options):
-        self.calls.append([dict(m) for m in messages])
-        reply = self.replies.pop(0)
-        for piece in reply.split(" "):
-            if self.delay:
-                time.sleep(self.delay)
-            yield piece + " "
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,26 @@ import urllib.request
 from contextlib import contextmanager
 
 
+class ScriptedBackend:
+    """Answers with canned replies, in order, and remembers what it was asked (for the loop's logic
+    only: every feature is also tested on the real engine)."""
+
+    name = "scripted"
+
+    def __init__(self, replies: list[str], *, delay: float = 0.0) -> None:
+        self.replies = list(replies)
+        self.delay = delay
+        self.calls: list[list[dict]] = []
+
+    def stream_chat(self, messages, **options):
+        self.calls.append([dict(m) for m in messages])
+        reply = self.replies.pop(0)
+        for piece in reply.split(" "):
+            if self.delay:
+                time.sleep(self.delay)
+            yield piece + " "
+
+
 class GrammarBackend:
     """The real llama.cpp engine, each reply fixed by a GBNF grammar, in order: a random-weight model
     then writes the code a test needs, token by token."""

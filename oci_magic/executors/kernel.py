@@ -94,7 +94,12 @@ class _TimeLimit:
         self.started = time.perf_counter()
         self.fired = False
 
-    def fire(self) -> None:
+    def fire(self, frame: Any = None) -> None:
+        """The alarm's handler. From the second alarm on, the code is caught swallowing the first (a bare
+        `except:` in a loop): the generated code's frames are also traced, so that the next line it runs,
+        the `except` clause's own included, raises again and the exception escapes the handler."""
+        if self.fired and frame is not None:
+            _raise_on_next_line(frame)
         self.fired = True
         raise ExecutionTimeout()
 
@@ -127,13 +132,15 @@ def _time_limit(seconds: float | None, on_stuck: Callable[[str], None] | None = 
     notice.start()
     try:
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGALRM, lambda signum, frame: limit.fire())
+            previous = signal.signal(signal.SIGALRM, lambda signum, frame: limit.fire(frame))
+            previous_trace = sys.gettrace()  # a debugger's, if one is attached
             signal.setitimer(signal.ITIMER_REAL, limit.seconds, ALARM_REPEAT)
             try:
                 yield limit
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+                sys.settrace(previous_trace)
             return
         target = threading.get_ident()
 
@@ -151,6 +158,21 @@ def _time_limit(seconds: float | None, on_stuck: Callable[[str], None] | None = 
             timer.cancel()
     finally:
         notice.cancel()
+
+
+def _raise_on_next_line(frame: Any) -> None:
+    """Make the generated code's frames (those below IPython's) raise ExecutionTimeout at their next line."""
+
+    def raise_timeout(frame, event, arg):
+        if event == "line":
+            raise ExecutionTimeout()  # CPython then turns tracing off: it fires once per alarm
+        return raise_timeout
+
+    ipython_dir = _ipython_dir()
+    while frame is not None and not frame.f_code.co_filename.startswith(ipython_dir):
+        frame.f_trace, frame.f_trace_lines = raise_timeout, True
+        frame = frame.f_back
+    sys.settrace(lambda *args: None)  # line events reach frames' own tracers only while a tracer is set
 
 
 def _stuck_message(seconds: float, past: float) -> str:

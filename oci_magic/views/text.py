@@ -57,7 +57,7 @@ class TextView(View):
     def __call__(self, event: LoopEvent) -> None:
         run, round_ = event.run, event.round
         if event.kind == "run_started":
-            self._print(f"oci · {run.model} · up to {run.max_rounds} rounds")
+            self._print(f"oci · {run.model} · up to {run.max_rounds} round{'s' * (run.max_rounds != 1)}")
         elif event.kind == "round_started":
             label = "writing code" if round_.index == 1 else "repairing"
             self._print(f"── round {round_.index} of {run.max_rounds} · {label} ──")
