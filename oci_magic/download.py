@@ -64,6 +64,7 @@ def pull(name: str, *, widget: bool = False) -> Path:
     endpoint = os.environ.get("HF_ENDPOINT")  # read at each call: the Hub or a mirror
     cache_dir = os.environ.get("HF_HUB_CACHE")
     where = f"{model.repo}/{model.filename}"
+    _check_writable(Path(cache_dir) if cache_dir else None, where)
     try:
         if widget:
             from tqdm.notebook import tqdm as progress_bar
@@ -87,11 +88,6 @@ def pull(name: str, *, widget: bool = False) -> Path:
         raise DownloadError(
             f"downloading {where} failed: {exc}. Run the command again to resume where it stopped."
         ) from None
-    except PermissionError as exc:
-        raise DownloadError(
-            f"cannot download {where}: the model cache is not writable ({exc}). Set HF_HUB_CACHE to a "
-            "folder you can write, e.g. export HF_HUB_CACHE=~/hf-cache, or fix the folder's permissions."
-        ) from None
     except OSError as exc:
         raise DownloadError(
             f"downloading {where} failed: {exc}. Run the command again to resume where it stopped."
@@ -107,6 +103,24 @@ def pull(name: str, *, widget: bool = False) -> Path:
                 "deleted. Run the command again to download it afresh."
             )
     return path
+
+
+def _check_writable(cache_dir: Path | None, where: str) -> None:
+    """Refuse before a multi-gigabyte download starts if the cache cannot take the file."""
+    import tempfile
+
+    from huggingface_hub import constants
+
+    folder = cache_dir or Path(constants.HF_HUB_CACHE)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DownloadError(
+            f"cannot download {where}: the model cache is not writable ({exc}). Set HF_HUB_CACHE to a "
+            "folder you can write, e.g. export HF_HUB_CACHE=~/hf-cache, or fix the folder's permissions."
+        ) from None
 
 
 def _remove_from_cache(path: Path) -> None:

@@ -112,8 +112,9 @@ def fit_messages(
 
     `messages` alternate user/assistant after an optional system message; `current_start` is the index
     of the current request. Earlier requests go first, then the current run's oldest rounds; the
-    system prompt, the current request and the latest exchange always stay. Pairs are dropped so
-    that roles keep alternating, which many chat templates insist on.
+    system prompt, the current request and the latest exchange always stay, the latter trimmed in its
+    middle if it must. Pairs are dropped so that roles keep alternating, which many chat templates
+    insist on.
     """
     kept = list(messages)
     if count_tokens(kept) <= budget:
@@ -127,6 +128,11 @@ def fit_messages(
     # The current run's oldest rounds: (reply, feedback) pairs after the request, keeping the last one.
     while len(kept) - (request_at + 1) > 2 and count_tokens(kept) > budget:
         del kept[request_at + 1 : request_at + 3]
+    # The latest exchange alone may still be too long (a huge traceback, a reply that ran to max_tokens):
+    # its feedback, then its reply, keep their head and tail.
+    for at in (len(kept) - 1, len(kept) - 2):
+        if at > request_at:
+            _shrink(kept, at, budget, count_tokens)
     needed = count_tokens(kept)
     if needed > budget:
         raise ContextOverflowError(
@@ -135,6 +141,24 @@ def fit_messages(
             f"%config OciMagics.n_ctx = {max(2 * (needed + 1024), 4096)}"
         )
     return kept
+
+
+SHORTEST_TRIM = 200  # characters a trimmed message keeps at least
+
+
+def _shrink(messages: list[dict], at: int, budget: int, count_tokens: Callable[[list[dict]], int]) -> None:
+    """Trim the middle of messages[at] until `messages` fit in `budget` tokens, or it is SHORTEST_TRIM."""
+    content = messages[at]["content"]
+    needed = count_tokens(messages)
+    while needed > budget and len(content) > SHORTEST_TRIM:
+        # Tokens are not characters: aim by the ratio, a little under, and measure again.
+        limit = max(SHORTEST_TRIM, int(len(content) * budget / needed * 0.9) - 60)
+        shorter = trim_middle(content, limit)
+        if len(shorter) >= len(content):
+            return
+        content = shorter
+        messages[at] = {**messages[at], "content": content}
+        needed = count_tokens(messages)
 
 
 def function_request(prompt: str) -> str:

@@ -128,7 +128,9 @@ class Run:
         if self.status == TIMEOUT:
             return f"timed out in round {n} of {self.max_rounds}{took}"
         if self.status == NO_CODE:
-            return f"no code in the reply of round {n}{took}"
+            cut = self.rounds[-1].reply_cut if self.rounds else None
+            why = {CUT_AT_MAX_TOKENS: ", cut at max_tokens", CUT_REPEATING: ", stopped repeating itself"}
+            return f"no code in the reply of round {n}{why.get(cut, '')}{took}"
         if self.status == GENERATED:
             return f"code generated, not run (--no-run){took}"
         if self.status == DECLINED:

@@ -7,11 +7,21 @@ a server or many runs are in test_interrupts.py, test_lab.py, test_privacy.py an
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
+import threading
 import time
 
 import pytest
+from helpers import GrammarBackend, fixed_reply
+from IPython.core.error import UsageError
 from live_kernel import TESTS, LiveKernel
+
+import oci_magic
+from oci_magic import session
+from oci_magic.bench.probes import rss
+from oci_magic.views import static
 
 FENCE = "```"
 
@@ -241,3 +251,211 @@ def test_a_restart_mid_run_hangs_nothing_and_the_new_kernel_works(tiny_gguf):
         assert reply.status == "ok" and kernel.value("_oci.status") in ("generated", "no_code")
     finally:
         kernel.close()
+
+
+# -- 3. huge outputs (a real IPython shell) --------------------------------------------------------------
+def record_size(run) -> int:
+    """Characters a run's record holds in outputs and text."""
+    return sum(len(r.output) + len(json.dumps(r.outputs)) + len(r.reply) for r in run.rounds)
+
+
+def test_a_million_lines_are_shown_capped_kept_capped_and_counted(shell, scripted, capsys):
+    scripted([block("for i in range(1_000_000):\n    print(i)")])
+    shell.run_cell("%%oci --rounds 1\ncount to a million")
+    run = oci_magic.last_run()
+    printed = sum(len(str(i)) + 1 for i in range(1_000_000))
+    (round_,) = run.rounds
+    assert run.status == "passed"
+    assert len(round_.output) == 1_000_000 and round_.output.startswith("0\n1\n2\n")
+    assert round_.hidden_chars == printed - 1_000_000
+    shown = capsys.readouterr().out
+    assert 200_000 <= len(shown) < 210_000  # the cell shows the first 200,000 characters, then says so
+    assert f"… {printed - 200_000:,} more characters printed, not shown here" in shown
+    # the model reads a trimmed part, told how much more there was
+    feedback = session.current().conversation.messages[-1]["content"]
+    assert len(feedback) < run.settings["feedback_chars"] + 100
+    assert f"({printed - 1_000_000} more characters printed, not kept)" in feedback
+    assert record_size(run) < 3_000_000
+
+
+def test_a_100_mb_string_is_capped_in_the_record_and_the_widget(shell, scripted, widget_views):
+    code = block("big = 'x' * 100_000_000\nprint(big)\nbig")
+    scripted([code] * 3)
+    sizes = []
+    for _ in range(3):
+        shell.run_cell("%%oci --rounds 1\nmake a big string")
+        assert len(shell.user_ns.pop("big")) == 100_000_000
+        shell.displayhook.flush()  # IPython's own _, __, ___ hold the last three Out[] values
+        gc.collect()
+        sizes.append(rss())
+    run = oci_magic.last_run()
+    assert run.status == "passed"
+    (round_,) = run.rounds
+    stream, result = round_.outputs
+    assert len(stream["text"]) == 1_000_000
+    assert result["data"]["text/plain"].endswith("characters not kept")
+    assert len(result["data"]["text/plain"]) < 1_000_100
+    assert record_size(run) < 5_000_000
+    tab_text = "".join(o.get("text", "") for o in widget_views[-1].panels[0].outputs.outputs)
+    assert len(tab_text) < 60_000 and "more characters not shown" in tab_text
+    # The fallback text beside the widget (what nbconvert shows) is an excerpt too.
+    assert len(static.run_text(run)) < 2_000 and len(static.run_html(run)) < 3_000
+    # Each run keeps its few MB of record, not copies of the 100 MB string.
+    assert sizes[2] - sizes[0] < 30 * 2**20
+
+
+# -- 4. replies without code, cut short, looping, or not even valid UTF-8 -------------------------------
+@pytest.fixture(scope="module")
+def engine(tiny_gguf):
+    from oci_magic.backends.llamacpp import LlamaCppBackend
+
+    return LlamaCppBackend(tiny_gguf, n_ctx=1024)
+
+
+def test_a_random_reply_has_no_code_and_says_it_was_cut(shell, engine, capsys):
+    """The random-weight model writes arbitrary bytes, invalid UTF-8 among them, until max_tokens."""
+    oci_magic.set_backend(engine)
+    try:
+        shell.run_cell("%%oci --max-tokens 60\nanything")
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    (round_,) = run.rounds
+    assert run.status == "no_code" and round_.generated_tokens == 60
+    assert round_.reply_cut == "max_tokens" and round_.reply.encode("utf-8")  # text, whatever the bytes
+    out = capsys.readouterr().out
+    assert "no code in the reply of round 1, cut at max_tokens" in out
+
+
+def test_prose_only_is_a_clear_no_code_round(shell, engine, capsys):
+    prose = 'root ::= "I would rather explain: sort the list, then take the middle element."'
+    oci_magic.set_backend(GrammarBackend(engine, [prose]))
+    try:
+        shell.run_cell("%%oci --max-tokens 100\nmedian")
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    assert run.status == "no_code" and run.rounds[0].reply_cut is None
+    assert "no code in the reply of round 1" in capsys.readouterr().out
+
+
+def test_a_looping_reply_is_stopped_after_its_first_copy(shell, engine):
+    # A grammar with no end: the model must write print(x) forever.
+    looping = 'root ::= "```python\\nx = 1\\n" lines\nlines ::= "print(x)\\n" lines'
+    oci_magic.set_backend(GrammarBackend(engine, [looping]))
+    try:
+        shell.run_cell("%%oci --max-tokens 500 --rounds 1\nloop")
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    (round_,) = run.rounds
+    assert round_.reply_cut == "repetition" and round_.generated_tokens < 200
+    assert round_.reply == "```python\nx = 1\nprint(x)\n" and round_.code == "x = 1\nprint(x)"
+    assert run.status == "passed" and round_.output == "1\n"
+
+
+# -- 5. context overflow ----------------------------------------------------------------------------------
+def test_long_tracebacks_across_rounds_are_trimmed_to_fit(shell, engine):
+    code = "raise ValueError('e' * 3000)"
+    oci_magic.set_backend(GrammarBackend(engine, [fixed_reply(code)] * 5))
+    shell.run_line_magic("config", "OciMagics.feedback_chars = 500")
+    try:
+        shell.run_cell("%%oci --rounds 5 --max-tokens 100\nfail loudly")
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    assert run.status == "failed" and [r.status for r in run.rounds] == ["failed"] * 5
+    assert all(r.prompt_tokens <= 1024 - 100 for r in run.rounds)
+    # without trimming the fifth prompt would hold every earlier round
+    assert run.rounds[4].prompt_tokens < run.rounds[0].prompt_tokens + 4 * 200
+
+
+def test_a_request_too_long_for_the_context_says_the_limit(shell, engine, capsys):
+    oci_magic.set_backend(engine)
+    try:
+        shell.run_cell("%%oci --max-tokens 100\n" + "explain this number " * 200)
+    finally:
+        oci_magic.set_backend(None)
+    run = oci_magic.last_run()
+    assert run.status == "error"
+    assert "leaves 924 for it (n_ctx minus max_tokens)" in run.message
+    assert "exceed context window" not in capsys.readouterr().out
+
+
+# -- 8. two runs at once ------------------------------------------------------------------------------------
+def test_runs_from_threads_are_serialized_and_give_the_same_replies(shell, engine):
+    oci_magic.set_backend(engine)
+    try:
+        shell.run_cell("%%oci --new --no-run --max-tokens 40\nwrite something")
+        alone = oci_magic.last_run().rounds[0].reply
+        runs = []
+
+        def run_one():
+            shell.run_cell_magic("oci", "--new --no-run --max-tokens 40", "write something")
+            runs.append(oci_magic.last_run())
+
+        threads = [threading.Thread(target=run_one) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        oci_magic.set_backend(None)
+    assert len(runs) == 3 and [run.rounds[0].reply for run in runs] == [alone] * 3
+    # serialized: no two runs overlapped in time
+    spans = sorted((run.started, run.started + run.duration) for run in runs)
+    assert all(earlier[1] <= later[0] + 0.01 for earlier, later in zip(spans, spans[1:], strict=False))
+
+
+def test_generated_code_cannot_start_a_run_inside_a_run(shell, scripted):
+    scripted([block("get_ipython().run_cell_magic('oci', '', 'again')"), block("nested = False")])
+    shell.run_cell("%%oci\nrecurse")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["failed", "passed"]
+    assert run.rounds[0].error.type == "UsageError"
+    assert "the code it runs cannot start another %%oci" in run.rounds[0].error.message
+
+
+# -- 9. bad flags and settings ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ("%%oci --rounds -1\nx", "argument --rounds: must be 1 or more, got -1"),
+        ("%%oci --temperature x\nx", "argument --temperature: expected a number, got 'x'"),
+        ("%%oci --model oci-ds-99b\nx", "unknown model 'oci-ds-99b' (from --model / OciMagics.model)"),
+        (
+            "%%oci --cells some\nx",
+            "argument --cells: invalid choice: 'some' (choose from 'final', 'all', 'none')",
+        ),
+    ],
+)
+def test_bad_flags_are_usage_errors_naming_the_valid_values(shell, cell, message):
+    with pytest.raises(UsageError) as error:
+        shell.run_cell_magic("oci", cell.splitlines()[0].removeprefix("%%oci "), "x")
+    assert message in str(error.value)
+    if "model" in cell:
+        assert "oci-ds-6.7b" in str(error.value) and "small" in str(error.value)
+
+
+def test_an_unwritable_model_cache_says_how_to_fix_it(shell, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("HF_HUB_CACHE", str(blocker / "cache"))
+    with pytest.raises(UsageError, match="the model cache is not writable .*Set HF_HUB_CACHE to a folder"):
+        shell.run_line_magic("oci", "pull oci-ds-6.7b")
+
+
+# -- 13. AMX ------------------------------------------------------------------------------------------------
+def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeypatch):
+    from oci_magic.backends import llamacpp
+
+    real_info = llamacpp.system_info()
+    monkeypatch.setattr(llamacpp, "_system_info", lambda: real_info + " AMX_INT8 = 1 |")
+    assert llamacpp.repacking_enabled("auto") is False and llamacpp.repacking_enabled("on") is True
+    backend = llamacpp.LlamaCppBackend(small_model, n_ctx=512)
+    try:
+        assert backend.info()["weight repacking"] == "off (AMX workaround)"
+        reply = "".join(backend.stream_chat([{"role": "user", "content": "def add(a, b):"}], max_tokens=8))
+        assert backend.last_stats["generated_tokens"] == 8 and reply
+    finally:
+        backend.close()

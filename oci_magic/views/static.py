@@ -22,15 +22,15 @@ def _first_line(request: str, width: int = 100) -> str:
 
 
 # A saved notebook's summary stays readable: long code and output are cut (the widget state has them all).
-CODE_LINES, OUTPUT_LINES = 40, 12
+CODE_LINES, OUTPUT_LINES, LINE_CHARS = 40, 12, 300
 
 
 def _excerpt(text: str, lines: int = OUTPUT_LINES) -> str:
-    """The first lines of an output; what follows is counted."""
-    kept = text.rstrip("\n").splitlines()
-    if len(kept) <= lines:
-        return "\n".join(kept)
-    return "\n".join(kept[:lines] + [f"… {len(kept) - lines} more lines"])
+    """The first lines of an output, each cut at LINE_CHARS; what follows is counted."""
+    kept = text[: (lines + 1) * (LINE_CHARS + 1)].rstrip("\n").splitlines()[:lines]
+    kept = [line if len(line) <= LINE_CHARS else f"{line[:LINE_CHARS]}…" for line in kept]
+    more = text.rstrip("\n").count("\n") + 1 - len(kept)
+    return "\n".join(kept + ([f"… {more} more lines"] if more > 0 else []))
 
 
 def pending_text(request: str) -> str:
