@@ -311,6 +311,8 @@ class LlamaCppBackend:
         seed: int | None = None,
     ) -> Iterator[str]:
         """Yield the reply to `messages` chunk by chunk (the format's reply prefix first)."""
+        import llama_cpp
+
         prompt = self._tokens(self.format.render(messages))
         room = self.context_size - len(prompt)
         if room <= 0:
@@ -330,7 +332,7 @@ class LlamaCppBackend:
             self._evaluated = True
             reply = ReplyText(list(self.format.stop) + list(stop or []))
             pending = self.format.reply_prefix  # sent with the first text, so it times honestly
-            generated, finish, limit = 0, "length", min(max_tokens, room)
+            generated, finish, limit = 0, None, min(max_tokens, room)
             try:
                 for token in self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules):
                     if token is None:  # end of generation
@@ -345,11 +347,14 @@ class LlamaCppBackend:
                         finish = "stop"
                         break
                     if generated >= limit:
+                        finish = "length"
                         break
             except ValueError as exc:
                 raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
             finally:
                 self._free_sampler()
+                # An interrupted evaluation leaves work queued that llama.cpp counts at its next sync.
+                llama_cpp.llama_synchronize(self._llm.ctx)
                 self.last_stats = {
                     "prompt_tokens": len(prompt),
                     # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
