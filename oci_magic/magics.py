@@ -569,7 +569,8 @@ class OciMagics(Magics):
         except OSError as exc:
             raise UsageError(f"could not write {path}: {exc}") from None
         rounds = sum(len(run.rounds) for run in chosen)
-        print(f"oci · saved {len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} rounds) to {path}")
+        runs_text = f"{len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} round{'s' * (rounds != 1)})"
+        print(f"oci · saved {runs_text} to {path}")
 
     def _cmd_history(self, rest: list[str]) -> None:
         runs = session.current().runs
