@@ -28,6 +28,16 @@ class Reply:
         return self.stdout + self.stderr + self.error
 
 
+def _pending(channel) -> list[dict]:
+    """The messages waiting on a channel, without waiting for more."""
+    messages = []
+    while True:
+        try:
+            messages.append(channel.get_msg(timeout=0))
+        except queue.Empty:
+            return messages
+
+
 class LiveKernel:
     def __init__(self, *, env: dict | None = None) -> None:
         self.manager = KernelManager(kernel_name="python3")
@@ -58,11 +68,14 @@ class LiveKernel:
             if interrupt_at is not None and time.monotonic() >= interrupt_at:
                 self.manager.interrupt_kernel()
                 interrupt_at = float("inf")
-            for channel in (client.stdin_channel, client.iopub_channel, client.shell_channel):
-                try:
-                    message = channel.get_msg(timeout=0.02)
-                except queue.Empty:
-                    continue
+            messages = [
+                message
+                for channel in (client.stdin_channel, client.iopub_channel, client.shell_channel)
+                for message in _pending(channel)
+            ]
+            if not messages:
+                time.sleep(0.005)
+            for message in messages:
                 if message["parent_header"].get("msg_id") != msg_id:
                     continue
                 kind, content = message["msg_type"], message["content"]
