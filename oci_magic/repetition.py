@@ -22,7 +22,8 @@ def repetition_start(text: str) -> int | None:
     blank lines or braces). The index returned keeps the text up to the end of the first copy.
     """
     complete = text[: text.rfind("\n") + 1]
-    lines = complete.splitlines(keepends=True)[-MAX_BLOCK_LINES * MIN_COPIES :]
+    # Split on "\n" only: str.splitlines also breaks at \x85, \u2028 and others that models do write.
+    lines = [line + "\n" for line in complete.split("\n")[:-1]][-MAX_BLOCK_LINES * MIN_COPIES :]
     for size in range(1, MAX_BLOCK_LINES + 1):
         copies = max(MIN_COPIES, math.ceil(MIN_REPEATED_LINES / size))
         if len(lines) < size * copies:
