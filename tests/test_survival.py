@@ -459,3 +459,16 @@ def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeyp
         assert backend.last_stats["generated_tokens"] == 8 and reply
     finally:
         backend.close()
+
+
+def test_confirm_with_the_widget_shows_the_code_and_the_refusal(shell, scripted, widget_views, monkeypatch):
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda question: asked.append(question) or "n")
+    scripted([block("ran = True")])
+    shell.run_cell("%%oci --confirm\nset ran")
+    run = oci_magic.last_run()
+    assert run.status == "declined" and "ran" not in shell.user_ns and len(asked) == 1
+    (view,) = widget_views
+    assert "ran = True" in str(view.panels[0].code.outputs)  # the code was on screen when asked
+    assert view.tabs.titles[0].startswith("Round 1 ⊘")
+    assert "not run: declined" in view.summary.value
