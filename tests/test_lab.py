@@ -329,3 +329,35 @@ def test_settings_from_jupyterlab_reach_the_kernel(browser, tmp_path):
         page.close()
     finally:
         server.stop()
+
+
+def test_confirm_asks_in_jupyterlab_input_box(browser, lab):
+    """--confirm asks through the kernel's input request: JupyterLab shows its stdin box under the cell."""
+    sources = [
+        "%load_ext oci_magic",
+        scripted_cell("answer = 6 * 7\nprint('ran', answer)", "never = True"),
+        "%%oci --confirm --cells none\nset the answer",
+        "%%oci --confirm --new --cells none\nset never",
+        "print('answer' in globals(), 'never' in globals(), _oci.status)",
+    ]
+    notebook = Notebook(browser, lab, "confirm.ipynb", sources)
+    page = notebook.page
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    for index, answer in ((2, "y"), (3, "n")):
+        page.evaluate(
+            "(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i;"
+            " window.jupyterapp.commands.execute('notebook:run-cell'); }",
+            index,
+        )
+        box = page.locator(".jp-Stdin-input").last
+        box.wait_for(timeout=60_000)
+        assert "run the code of round 1?" in page.locator(".jp-Stdin-prompt").last.inner_text()
+        box.fill(answer)
+        box.press("Enter")
+        notebook.wait_idle()
+    notebook.screenshot("confirm.png")
+    notebook.run_cell(4)
+    output = page.locator(".jp-Cell").nth(4).locator(".jp-OutputArea-output").inner_text()
+    assert "True False declined" in output
+    page.close()

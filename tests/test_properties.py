@@ -106,8 +106,8 @@ def test_trimmed_history_fits_keeps_what_matters_and_alternates(conversation, bu
     try:
         kept = fit_messages(messages, budget=budget, count_tokens=count, current_start=request_at)
     except ContextOverflowError as error:
-        # Only when the system prompt, the request and the latest exchange cut to its shortest (two messages of
-        # at most SHORTEST_TRIM characters and a marker: 61 tokens each here) cannot fit.
+        # Only when the system prompt, the request and the latest exchange cut to its shortest (two messages
+        # of at most SHORTEST_TRIM characters and a marker: 61 tokens each here) cannot fit.
         essentials = count([messages[0], messages[request_at]])
         latest = 2 * 61 if len(messages) > request_at + 1 else 0
         assert essentials + latest > budget
