@@ -32,6 +32,8 @@ const MARKS: Record<string, string> = {
   interrupted: '■',
   no_code: '∅',
   generated: '·',
+  declined: '⊘',
+  error: '!',
   running: '…'
 };
 

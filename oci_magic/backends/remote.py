@@ -48,6 +48,8 @@ class RemoteBackend:
         self.name = f"{self.model} @ {parsed.netloc}"
 
     def _client(self):
+        """A client for one request, used in a `with` block so that its connection is closed after it (the
+        key is read from the environment each time, so a corrected key works at once)."""
         from openai import OpenAI
 
         # Servers without authentication accept any key; the client insists on one.
@@ -78,7 +80,8 @@ class RemoteBackend:
 
     def _model_ids(self) -> list[str]:
         try:
-            return [model.id for model in self._client().models.list()]
+            with self._client() as client:
+                return [model.id for model in client.models.list()]
         except Exception:
             return []
 
@@ -86,7 +89,8 @@ class RemoteBackend:
         import openai
 
         try:
-            models = [model.id for model in self._client().models.list()]
+            with self._client() as client:
+                models = [model.id for model in client.models.list()]
         except openai.OpenAIError as exc:
             raise self._explain(exc) from None
         if not models:
@@ -126,10 +130,12 @@ class RemoteBackend:
         with self._lock:
             chunks, finish = 0, None
             try:
-                stream = self._client().chat.completions.create(
-                    model=self.model, messages=messages, stream=True, **options
-                )
-                with stream:
+                with (
+                    self._client() as client,
+                    client.chat.completions.create(
+                        model=self.model, messages=messages, stream=True, **options
+                    ) as stream,
+                ):
                     for event in stream:
                         if not event.choices:
                             continue
