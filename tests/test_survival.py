@@ -72,10 +72,10 @@ def test_never_ending_code_is_stopped_fed_back_and_the_loop_goes_on(kernel):
 
 
 def test_a_c_call_that_ignores_the_interrupt_is_reported_honestly(kernel):
-    # PBKDF2 runs in C and looks at no signal: size it to run about 8 s here.
+    # PBKDF2 runs in C and looks at no signal: sized to run 12 s as measured here (7-12 s in the kernel).
     started = time.perf_counter()
     hashlib.pbkdf2_hmac("sha256", b"x", b"y", 1_000_000)
-    iterations = int(1_000_000 * 8 / (time.perf_counter() - started))
+    iterations = int(1_000_000 * 12 / (time.perf_counter() - started))
     code = f"import hashlib\nhashlib.pbkdf2_hmac('sha256', b'x', b'y', {iterations})"
     script(kernel, block(code))
     reply = kernel.run("%%oci --timeout 1 --rounds 1\nhash hard")
