@@ -44,8 +44,24 @@ class LiveKernel:
         self.manager.start_kernel(**({"env": env} if env is not None else {}))
         self.client = self.manager.client()
         self.client.start_channels()
+        self._ready()
+
+    def _ready(self) -> None:
         self.client.wait_for_ready(timeout=60)
-        self.run(f"import sys; sys.path.insert(0, {str(TESTS)!r})")
+        self.run(f"import sys; sys.path.insert(0, {str(TESTS)!r})")  # the tests' helpers importable
+
+    def restart(self) -> None:
+        """Restart the kernel now, whatever it is doing (its state is lost, as in JupyterLab)."""
+        self.manager.restart_kernel(now=True)
+        self._ready()
+
+    def load_oci(self, model=None, then: str = "") -> None:
+        """%load_ext oci_magic with the text view (printed, easy to read back), `model`, then `then`."""
+        lines = ["%load_ext oci_magic", "%config OciMagics.view = 'text'"]
+        if model is not None:
+            lines.append(f"%config OciMagics.model = {str(model)!r}")
+        reply = self.run("\n".join([*lines, then]))
+        assert reply.status == "ok", reply.text
 
     def run(
         self,

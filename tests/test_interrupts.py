@@ -13,13 +13,7 @@ SHORT = "%%oci --new --no-context --rounds 1 --no-run --max-tokens 24\nwrite a f
 @pytest.fixture(scope="module")
 def kernel(small_model):
     kernel = LiveKernel()
-    reply = kernel.run(
-        "%load_ext oci_magic\n"
-        "%config OciMagics.view = 'text'\n"
-        f"%config OciMagics.model = {str(small_model)!r}\n"
-        "work = 'three hours of it'"
-    )
-    assert reply.status == "ok", reply.text
+    kernel.load_oci(small_model, then="work = 'three hours of it'")
     yield kernel
     kernel.close()
 

@@ -16,7 +16,7 @@ import time
 import pytest
 from helpers import GrammarBackend, fixed_reply
 from IPython.core.error import UsageError
-from live_kernel import TESTS, LiveKernel
+from live_kernel import LiveKernel
 
 import oci_magic
 from oci_magic import session
@@ -33,13 +33,7 @@ def block(code: str) -> str:
 @pytest.fixture(scope="module")
 def kernel(tiny_gguf):
     kernel = LiveKernel()
-    reply = kernel.run(
-        "%load_ext oci_magic\n"
-        "%config OciMagics.view = 'text'\n"
-        f"%config OciMagics.model = {str(tiny_gguf)!r}\n"
-        "work = {'hours': 3, 'rows': list(range(5))}"
-    )
-    assert reply.status == "ok", reply.text
+    kernel.load_oci(tiny_gguf, then="work = {'hours': 3, 'rows': list(range(5))}")
     yield kernel
     kernel.close()
 
@@ -235,18 +229,12 @@ def test_no_run_never_executes(kernel):
 def test_a_restart_mid_run_hangs_nothing_and_the_new_kernel_works(tiny_gguf):
     kernel = LiveKernel()
     try:
-        kernel.run("%load_ext oci_magic\n%config OciMagics.view = 'text'")
+        kernel.load_oci()
         script(kernel, block("import time\ntime.sleep(60)"))
         kernel.client.execute("%%oci\nsleep")
         time.sleep(2)
-        kernel.manager.restart_kernel(now=True)
-        kernel.client.wait_for_ready(timeout=60)
-        kernel.run(f"import sys; sys.path.insert(0, {str(TESTS)!r})")
-        reply = kernel.run(
-            f"%load_ext oci_magic\n%config OciMagics.model = {str(tiny_gguf)!r}\n"
-            "%config OciMagics.view = 'text'"
-        )
-        assert reply.status == "ok", reply.text
+        kernel.restart()
+        kernel.load_oci(tiny_gguf)
         reply = kernel.run("%%oci --rounds 1 --max-tokens 8 --no-run\nanything", timeout=60)
         assert reply.status == "ok" and kernel.value("_oci.status") in ("generated", "no_code")
     finally:
@@ -307,6 +295,8 @@ def test_a_100_mb_string_is_capped_in_the_record_and_the_widget(shell, scripted,
 # -- 4. replies without code, cut short, looping, or not even valid UTF-8 -------------------------------
 @pytest.fixture(scope="module")
 def engine(tiny_gguf):
+    """The real engine on the tiny model; a test installs it with oci_magic.set_backend, which lasts for that
+    test only (the shell fixture gives every test a fresh session)."""
     from oci_magic.backends.llamacpp import LlamaCppBackend
 
     return LlamaCppBackend(tiny_gguf, n_ctx=1024)
@@ -315,10 +305,7 @@ def engine(tiny_gguf):
 def test_a_random_reply_has_no_code_and_says_it_was_cut(shell, engine, capsys):
     """The random-weight model writes arbitrary bytes, invalid UTF-8 among them, until max_tokens."""
     oci_magic.set_backend(engine)
-    try:
-        shell.run_cell("%%oci --max-tokens 60\nanything")
-    finally:
-        oci_magic.set_backend(None)
+    shell.run_cell("%%oci --max-tokens 60\nanything")
     run = oci_magic.last_run()
     (round_,) = run.rounds
     assert run.status == "no_code" and round_.generated_tokens == 60
@@ -330,10 +317,7 @@ def test_a_random_reply_has_no_code_and_says_it_was_cut(shell, engine, capsys):
 def test_prose_only_is_a_clear_no_code_round(shell, engine, capsys):
     prose = 'root ::= "I would rather explain: sort the list, then take the middle element."'
     oci_magic.set_backend(GrammarBackend(engine, [prose]))
-    try:
-        shell.run_cell("%%oci --max-tokens 100\nmedian")
-    finally:
-        oci_magic.set_backend(None)
+    shell.run_cell("%%oci --max-tokens 100\nmedian")
     run = oci_magic.last_run()
     assert run.status == "no_code" and run.rounds[0].reply_cut is None
     assert "no code in the reply of round 1" in capsys.readouterr().out
@@ -343,10 +327,7 @@ def test_a_looping_reply_is_stopped_after_its_first_copy(shell, engine):
     # A grammar with no end: the model must write print(x) forever.
     looping = 'root ::= "```python\\nx = 1\\n" lines\nlines ::= "print(x)\\n" lines'
     oci_magic.set_backend(GrammarBackend(engine, [looping]))
-    try:
-        shell.run_cell("%%oci --max-tokens 500 --rounds 1\nloop")
-    finally:
-        oci_magic.set_backend(None)
+    shell.run_cell("%%oci --max-tokens 500 --rounds 1\nloop")
     run = oci_magic.last_run()
     (round_,) = run.rounds
     assert round_.reply_cut == "repetition" and round_.generated_tokens < 200
@@ -359,10 +340,7 @@ def test_long_tracebacks_across_rounds_are_trimmed_to_fit(shell, engine):
     code = "raise ValueError('e' * 3000)"
     oci_magic.set_backend(GrammarBackend(engine, [fixed_reply(code)] * 5))
     shell.run_line_magic("config", "OciMagics.feedback_chars = 500")
-    try:
-        shell.run_cell("%%oci --rounds 5 --max-tokens 100\nfail loudly")
-    finally:
-        oci_magic.set_backend(None)
+    shell.run_cell("%%oci --rounds 5 --max-tokens 100\nfail loudly")
     run = oci_magic.last_run()
     assert run.status == "failed" and [r.status for r in run.rounds] == ["failed"] * 5
     assert all(r.prompt_tokens <= 1024 - 100 for r in run.rounds)
@@ -372,10 +350,7 @@ def test_long_tracebacks_across_rounds_are_trimmed_to_fit(shell, engine):
 
 def test_a_request_too_long_for_the_context_says_the_limit(shell, engine, capsys):
     oci_magic.set_backend(engine)
-    try:
-        shell.run_cell("%%oci --max-tokens 100\n" + "explain this number " * 200)
-    finally:
-        oci_magic.set_backend(None)
+    shell.run_cell("%%oci --max-tokens 100\n" + "explain this number " * 200)
     run = oci_magic.last_run()
     assert run.status == "error"
     assert "leaves 924 for it (n_ctx minus max_tokens)" in run.message
@@ -385,22 +360,19 @@ def test_a_request_too_long_for_the_context_says_the_limit(shell, engine, capsys
 # -- 8. two runs at once ------------------------------------------------------------------------------------
 def test_runs_from_threads_are_serialized_and_give_the_same_replies(shell, engine):
     oci_magic.set_backend(engine)
-    try:
-        shell.run_cell("%%oci --new --no-run --max-tokens 40\nwrite something")
-        alone = oci_magic.last_run().rounds[0].reply
-        runs = []
+    shell.run_cell("%%oci --new --no-run --max-tokens 40\nwrite something")
+    alone = oci_magic.last_run().rounds[0].reply
+    runs = []
 
-        def run_one():
-            shell.run_cell_magic("oci", "--new --no-run --max-tokens 40", "write something")
-            runs.append(oci_magic.last_run())
+    def run_one():
+        shell.run_cell_magic("oci", "--new --no-run --max-tokens 40", "write something")
+        runs.append(oci_magic.last_run())
 
-        threads = [threading.Thread(target=run_one) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        oci_magic.set_backend(None)
+    threads = [threading.Thread(target=run_one) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
     assert len(runs) == 3 and [run.rounds[0].reply for run in runs] == [alone] * 3
     # serialized: no two runs overlapped in time
     spans = sorted((run.started, run.started + run.duration) for run in runs)

@@ -85,9 +85,8 @@ class OutputCollector:
             return kept
         last = self._outputs[-1] if self._outputs else None
         if last is not None and last["output_type"] == "stream" and last["name"] == name:
-            self._stream_parts.append(
-                kept
-            )  # joined when `outputs` is read: a new dict, views compare by value
+            # Joined when `outputs` is read, into a new dict (views compare by value).
+            self._stream_parts.append(kept)
         else:
             self.outputs.append({"output_type": "stream", "name": name, "text": kept})
         self._changed()
