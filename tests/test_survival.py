@@ -7,11 +7,13 @@ a server or many runs are in test_interrupts.py, test_lab.py, test_privacy.py an
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import json
 import threading
 import time
+import weakref
 
 import pytest
 from helpers import GrammarBackend, fixed_reply
@@ -241,7 +243,26 @@ def test_a_restart_mid_run_hangs_nothing_and_the_new_kernel_works(tiny_gguf):
         kernel.close()
 
 
-# -- 3. huge outputs (a real IPython shell) --------------------------------------------------------------
+# -- 3. huge outputs ---------------------------------------------------------------------------------------
+def test_a_value_the_code_shows_is_not_kept_by_the_kernels_caches(kernel):
+    """In ipykernel (its own displayhook and display publisher): once the user drops the name, nothing else
+    holds a value that generated code displayed."""
+    code = "class Big(str):\n    pass\n\nbig = Big('x' * 10_000_000)\nprint(big[:20])\nbig"
+    for view in ("text", "widget"):
+        script(kernel, block(code))
+        kernel.run(f"%config OciMagics.view = {view!r}")
+        reply = kernel.run("%%oci --rounds 1\nmake a big string")
+        assert reply.status == "ok", reply.text
+        setup = kernel.run("import gc, weakref\nbig_ref = weakref.ref(big)\ndel big\ngc.collect()")
+        assert setup.status == "ok", setup.text
+        assert kernel.value("big_ref() is None") is True, kernel.value(
+            "[type(r).__name__ for r in gc.get_referrers(big_ref())]"
+        )
+    kernel.run("%config OciMagics.view = 'auto'")
+    assert_survived(kernel)
+
+
+# -- 3. huge outputs in a real IPython shell --------------------------------------------------------------
 def record_size(run) -> int:
     """Characters a run's record holds in outputs and text."""
     return sum(len(r.output) + len(json.dumps(r.outputs)) + len(r.reply) for r in run.rounds)
@@ -266,16 +287,27 @@ def test_a_million_lines_are_shown_capped_kept_capped_and_counted(shell, scripte
     assert record_size(run) < 3_000_000
 
 
+def output_history(shell) -> dict:
+    """IPython's output history (IPython 9 keeps every display and printed piece), as bundles by count."""
+    outputs = getattr(shell.history_manager, "outputs", {})
+    return {count: [output.bundle for output in items] for count, items in outputs.items()}
+
+
 def test_a_100_mb_string_is_capped_in_the_record_and_the_widget(shell, scripted, widget_views):
-    code = block("big = 'x' * 100_000_000\nprint(big)\nbig")
+    # A str subclass weighs what a string weighs but can be weakly referenced: once the user's own name for
+    # it is gone, the test sees whether anything else (IPython's `_`, `_N`, Out, output history) keeps it.
+    code = block("class Big(str):\n    pass\n\nbig = Big('x' * 100_000_000)\nprint(big)\nbig")
     scripted([code] * 3)
-    sizes = []
+    sizes, history_before = [], len(json.dumps(output_history(shell)))
     for _ in range(3):
         shell.run_cell("%%oci --rounds 1\nmake a big string")
-        assert len(shell.user_ns.pop("big")) == 100_000_000
-        shell.displayhook.flush()  # IPython's own _, __, ___ hold the last three Out[] values
+        big = weakref.ref(shell.user_ns.pop("big"))
         gc.collect()
+        if big() is not None:
+            holders = [type(r).__name__ for r in gc.get_referrers(big())]
+            raise AssertionError(f"the 100 MB value outlived the run, held by {holders}")
         sizes.append(rss())
+    assert len(json.dumps(output_history(shell))) - history_before < 100_000
     run = oci_magic.last_run()
     assert run.status == "passed"
     (round_,) = run.rounds
@@ -289,7 +321,31 @@ def test_a_100_mb_string_is_capped_in_the_record_and_the_widget(shell, scripted,
     # The fallback text beside the widget (what nbconvert shows) is an excerpt too.
     assert len(static.run_text(run)) < 2_000 and len(static.run_html(run)) < 3_000
     # Each run keeps its few MB of record, not copies of the 100 MB string.
+    print(f"process memory after each run: {[round(s / 2**20) for s in sizes]} MiB")
     assert sizes[2] - sizes[0] < 30 * 2**20
+
+
+def test_generated_values_stay_out_of_ipython_caches_and_the_users_own_stay(shell, scripted):
+    """What generated code displays is the run's (in its record), not IPython's `_`, `_N`, Out or output
+    history; what the user's own cells put there before is left exactly as it was."""
+    shell.run_cell("'the user says ' + 'hello'", store_history=True)
+    count = shell.execution_count - 1
+    user_history = copy.deepcopy(output_history(shell))  # IPython appends to its bundles in place
+    cached = {name: shell.user_ns.get(name) for name in ("_", "__", "___", f"_{count}")}
+    hidden, out = dict(shell.user_ns_hidden), dict(shell.user_ns["_oh"])
+    scripted([block("print('printed by the code')\n'shown by the code'")])
+    shell.run_cell("%%oci --rounds 1\nshow something")
+    assert oci_magic.last_run().status == "passed"
+    assert {name: shell.user_ns.get(name) for name in cached} == cached
+    assert shell.user_ns_hidden == hidden and shell.user_ns["_oh"] == out
+    after = output_history(shell)
+    # The %%oci cell's own text (the view's listing of the round) is the user's cell's; the code's own
+    # printed pieces and its Out[] value are not kept.
+    bundles = [bundle for items in after.values() for bundle in items]
+    assert "printed by the code" not in [piece for bundle in bundles for piece in bundle.get("stream", [])]
+    assert "'shown by the code'" not in [bundle.get("text/plain") for bundle in bundles]
+    assert all(after.get(n) == bundles for n, bundles in user_history.items())
+    assert oci_magic.last_run().rounds[0].outputs[-1]["data"]["text/plain"] == "'shown by the code'"
 
 
 # -- 4. replies without code, cut short, looping, or not even valid UTF-8 -------------------------------

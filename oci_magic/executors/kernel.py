@@ -2,7 +2,8 @@
 
 The code goes through `shell.run_cell`, so it behaves like a cell the user ran: same namespace, magics,
 rich displays and plots. What it prints reaches the user as it happens and is captured for the model;
-its exception is turned into text; a time limit interrupts it.
+its exception is turned into text; a time limit interrupts it. Unlike a cell the user ran, what it shows is
+not kept by IPython's caches (`_`, `Out`, the output history: see caches.py); the run's record keeps it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from ..records import ErrorInfo
 from . import ExecutionResult
+from .caches import kept_out_of_ipython_caches
 from .guards import exit_guards, patched
 from .outputs import OutputCollector
 
@@ -351,7 +353,11 @@ class KernelExecutor:
 
         with self._captured(collector):
             try:
-                with exit_guards(self.shell), _time_limit(timeout, on_stuck) as limit:
+                with (
+                    exit_guards(self.shell),
+                    kept_out_of_ipython_caches(self.shell),
+                    _time_limit(timeout, on_stuck) as limit,
+                ):
                     result = self.shell.run_cell(code, store_history=False, silent=False)
             except ExecutionTimeout:  # the alarm fired after the code, inside IPython's bookkeeping
                 timed_out = True
