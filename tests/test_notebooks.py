@@ -32,15 +32,28 @@ def outputs_text(cell) -> str:
 
 
 def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
+    """README command 1's notebook on the default model (Qwen2.5-Coder-1.5B from the `coder` extra): every
+    request answered, and one whose first try raises repaired in round 2 (greedy: the same every run)."""
     executed = tmp_path / "quickstart.executed.ipynb"
     done = run_cli(ROOT / "examples" / "quickstart.ipynb", executed)
-    assert "round 1 of 3" in done.stdout and f"written to {executed}" in done.stdout
+    assert "Kernel is running over TCP" not in done.stderr
+    assert f"written to {executed}" in done.stdout
+    # For each %%oci cell: each round's code, what it printed or raised, and its figures.
+    assert "── round 1 of 3 · ✗ ZeroDivisionError: division by zero" in done.stdout
+    assert "── round 2 of 3 · ✓ ran without error" in done.stdout
+    assert "    def mean(xs):" in done.stdout and "  │ region" in done.stdout
+    assert "tok/s" in done.stdout and "s to first token" in done.stdout
     notebook = nbformat.read(executed, as_version=4)
     oci_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%%oci")]
-    assert len(oci_cells) == 2
+    assert len(oci_cells) == 4
     for cell in oci_cells:
         text = outputs_text(cell)
-        assert "oci · " in text and "── round 1 of" in text and "══ " in text
+        assert "Qwen2.5 Coder 1.5B Instruct" in text and "══ passed in round" in text, text
+    repaired = outputs_text(oci_cells[-1])
+    assert "══ passed in round 2 of 3" in repaired
+    assert "image/png" in json.dumps(notebook.metadata["widgets"])  # the plot, in its round's tab
+    (after,) = [c for c in notebook.cells if c.source == "mean([4, 5])"]
+    assert outputs_text(after) == "4.5"
     assert all(c.execution_count for c in notebook.cells if c.cell_type == "code")
 
 

@@ -126,6 +126,9 @@ export class OciSidebar extends Widget {
         parts.push(layers.startsWith('none') ? 'CPU' : `GPU layers: ${layers}`);
       }
       this.modelNode.textContent = parts.filter(Boolean).join(' · ');
+      if (model.why) {
+        this.modelNode.appendChild(element('div', 'oci-Sidebar-why', model.why));
+      }
       if (model.error) {
         this.modelNode.appendChild(element('div', 'oci-Sidebar-error', model.error));
       }

@@ -40,6 +40,8 @@ export interface IModelInfo {
   backend?: string;
   size?: string;
   file?: string;
+  /** Why this model: the setting that named it, or why the default fell on it. */
+  why?: string;
   error?: string;
   [key: string]: unknown;
 }

@@ -11,7 +11,7 @@ import html
 import textwrap
 
 from ..records import Run
-from .describe import error_location, round_outcome
+from .describe import error_location, round_figures, round_outcome
 
 __all__ = ["run_text", "run_html", "pending_text", "pending_html"]
 
@@ -49,6 +49,12 @@ def run_text(run: Run) -> str:
             lines.append(textwrap.indent(_excerpt(round_.code, CODE_LINES), "    "))
         if round_.output.strip():
             lines.append(textwrap.indent(_excerpt(round_.output), "  │ ", lambda line: True))
+        where = error_location(round_.error, round_.code) if round_.error is not None else None
+        if where:
+            lines.append(f"  at {where}")
+        figures = round_figures(round_)
+        if figures:
+            lines.append(f"  {figures}")
     message = f" — {run.message}" if run.message else ""
     lines.append(f"══ {run.summary()}{message}")
     return "\n".join(lines)
