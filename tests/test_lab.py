@@ -247,7 +247,7 @@ def test_without_the_extension_the_fallback_inserts_one_cell(browser, tmp_path):
 
 
 def test_the_quickstart_example_with_the_real_model(browser, lab):
-    """examples/quickstart.ipynb as a user runs it: the bundled model, the widget, cells inserted live."""
+    """examples/quickstart.ipynb as a user runs it: the default model, the widget, cells inserted live."""
     shutil.copytree(ROOT / "examples" / "data", lab.root / "data", dirs_exist_ok=True)
     shutil.copy(ROOT / "examples" / "quickstart.ipynb", lab.root / "quickstart.ipynb")
     notebook = Notebook(browser, lab, "quickstart.ipynb", None)
@@ -266,11 +266,17 @@ def test_the_quickstart_example_with_the_real_model(browser, lab):
     notebook.wait_idle(timeout=300_000)
     cells = notebook.cells()
     runs = [c for c in cells if c["source"].startswith("%%oci")]
-    assert len(runs) == 2
+    assert len(runs) == 4
     statuses = page.locator(".jp-Notebook .oci-run").all_inner_texts()
-    assert len(statuses) == 2 and all("round 1 of 3" in text for text in statuses)
+    assert len(statuses) == 4 and all("passed in round" in text for text in statuses)
+    assert "passed in round 2 of 3" in statuses[-1]  # the checked function, repaired
     marks = [c["metadata"]["oci_magic"] for c in inserted(cells)]
-    assert len(marks) == 2 and all(m["model"] for m in marks)  # one final cell per run, by the comm
+    assert len(marks) == 4 and all(m["model"] for m in marks)  # one final cell per run, by the comm
+    # The sidebar names the model and why it was chosen.
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    sidebar = page.locator("#oci-magic-sidebar")
+    why = "qwen-coder-1.5b, the best model installed (oci-magic[coder])"
+    sidebar.get_by_text(why).wait_for(timeout=60_000)
     notebook.screenshot("quickstart.png")
     page.close()
 
