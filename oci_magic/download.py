@@ -8,11 +8,11 @@ loaded. Nothing here runs on its own: resolving a model looks in the cache only,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
 
+from .chunks import file_sha256
 from .errors import ModelNotFoundError, OciError
 from .registry import KNOWN_MODELS, KnownModel, lookup
 
@@ -37,14 +37,6 @@ def cached_path(model: KnownModel) -> Path | None:
 
     found = try_to_load_from_cache(model.repo, model.filename, cache_dir=os.environ.get("HF_HUB_CACHE"))
     return Path(found) if isinstance(found, str) else None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pull(name: str, *, widget: bool = False) -> Path:
@@ -101,7 +93,7 @@ def pull(name: str, *, widget: bool = False) -> Path:
     # The cache names each blob by the Hub's ETag, which for files stored with LFS is the content's SHA-256.
     expected = path.resolve().name
     if _SHA256.match(expected):
-        actual = _sha256(path)
+        actual = file_sha256(path)
         if actual != expected:
             _remove_from_cache(path)
             raise DownloadError(

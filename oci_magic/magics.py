@@ -426,8 +426,13 @@ class OciMagics(Magics):
             why = source if loaded.path == path else None
             return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, "why": why, **loaded.info()}
         size = f"{path.stat().st_size / 2**20:,.0f} MiB"
-        summary = {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path), "size": size}
-        return {**summary, "why": source}
+        return {
+            "name": path.name,
+            "backend": "llama.cpp",
+            "loaded": False,
+            "file": str(path),
+            "size": size,
+        } | {"why": source}
 
     def _settings_from_frontend(self, data: dict[str, Any]) -> None:
         bridge = session.current().bridge
