@@ -432,7 +432,8 @@ class OciMagics(Magics):
             "loaded": False,
             "file": str(path),
             "size": size,
-        } | {"why": source}
+            "why": source,
+        }
 
     def _settings_from_frontend(self, data: dict[str, Any]) -> None:
         bridge = session.current().bridge
