@@ -2,6 +2,7 @@
 
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
 oci-magic eval humaneval --limit 10          # HumanEval through the loop: single turn vs execution feedback
+oci-magic eval notebook                      # realistic notebook requests through %%oci, hidden checks
 oci-magic bench                              # speed: decode vs raw llama.cpp, repair, load, start-up
 oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
 oci-magic models                             # known and downloaded models, and the one %%oci would use
@@ -190,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
     evaluation.add_arguments(
         commands.add_parser(
-            "eval", help="HumanEval through the %%oci loop: single turn vs execution feedback"
+            "eval", help="HumanEval or realistic notebook tasks through the %%oci loop: single turn vs "
+            "execution feedback"
         )
     )
     args = parser.parse_args(argv)

@@ -1,10 +1,13 @@
-"""`oci-magic eval humaneval`: the benchmark through the `%%oci` loop, from the command line.
+"""`oci-magic eval humaneval|notebook`: benchmarks of the `%%oci` loop, from the command line.
 
 oci-magic eval humaneval                       # the model %%oci would use, 1 feedback round, all 164 tasks
 oci-magic eval humaneval --model oci-ds-6.7b --rounds 1 --feedback tests
 oci-magic eval humaneval --feedback traceback --tasks 0-19
 oci-magic eval humaneval --endpoint http://gpu-box:8000/v1 --jobs 8
 oci-magic eval humaneval --self-check         # the harness itself: right answers pass, wrong ones fail
+oci-magic eval notebook                        # realistic notebook requests through real %%oci, 3 rounds
+oci-magic eval notebook --tasks semicolon-csv,10-14 --model qwen-coder-0.5b
+oci-magic eval notebook --self-check          # reference solutions pass every check, doing nothing fails
 """
 
 from __future__ import annotations
@@ -22,22 +25,25 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     # fmt: off
-    add("benchmark", choices=["humaneval"], help="the benchmark (HumanEval, 164 tasks)")
+    add("benchmark", choices=["humaneval", "notebook"], help="humaneval: HumanEval's 164 functions; "
+        "notebook: realistic notebook requests (files, merges, dates, cleaning, plots, follow-ups), each "
+        "through %%%%oci in a fresh kernel with a hidden check")
     add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
         "with --endpoint, the server's model")
-    add("--rounds", type=int, default=1, help="execution-feedback rounds after the first attempt (default 1)")
+    add("--rounds", type=int, help="execution-feedback rounds after the first attempt (default: humaneval 1, "
+        "notebook 2, as %%%%oci)")
     add("--feedback", choices=["tests", "traceback"], default="tests",
         help="tests: the failing test's input, expected and actual output (the paper's protocol); traceback: "
         "only the code and the docstring's examples run and the traceback goes back (a notebook's reality)")
     add("--limit", type=int, help="only the first N tasks")
-    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19")
+    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19 (notebook: names too)")
     add("--out", type=Path, help="where results.json, failed.ipynb and summary.md go "
         "(default oci-eval/humaneval-MODEL-FEEDBACK-rK)")
     add("--jobs", type=int, default=1, help="tasks in flight at once (needs --endpoint)")
     add("--endpoint", default="", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
     add("--api-key-env", default="OCI_MAGIC_API_KEY", help="the variable holding the server's API key")
     add("--max-tokens", type=int, default=1024, help="tokens per reply (default 1024, as in the paper)")
-    add("--timeout", type=float, default=10.0, help="seconds an attempt may run (default 10)")
+    add("--timeout", type=float, help="seconds an attempt may run (default: humaneval 10, notebook 60)")
     add("--memory-mb", type=int, default=1024, help="memory cap of an attempt's process (default 1024)")
     add("--n-ctx", type=int, default=4096, help="context window of a local model (default 4096)")
     add("--threads", type=int, default=0, help="CPU threads of a local model (default: as %%%%oci)")
@@ -107,7 +113,80 @@ def _self_check(args: argparse.Namespace, tasks) -> int:
     return 0
 
 
+def _notebook(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from ..errors import OciError
+    from .notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
+    from .notebook_report import notebook_table, write_notebook_outputs
+
+    try:
+        tasks = select_notebook_tasks(args.tasks, args.limit)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.self_check:
+        bar = tqdm(total=len(tasks), desc="self-check", unit="task", file=sys.stderr)
+        report = self_check(tasks, progress=lambda name: bar.update())
+        bar.close()
+        print(f"self-check · {len(tasks)} tasks: each reference solution run, and nothing run, in a fresh kernel")
+        if report["problems"]:
+            print("PROBLEMS:\n" + "\n".join(f"  {problem}" for problem in report["problems"]))
+            return 1
+        print("the checks are sound: every reference solution passed and doing nothing failed every one")
+        return 0
+    if args.jobs != 1:
+        return _fail("--jobs is for humaneval: notebook tasks run one kernel at a time")
+    model, description = args.model, {"name": args.model or "default"}
+    if args.endpoint:
+        description = {"name": args.model or "the server's", "endpoint": args.endpoint}
+    else:
+        from ..models import resolve_model
+
+        try:
+            path, source = resolve_model(args.model)
+        except OciError as exc:
+            return _fail(str(exc))
+        model, description = str(path), {"name": path.stem, "file": path.name, "source": source}
+    settings = NotebookSettings(
+        model=model,
+        endpoint=args.endpoint,
+        rounds=2 if args.rounds is None else args.rounds,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout or 60.0,
+        n_ctx=args.n_ctx,
+        threads=args.threads,
+    )
+    if settings.rounds < 0:
+        return _fail(f"--rounds must be 0 or more, not {settings.rounds}")
+    out = args.out or Path("oci-eval") / f"notebook-{_slug(description['name'])}-r{settings.rounds}"
+    bar = tqdm(total=len(tasks), desc="notebook tasks", unit="task", file=sys.stderr)
+    results = []
+    started = time.perf_counter()
+    try:
+        for task in tasks:
+            results.append(solve_task(task, settings))
+            first = sum(r.solved_after[0] for r in results)
+            bar.set_postfix_str(f"solved {first} → {sum(r.solved for r in results)} of {len(results)}")
+            bar.update()
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the {len(results)} tasks finished before are saved", file=sys.stderr)
+    finally:
+        bar.close()
+    duration = time.perf_counter() - started
+    paths = write_notebook_outputs(out, results, settings, description, duration=duration)
+    print(notebook_table(results, settings, description["name"]))
+    print(
+        f"\n{len(results)} tasks in {duration / 60:.1f} min · every round: {paths['json']} · "
+        f"unsolved tasks' rounds: {paths['notebook']}"
+    )
+    return 0 if len(results) == len(tasks) else 1
+
+
 def main(args: argparse.Namespace) -> int:
+    if args.benchmark == "notebook":
+        return _notebook(args)
+    args.rounds = 1 if args.rounds is None else args.rounds
+    args.timeout = 10.0 if args.timeout is None else args.timeout
     from ..errors import OciError
     from .harness import EvalSettings, EvalStopped, evaluate, pass_rates
     from .humaneval import load_tasks, select_tasks

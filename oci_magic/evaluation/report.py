@@ -16,10 +16,10 @@ from ..transcript import run_cells
 from ..versions import package_versions
 from .harness import EvalSettings, TaskResult, pass_rates
 
-__all__ = ["pass_table", "results_document", "failed_notebook", "write_outputs"]
+__all__ = ["row_label", "pass_table", "results_document", "failed_notebook", "write_outputs"]
 
 
-def _row_label(k: int) -> str:
+def row_label(k: int) -> str:
     if k == 0:
         return "single turn"
     return f"+ execution feedback ({k} round{'s' * (k != 1)})"
@@ -40,7 +40,7 @@ def pass_table(results: Sequence[TaskResult], settings: EvalSettings, model: str
     ]
     for k, rate in enumerate(rates):
         solved = sum(result.solved_after[k] for result in results)
-        lines.append(f"| {_row_label(k):<36} | {100 * rate:6.1f} | {solved:>6} |")
+        lines.append(f"| {row_label(k):<36} | {100 * rate:6.1f} | {solved:>6} |")
     return "\n".join(lines)
 
 

@@ -1,0 +1,288 @@
+"""Running the notebook suite: each task in a fresh Jupyter kernel, in a fresh working folder holding its
+files, through real `%%oci` cells, then its hidden check on the state the kernel was left in.
+
+"Solved after k rounds" asks whether the check would have passed had every `%%oci` run stopped after k
+rounds: the last k is the live kernel itself; an earlier k, when some run went past it, is a replay in
+another fresh kernel of the setup and the code of each run's first k rounds (no model: the code is
+what the model wrote, replayed as cells).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .notebook_tasks import TASKS, NotebookTask
+
+__all__ = ["NotebookSettings", "CellReply", "NotebookResult", "solve_task", "select_notebook_tasks",
+           "self_check"]
+
+_MARK = "<<oci-eval>>"
+# What the check can read besides the user's variables: the mime types shown during the requests.
+_DISPLAYED = "_eval_displayed"
+
+# The run's record, sent back as one JSON line (no images: the notebook of failures keeps the text).
+_RECORD = f"""
+import json as _eval_json
+from oci_magic.transcript import run_cells as _eval_cells
+_eval_rounds = [{{
+    "index": r.index, "code": r.code, "status": r.status, "error": str(r.error) if r.error else None,
+    "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
+    "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
+    "execution_seconds": r.execution_time,
+}} for r in _oci.rounds]
+print({_MARK!r} + _eval_json.dumps({{
+    "status": _oci.status, "message": _oci.message, "duration": _oci.duration, "rounds": _eval_rounds,
+    "cells": [c for c in _eval_cells(_oci)],
+}}, default=str))
+del _eval_json, _eval_cells, _eval_rounds
+"""
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    model: str = ""
+    endpoint: str = ""
+    rounds: int = 2  # feedback rounds after the first attempt: 3 rounds in all, as %%oci
+    max_tokens: int = 1024
+    temperature: float = 0.0
+    timeout: float = 60.0  # seconds one round's code may run
+    n_ctx: int = 4096
+    threads: int = 0
+    cell_timeout: float = 900.0  # seconds one %%oci cell may take, the model's writing included
+
+    @property
+    def max_rounds(self) -> int:
+        return self.rounds + 1
+
+    def preamble(self) -> str:
+        lines = [
+            "%load_ext oci_magic",
+            "%config OciMagics.view = 'text'",
+            "%config OciMagics.cells = 'none'",
+            f"%config OciMagics.max_rounds = {self.max_rounds}",
+            f"%config OciMagics.max_tokens = {self.max_tokens}",
+            f"%config OciMagics.temperature = {self.temperature}",
+            f"%config OciMagics.exec_timeout = {self.timeout}",
+            f"%config OciMagics.n_ctx = {self.n_ctx}",
+            f"%config OciMagics.n_threads = {self.threads}",
+        ]
+        if self.model:
+            lines.append(f"%config OciMagics.model = {self.model!r}")
+        if self.endpoint:
+            lines.append(f"%config OciMagics.endpoint = {self.endpoint!r}")
+        return "\n".join(lines)
+
+
+@dataclass
+class CellReply:
+    ok: bool
+    stdout: str = ""
+    error: str = ""  # "Type: message" of the cell's error
+    displayed: set[str] = field(default_factory=set)  # mime types of what the cell displayed
+
+
+class _Kernel:
+    """A fresh python3 kernel working in `folder`, executing one cell at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.manager = KernelManager(kernel_name="python3")
+        if os.name == "posix":  # local IPC sockets: nothing listens on the network
+            self.manager.transport, self.manager.ip = "ipc", str(folder / ".kernel")
+        self.manager.start_kernel(cwd=str(folder))
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    def run(self, code: str, timeout: float = 300.0) -> CellReply:
+        reply = CellReply(ok=False)
+
+        def on_message(message: dict) -> None:
+            kind, content = message["msg_type"], message["content"]
+            if kind == "stream" and content.get("name") == "stdout":
+                reply.stdout += content["text"]
+            elif kind in ("display_data", "execute_result", "update_display_data"):
+                reply.displayed.update(content.get("data", {}))
+            elif kind == "error":
+                reply.error = f"{content['ename']}: {content['evalue']}"
+
+        try:
+            answer = self.client.execute_interactive(code, timeout=timeout, output_hook=on_message,
+                                                     allow_stdin=False)
+        except (TimeoutError, queue.Empty):
+            self.manager.interrupt_kernel()
+            reply.error = reply.error or f"TimeoutError: the cell took over {timeout:.0f} s"
+            return reply
+        reply.ok = answer["content"]["status"] == "ok"
+        if not reply.ok and not reply.error:
+            reply.error = f"{answer['content'].get('ename', 'Error')}: {answer['content'].get('evalue', '')}"
+        return reply
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+def _write_files(task: NotebookTask, folder: Path) -> None:
+    for name, content in task.files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def _check(kernel: _Kernel, task: NotebookTask, displayed: set[str]) -> tuple[bool, str]:
+    kernel.run(f"{_DISPLAYED} = {sorted(displayed)!r}")
+    reply = kernel.run(task.check, timeout=60)
+    return reply.ok, "" if reply.ok else reply.error
+
+
+@dataclass
+class NotebookResult:
+    task: NotebookTask
+    runs: list[dict[str, Any]]  # per request: status, rounds (code, status, error, figures), cells
+    solved_after: list[bool]  # index k: solved had each run stopped after k + 1 rounds
+    reasons: list[str]  # the check's verdict after each k ("" when it passed)
+    seconds: float = 0.0
+    problem: str = ""  # the task could not be run (kernel died, setup failed)
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_after[-1]
+
+    @property
+    def claimed_pass(self) -> bool:
+        """Every run said "passed": the user was told the work was done."""
+        return bool(self.runs) and all(run.get("status") == "passed" for run in self.runs)
+
+    @property
+    def rounds_used(self) -> int:
+        return max((len(run.get("rounds", [])) for run in self.runs), default=0)
+
+    @property
+    def generated_tokens(self) -> int:
+        return sum(r.get("generated_tokens") or 0 for run in self.runs for r in run.get("rounds", []))
+
+
+def _in_kernel(task: NotebookTask, body: Callable[[_Kernel, Path], Any]) -> Any:
+    folder = Path(tempfile.mkdtemp(prefix=f"oci-eval-{task.name}-"))
+    kernel = None
+    try:
+        _write_files(task, folder)
+        kernel = _Kernel(folder)
+        return body(kernel, folder)
+    finally:
+        if kernel is not None:
+            kernel.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replay(task: NotebookTask, codes: Sequence[Sequence[str]]) -> tuple[bool, str]:
+    """Setup, then each request's codes as cells (errors do not stop the replay), then the check."""
+
+    def body(kernel: _Kernel, folder: Path) -> tuple[bool, str]:
+        if task.setup and not (reply := kernel.run(task.setup)).ok:
+            return False, f"setup failed: {reply.error}"
+        displayed: set[str] = set()
+        for request_codes in codes:
+            for code in request_codes:
+                displayed |= kernel.run(code).displayed
+        return _check(kernel, task, displayed)
+
+    return _in_kernel(task, body)
+
+
+def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult:
+    started = time.perf_counter()
+
+    def body(kernel: _Kernel, folder: Path) -> NotebookResult:
+        preamble = kernel.run(settings.preamble())
+        if not preamble.ok:
+            raise RuntimeError(f"cannot load oci_magic in the kernel: {preamble.error}")
+        if task.setup and not (reply := kernel.run(task.setup)).ok:
+            raise RuntimeError(f"the task's setup failed: {reply.error}")
+        runs, displayed = [], set()
+        for request in task.requests:
+            cell = kernel.run(f"%%oci\n{request}", timeout=settings.cell_timeout)
+            displayed |= cell.displayed
+            record = kernel.run(_RECORD)
+            line = next((x for x in record.stdout.splitlines() if x.startswith(_MARK)), None)
+            if line is None:
+                runs.append({"status": "error", "message": cell.error or record.error, "rounds": []})
+                continue
+            runs.append(json.loads(line[len(_MARK):]))
+        passed, reason = _check(kernel, task, displayed)
+        return NotebookResult(task, runs, [passed], [reason])
+
+    try:
+        result = _in_kernel(task, body)
+    except RuntimeError as exc:
+        return NotebookResult(task, [], [False] * settings.max_rounds, [str(exc)] * settings.max_rounds,
+                              time.perf_counter() - started, problem=str(exc))
+    final_passed, final_reason = result.solved_after[0], result.reasons[0]
+    solved, reasons = [], []
+    for k in range(1, settings.max_rounds):
+        if all(len(run["rounds"]) <= k for run in result.runs):
+            solved.append(final_passed)
+            reasons.append(final_reason)
+            continue
+        codes = [[r["code"] for r in run["rounds"][:k] if r["code"]] for run in result.runs]
+        passed, reason = replay(task, codes)
+        solved.append(passed)
+        reasons.append(reason)
+    result.solved_after = [*solved, final_passed]
+    result.reasons = [*reasons, final_reason]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def select_notebook_tasks(spec: str = "", limit: int | None = None) -> list[NotebookTask]:
+    """Tasks by name or position ("0-4,slugify"); ValueError naming the known tasks for an unknown one."""
+    chosen = list(TASKS)
+    if spec.strip():
+        by_name = {task.name: task for task in TASKS}
+        picked: list[NotebookTask] = []
+        for piece in (p.strip() for p in spec.split(",")):
+            if not piece:
+                continue
+            if piece in by_name:
+                picked.append(by_name[piece])
+            elif piece.replace("-", "").isdigit():
+                low, _, high = piece.partition("-")
+                for index in range(int(low), int(high or low) + 1):
+                    if not 0 <= index < len(TASKS):
+                        raise ValueError(f"no notebook task {index}: they are numbered 0 to {len(TASKS) - 1}")
+                    picked.append(TASKS[index])
+            else:
+                raise ValueError(f"no notebook task {piece!r}; the tasks are: {', '.join(by_name)}")
+        chosen = list({task.name: task for task in picked}.values())
+    if limit is not None:
+        chosen = chosen[:limit]
+    return chosen
+
+
+def self_check(tasks: Sequence[NotebookTask], progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Each task's reference solution must pass its check, and doing nothing must fail it."""
+    problems = []
+    for task in tasks:
+        passed, reason = replay(task, [[code] for code in task.reference])
+        if not passed:
+            problems.append(f"{task.name}: the reference solution fails the check ({reason})")
+        passed, _ = replay(task, [[] for _ in task.requests])
+        if passed:
+            problems.append(f"{task.name}: doing nothing passes the check")
+        if progress is not None:
+            progress(task.name)
+    return {"tasks": len(tasks), "problems": problems}
