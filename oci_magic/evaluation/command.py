@@ -128,7 +128,7 @@ def _notebook(args: argparse.Namespace) -> int:
         bar = tqdm(total=len(tasks), desc="self-check", unit="task", file=sys.stderr)
         report = self_check(tasks, progress=lambda name: bar.update())
         bar.close()
-        print(f"self-check · {len(tasks)} tasks: each reference solution run, and nothing run, in a fresh kernel")
+        print(f"self-check · {len(tasks)} tasks: each reference solution, and nothing, run in a fresh kernel")
         if report["problems"]:
             print("PROBLEMS:\n" + "\n".join(f"  {problem}" for problem in report["problems"]))
             return 1

@@ -22,8 +22,14 @@ from typing import Any
 
 from .notebook_tasks import TASKS, NotebookTask
 
-__all__ = ["NotebookSettings", "CellReply", "NotebookResult", "solve_task", "select_notebook_tasks",
-           "self_check"]
+__all__ = [
+    "NotebookSettings",
+    "CellReply",
+    "NotebookResult",
+    "solve_task",
+    "select_notebook_tasks",
+    "self_check",
+]
 
 _MARK = "<<oci-eval>>"
 # What the check can read besides the user's variables: the mime types shown during the requests.
@@ -117,8 +123,9 @@ class _Kernel:
                 reply.error = f"{content['ename']}: {content['evalue']}"
 
         try:
-            answer = self.client.execute_interactive(code, timeout=timeout, output_hook=on_message,
-                                                     allow_stdin=False)
+            answer = self.client.execute_interactive(
+                code, timeout=timeout, output_hook=on_message, allow_stdin=False
+            )
         except (TimeoutError, queue.Empty):
             self.manager.interrupt_kernel()
             reply.error = reply.error or f"TimeoutError: the cell took over {timeout:.0f} s"
@@ -222,15 +229,21 @@ def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult
             if line is None:
                 runs.append({"status": "error", "message": cell.error or record.error, "rounds": []})
                 continue
-            runs.append(json.loads(line[len(_MARK):]))
+            runs.append(json.loads(line[len(_MARK) :]))
         passed, reason = _check(kernel, task, displayed)
         return NotebookResult(task, runs, [passed], [reason])
 
     try:
         result = _in_kernel(task, body)
     except RuntimeError as exc:
-        return NotebookResult(task, [], [False] * settings.max_rounds, [str(exc)] * settings.max_rounds,
-                              time.perf_counter() - started, problem=str(exc))
+        return NotebookResult(
+            task,
+            [],
+            [False] * settings.max_rounds,
+            [str(exc)] * settings.max_rounds,
+            time.perf_counter() - started,
+            problem=str(exc),
+        )
     final_passed, final_reason = result.solved_after[0], result.reasons[0]
     solved, reasons = [], []
     for k in range(1, settings.max_rounds):
@@ -273,7 +286,9 @@ def select_notebook_tasks(spec: str = "", limit: int | None = None) -> list[Note
     return chosen
 
 
-def self_check(tasks: Sequence[NotebookTask], progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def self_check(
+    tasks: Sequence[NotebookTask], progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Each task's reference solution must pass its check, and doing nothing must fail it."""
     problems = []
     for task in tasks:

@@ -54,8 +54,10 @@ def _document(results, settings, model, duration) -> dict[str, Any]:
         "model": model,
         "settings": asdict(settings),
         "tasks_run": len(results),
-        "pass": {str(k): _rate(sum(r.solved_after[k] for r in results), len(results)) / 100
-                 for k in range(settings.max_rounds)},
+        "pass": {
+            str(k): _rate(sum(r.solved_after[k] for r in results), len(results)) / 100
+            for k in range(settings.max_rounds)
+        },
         "repaired": sum(r.solved and not r.solved_after[0] for r in results),
         "false_passes": sum(r.claimed_pass and not r.solved for r in results),
         "duration_seconds": round(duration, 1),
@@ -100,7 +102,11 @@ def _failed_notebook(results: Sequence[NotebookResult]) -> nbformat.NotebookNode
 
 
 def write_notebook_outputs(
-    out: Path, results: Sequence[NotebookResult], settings: NotebookSettings, model: dict[str, Any], *,
+    out: Path,
+    results: Sequence[NotebookResult],
+    settings: NotebookSettings,
+    model: dict[str, Any],
+    *,
     duration: float,
 ) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
