@@ -191,8 +191,9 @@ def main(argv: list[str] | None = None) -> int:
 
     evaluation.add_arguments(
         commands.add_parser(
-            "eval", help="HumanEval or realistic notebook tasks through the %%oci loop: single turn vs "
-            "execution feedback"
+            "eval",
+            help="HumanEval or realistic notebook tasks through the %%oci loop: single turn vs "
+            "execution feedback",
         )
     )
     args = parser.parse_args(argv)

@@ -8,13 +8,18 @@ the attributes they carry, so summarising never loads a library the user has not
 from __future__ import annotations
 
 import inspect
+import reprlib
 import types
 from typing import Any
 
-__all__ = ["namespace_summary"]
+__all__ = ["namespace_summary", "describe_value"]
 
 # Names IPython and oci-magic put in every namespace; they say nothing about the user's work.
 _IGNORED = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+# Short reprs of containers, however large: a few items per level, never the repr of the whole thing.
+_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 8, 8, 8, 8
+_REPR.maxstring, _REPR.maxother = 80, 60
 
 
 def _shape(value: Any) -> str:
@@ -36,26 +41,53 @@ def _describe(value: Any) -> tuple[int, str]:
     dtypes = getattr(value, "dtypes", None)
     if columns is not None and dtypes is not None and hasattr(value, "iloc"):  # a DataFrame
         try:
-            cols = ", ".join(f"{name} {dtype}" for name, dtype in dtypes.items())
+            cols = ", ".join(f"{name!r} {dtype}" for name, dtype in dtypes.items())
         except Exception:
-            cols = ", ".join(map(str, columns))
-        return 0, f"{kind} {_shape(value)} columns: {_short(cols, 400)}"
+            cols = ", ".join(map(repr, columns))
+        return 0, f"{kind} {_shape(value)} columns: {_short(cols, 400)}{_head_rows(value)}"
     if hasattr(value, "dtype") and _shape(value):  # arrays, Series, tensors
         name = getattr(value, "name", None)
         named = f" name={name!r}" if isinstance(name, str) else ""
-        return 1, f"{kind} {_shape(value)} dtype={value.dtype}{named}"
+        return 1, f"{kind} {_shape(value)} dtype={value.dtype}{named}{_first_values(value)}"
     if isinstance(value, (list, tuple, set, frozenset, dict)):
-        if isinstance(value, dict):
-            keys = ", ".join(repr(k) for k in list(value)[:8])
-            return 2, f"dict of {len(value)} keys: {_short(keys)}"
-        return 2, f"{kind} of {len(value)}: {_short(repr(value))}"
+        # The values, not only the keys: a model shown only keys invents the values.
+        return 2, f"{kind} of {len(value)}: {_short(_REPR.repr(value), 200)}"
     if isinstance(value, (str, bytes, int, float, complex, bool)):
-        return 2, f"{kind} = {_short(repr(value))}"
+        return 2, f"{kind} = {_short(_REPR.repr(value), 120)}"
     if inspect.isclass(value):
         return 4, f"class{_signature(value)}"
     if callable(value):
         return 3, f"function{_signature(value)}"
     return 3, kind
+
+
+def _head_rows(frame: Any, rows: int = 2) -> str:
+    """The first rows of a DataFrame as the user would see them: the values say what the columns hold."""
+    try:
+        if not len(frame):
+            return ""
+        text = frame.head(rows).to_string(max_cols=12, max_colwidth=30)
+    except Exception:
+        return ""
+    lines = [line if len(line) <= 160 else line[:159] + "…" for line in text.splitlines()]
+    return "\n    " + "\n    ".join(lines)
+
+
+def _first_values(value: Any, count: int = 5) -> str:
+    try:
+        head = value.iloc[:count] if hasattr(value, "iloc") else value.ravel()[:count]
+        items = [repr(item) if isinstance(item, str) else str(item) for item in head.tolist()]
+    except Exception:
+        return ""
+    return f", first values: {_short(', '.join(items), 100)}"
+
+
+def describe_value(value: Any) -> str:
+    """One value as the summary describes it (type, shape, columns, first rows or values)."""
+    try:
+        return _describe(value)[1]
+    except Exception:  # an object whose attributes raise
+        return type(value).__name__
 
 
 def _signature(value: Any) -> str:

@@ -1,8 +1,13 @@
 """Finding the Python code in a model's reply.
 
 Code models answer in markdown: usually a ```python block, sometimes ```py or an unlabelled fence, small
-models even label code ```markdown, and some reply with bare code. All Python blocks of a reply are joined in
-order, because a reply that defines a function in one block and calls it in the next means both.
+models even label code ```markdown, and some reply with bare code. The Python blocks of a reply are joined in
+order, because a reply that defines a function in one block and calls it in the next means both: unless they
+are versions of the same code. A repair often shows the faulty line, then the whole corrected program, or
+gives the program and then an "alternatively" one; joined, they run the wrong version or break. A block that
+binds again names an earlier block bound, without reading them first, starts a new version; of the versions
+the first is taken unless a later one binds everything it binds and more (a snippet, then the program).
+Fences indented inside a list (options, steps) are left out when the reply has fences of its own.
 """
 
 from __future__ import annotations
@@ -70,11 +75,70 @@ def _code_blocks(reply: str) -> list[tuple[re.Match, str]]:
     return blocks
 
 
+def _bindings(code: str) -> tuple[list[str], set[str]] | None:
+    """(names read before the code binds them, in order; names it binds at the top level); None when the
+    code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    bound: set[str] = set()
+    read_first: list[str] = []
+    for statement in tree.body:
+        stores: set[str] = set()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores.add(statement.name)
+            nodes = list(statement.decorator_list)  # the body runs later, when called
+        else:
+            nodes = [statement]
+        loads: list[str] = []
+        for node in nodes:
+            for child in ast.walk(node):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                    loads.append(child.id)
+                elif isinstance(child, ast.Name):
+                    stores.add(child.id)
+                elif isinstance(child, ast.alias):
+                    stores.add((child.asname or child.name).split(".")[0])
+        # `df = df.dropna()` reads df before it binds it: a statement's reads come before its bindings.
+        read_first += [name for name in loads if name not in bound]
+        bound |= stores
+    return read_first, bound
+
+
+def _one_version(bodies: list[str]) -> list[str]:
+    """The blocks of one version of the code (see the module's docstring); all of them when none restarts."""
+    versions: list[list[str]] = []
+    version_names: list[set[str]] = []
+    bound_so_far: set[str] = set()
+    for body in bodies:
+        found = _bindings(body)
+        if found is None:
+            return bodies  # a block that does not parse: keep the old behaviour, the error will say where
+        read_first, bound = found
+        restarts = bool(versions) and bool(bound & bound_so_far) and not set(read_first) & bound_so_far
+        if not versions or restarts:
+            versions.append([body])
+            version_names.append(set(bound))
+        else:
+            versions[-1].append(body)
+            version_names[-1] |= bound
+        bound_so_far |= bound
+    for index, names in enumerate(version_names):
+        if not any(names < later for later in version_names[index + 1 :]):
+            return versions[index]
+    return versions[-1]  # pragma: no cover - the last version is never a strict subset of a later one
+
+
 def extract_code(reply: str) -> str | None:
     """Return the Python code in `reply`, or None when it holds none."""
     blocks = _code_blocks(reply)
+    top_level = [(match, body) for match, body in blocks if not match.group(0)[:1].isspace()]
+    if top_level and len(top_level) < len(blocks):
+        blocks = top_level  # fences indented in a list are options or steps the program repeats
     if blocks:
-        return "\n\n".join(body.rstrip() for _, body in blocks)
+        bodies = _one_version([body.rstrip() for _, body in blocks])
+        return "\n\n".join(bodies)
     if "```" in reply:
         return None
     bare = reply.strip("\n")

@@ -6,6 +6,7 @@ an executor (anything with `run`) and listeners (callables that receive `LoopEve
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
@@ -34,11 +35,17 @@ class LoopSettings:
     execute: bool = True
     check: str | None = None
     feedback_chars: int = 2000
+    # When a reply repeats the code of a round that failed, it is not run again: the model is told so and
+    # asked once more at this temperature, seeded with `seed` + the round's number (repeatable runs).
+    retry_temperature: float = 0.3
+    seed: int = 0
 
 
 @dataclass
 class LoopEvent:
-    """kind is one of: run_started, round_started, token, code, executing, output, executed, run_finished.
+    """kind is one of: run_started, round_started, token, repeated, code, executing, output, executed,
+    run_finished. "repeated" comes when a reply repeated a failed round's code and the model is asked again
+    (`round.repeated_reply` holds that reply; the tokens of the new one follow).
 
     "output" comes each time the running code's outputs change; they are in `round.outputs`."""
 
@@ -58,12 +65,16 @@ def _count_tokens(backend: Any) -> Callable[[list[dict]], int]:
     return lambda messages: sum(prompts.estimate_tokens(m["content"]) + 4 for m in messages)
 
 
-def _generate(backend, messages, settings, round_: Round, emit) -> None:
-    """Stream the reply into `round_`, with its timing figures; a reply caught looping is stopped there."""
+def _generate(backend, messages, settings, round_: Round, emit, *, seed: int | None = None) -> None:
+    """Stream the reply into `round_`, with its timing figures; a reply caught looping is stopped there.
+    With a `seed`, sample at the retry temperature."""
     started = time.perf_counter()
     chunks = 0
     earlier_stats = getattr(backend, "last_stats", None)
-    stream = backend.stream_chat(messages, temperature=settings.temperature, max_tokens=settings.max_tokens)
+    options: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    if seed is not None:
+        options.update(temperature=settings.retry_temperature, seed=seed)
+    stream = backend.stream_chat(messages, **options)
     try:
         with closing(stream) if hasattr(stream, "close") else nullcontext():
             for chunk in stream:
@@ -85,6 +96,24 @@ def _generate(backend, messages, settings, round_: Round, emit) -> None:
         round_.generated_tokens = stats.get("generated_tokens", chunks)
         round_.prompt_tokens = stats.get("prompt_tokens")
         round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
+
+
+def normalized(code: str) -> str:
+    """The code without comments, blank lines and layout: two replies that differ only there are the same."""
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError):
+        return "\n".join(" ".join(line.split()) for line in code.splitlines() if line.strip())
+
+
+def _failed_before(rounds: list[Round], code: str) -> Round | None:
+    """The earlier round that ran this same code and failed, if any."""
+    key = normalized(code)
+    for earlier in rounds:
+        if earlier.executed and earlier.code is not None and earlier.status != records.PASSED:
+            if normalized(earlier.code) == key:
+                return earlier
+    return None
 
 
 def _execute(
@@ -113,12 +142,15 @@ def run_request(
     conversation: Conversation,
     settings: LoopSettings = LoopSettings(),
     context: str = "",
+    files: str = "",
     listeners: tuple[Listener, ...] = (),
     approve: Callable[[Round], bool] | None = None,
 ) -> Run:
     """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run.
 
-    `approve(round)`, when given, is asked before each piece of code runs; False stops the run there."""
+    `context` summarises the notebook's variables and `files` peeks at the files the request names; both
+    go before the request. `approve(round)`, when given, is asked before each piece of code runs; False
+    stops the run there."""
     run = Run(
         request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings)
     )
@@ -130,27 +162,47 @@ def run_request(
 
     started = time.perf_counter()
     emit("run_started")
-    request_at = conversation.add_user(prompts.request_message(request, context))
+    request_at = conversation.add_user(prompts.request_message(request, context, files))
     prompt = conversation.messages[request_at]["content"]
     count_tokens = _count_tokens(backend)
     context_size = getattr(backend, "context_size", None)
     round_: Round | None = None
+
+    def ask(round_: Round, seed: int | None = None) -> None:
+        """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
+        and added to the conversation."""
+        messages = conversation.messages
+        if context_size:
+            messages = prompts.fit_messages(
+                messages,
+                budget=context_size - settings.max_tokens,
+                count_tokens=count_tokens,
+                current_start=request_at,
+            )
+        _generate(backend, messages, settings, round_, emit, seed=seed)
+        conversation.add_assistant(round_.reply)
+
     try:
         for index in range(1, settings.max_rounds + 1):
             round_ = Round(index=index, prompt=prompt)
             run.rounds.append(round_)
             emit("round_started", round_)
-            messages = conversation.messages
-            if context_size:
-                messages = prompts.fit_messages(
-                    messages,
-                    budget=context_size - settings.max_tokens,
-                    count_tokens=count_tokens,
-                    current_start=request_at,
-                )
-            _generate(backend, messages, settings, round_, emit)
-            conversation.add_assistant(round_.reply)
+            ask(round_)
             round_.code = extract_code(round_.reply)
+            repeated = _failed_before(run.rounds[:-1], round_.code) if round_.code is not None else None
+            if repeated is not None:
+                # The same code would fail the same way: say so, and ask again with a little sampling.
+                round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
+                conversation.add_user(prompts.repeated_code_message(repeated.index, repeated.error))
+                emit("repeated", round_)
+                round_.reply, round_.time_to_first_token = "", None
+                ask(round_, seed=settings.seed + index)
+                round_.code = extract_code(round_.reply)
+                if round_.code is not None and _failed_before(run.rounds[:-1], round_.code) is not None:
+                    round_.feedback = prompts.repeated_code_message(repeated.index, repeated.error)
+                    conversation.add_user(round_.feedback)
+                    emit("executed", round_)
+                    continue
             if round_.code is None:
                 run.status = records.NO_CODE
                 break
@@ -173,11 +225,11 @@ def run_request(
             round_.output, round_.outputs, round_.error = result.output, result.outputs, result.error
             round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
             round_.hidden_chars, round_.overrun = result.hidden_chars, result.overrun
-            round_.execution_time = result.duration
+            round_.execution_time, round_.defined = result.duration, result.defined
             emit("executed", round_)
-            prompt = prompts.feedback_message(
+            prompt = round_.feedback = prompts.feedback_message(
                 output=result.output,
-                error_text=result.error.traceback if result.error else None,
+                error_text=(result.error.feedback or result.error.traceback) if result.error else None,
                 timed_out=result.timed_out,
                 interrupted=result.interrupted,
                 check=settings.check,

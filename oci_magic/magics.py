@@ -20,6 +20,7 @@ from .errors import OciError
 from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
+from .peeks import request_peeks
 from .prompts import SYSTEM_PROMPT, fix_request
 from .versions import package_versions
 from .views import View
@@ -91,9 +92,13 @@ class OciMagics(Magics):
         120.0, help="Seconds one execution of generated code may run; 0 means no limit."
     ).tag(config=True)
     notebook_context = Bool(
-        True, help="Tell the model the notebook's variables (names, types, shapes, columns)."
+        True,
+        help="Tell the model the notebook's variables (names, types, shapes, columns, small values) and "
+        "the first lines of the files a request names.",
     ).tag(config=True)
-    context_chars = Int(1500, help="Most characters of that variable summary.").tag(config=True)
+    context_chars = Int(1500, help="Most characters of that variable summary, and of the file peeks.").tag(
+        config=True
+    )
     feedback_chars = Int(
         2000, help="Most characters of output and traceback fed back to the model a round."
     ).tag(config=True)
@@ -235,9 +240,10 @@ class OciMagics(Magics):
             check=args.check.strip() if args.check else None,
             feedback_chars=self.feedback_chars,
         )
-        context = ""
+        context = files = ""
         if self.notebook_context and not args.no_context:
             context = namespace_summary(self.shell.user_ns, limit=self.context_chars)
+            files = request_peeks(request, Path.cwd(), limit=self.context_chars)
         cells = args.cells or self.cells
         listeners: tuple[View, ...] = (view,)
         if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
@@ -249,6 +255,7 @@ class OciMagics(Magics):
             conversation=state.conversation,
             settings=settings,
             context=context,
+            files=files,
             listeners=listeners,
             approve=self._approver(view_kind) if args.confirm or self.confirm else None,
         )

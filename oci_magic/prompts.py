@@ -14,6 +14,7 @@ __all__ = [
     "SYSTEM_PROMPT",
     "request_message",
     "feedback_message",
+    "repeated_code_message",
     "trim_middle",
     "fit_messages",
     "function_request",
@@ -23,10 +24,12 @@ __all__ = [
 SYSTEM_PROMPT = (
     "You are a Python code interpreter working inside the user's Jupyter notebook. "
     "Answer each request with one ```python code block that does what the user asks. "
-    "The code runs in the user's live kernel: the variables they already have can be used, "
-    "and what your code defines stays for later cells. Print results or end with an expression "
-    "so the user sees them. When the execution result shows an error, say in one sentence what "
-    "went wrong and write the whole corrected code again."
+    "The code runs in the user's live kernel: use the variables and files they already have, as they are "
+    "shown to you (names, columns, values, the first lines of files); never invent data, columns, values or "
+    "files, and never replace the user's data with made-up examples. What your code defines stays for later "
+    "cells: store results under the names the user asks for. Print results or end with an expression so the "
+    "user sees them. When the execution result shows an error, say in one sentence what caused it, fix that "
+    "cause (never hide the error behind a check or a try/except), and write the whole corrected code again."
 )
 
 EMPTY_RESULT = "Code is executed, but result is empty."
@@ -48,12 +51,15 @@ def trim_middle(text: str, limit: int) -> str:
     return f"{text[:head]}\n...({cut} characters cut)...\n{text[-tail:]}"
 
 
-def request_message(request: str, namespace_summary: str = "") -> str:
-    """The user turn for a new request, with a summary of the notebook's variables before it."""
-    request = request.strip()
-    if not namespace_summary:
-        return request
-    return f"Variables already defined in the notebook:\n{namespace_summary}\n\n{request}"
+def request_message(request: str, namespace_summary: str = "", files: str = "") -> str:
+    """The user turn for a new request: peeks of the files it names and a summary of the notebook's
+    variables before it, so the code is written for the data that is there."""
+    parts = []
+    if files:
+        parts.append(f"Files the request names, as they are on disk:\n{files}")
+    if namespace_summary:
+        parts.append(f"Variables already defined in the notebook:\n{namespace_summary}")
+    return "\n\n".join([*parts, request.strip()])
 
 
 def fix_request(source: str, error_traceback: str, cell_label: str, *, limit: int = 2000) -> str:
@@ -94,6 +100,16 @@ def feedback_message(
     else:
         body = trim_middle(output, limit) if output.strip() else EMPTY_RESULT
     return "Execution result: \n" + body.rstrip("\n")
+
+
+def repeated_code_message(round_index: int, error: object | None) -> str:
+    """The turn after a reply that repeats the code of a round that failed: it is not run again."""
+    failure = f"failed with {error}" if error is not None else "failed"
+    return (
+        f"Execution result: \nThis is the same code as round {round_index}, which {failure}. Running it "
+        "again would fail the same way, so it was not run. Read the error and the values shown above, find "
+        "the cause, and write different, corrected code."
+    )
 
 
 def estimate_tokens(text: str) -> int:

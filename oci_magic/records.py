@@ -22,6 +22,8 @@ PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, DECLINED, ERROR = (
     "declined",
     "error",
 )
+# A round whose code was, even after a retry, the code of an earlier round that failed: not run again.
+REPEATED = "repeated"
 # Why a reply ended early, besides the model finishing it.
 CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
@@ -36,6 +38,9 @@ class ErrorInfo:
     message: str
     traceback: str
     line: int | None = None  # where in the generated code it happened
+    # What the model is told instead of `traceback`: the traceback with library frames collapsed, then the
+    # values at the failing line (diagnose.py). None: the traceback itself.
+    feedback: str | None = None
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
@@ -59,6 +64,12 @@ class Round:
     reply_cut: str | None = None  # CUT_AT_MAX_TOKENS or CUT_REPEATING: the reply did not end by itself
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
+    defined: list[str] = field(default_factory=list)  # what the code defined or changed: "name: description"
+    feedback: str | None = None  # the "Execution result:" message the model got after this round
+    # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
+    # model was told so and asked again with a little sampling (`repeated_reply` keeps that first reply).
+    repeat_of: int | None = None
+    repeated_reply: str = ""
     # Figures, in seconds and tokens; None when not measured.
     time_to_first_token: float | None = None
     generation_time: float | None = None
@@ -88,7 +99,7 @@ class Round:
         if self.declined:
             return DECLINED
         if not self.executed:
-            return GENERATED
+            return REPEATED if self.repeat_of is not None else GENERATED
         return FAILED if self.error else PASSED
 
 
@@ -122,7 +133,9 @@ class Run:
         n = len(self.rounds)
         took = f" · {self.duration:.1f} s" if self.duration is not None else ""
         if self.status == PASSED:
-            return f"passed in round {n} of {self.max_rounds}{took}"
+            names = [item.split(":", 1)[0] for item in self.rounds[-1].defined] if self.rounds else []
+            defined = f" · defined {', '.join(names)}" if names else ""
+            return f"passed in round {n} of {self.max_rounds}{took}{defined}"
         if self.status == FAILED:
             return f"failed after {n} round{'s' * (n != 1)}{took}"
         if self.status == TIMEOUT:

@@ -290,7 +290,8 @@ ANSWERS = {
         "def has_close_elements(numbers, threshold):\n"
         "    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n"
     ],  # solved at once
-    "below_zero": ["def below_zero(operations):\n    return False\n"] * 2,  # never
+    # never: round 2 repeats round 1's code, is asked again, and repeats it once more
+    "below_zero": ["def below_zero(operations):\n    return False\n"] * 3,
 }
 SCRIPTED_TASKS = [TASKS[name] for name in ANSWERS]
 
@@ -312,6 +313,10 @@ def test_the_real_engine_through_the_loop_scores_the_paper_table(tiny_gguf):
     first = results[0].attempts[0]
     assert first.code == WRONG.rstrip("\n") and first.generated_tokens > 10
     assert first.feedback.endswith("Expected Output: 0.5\nActual Output: 3")
+    # The same failing code twice is not run again: the model is told, asked once more, and the round ends.
+    repeated = results[2].attempts[1]
+    assert repeated.status == "repeated" and repeated.execution_seconds is None
+    assert repeated.feedback.startswith("Execution result: \nThis is the same code as round 1")
 
 
 def test_jobs_keep_several_tasks_in_flight_through_a_real_server(tiny_gguf, monkeypatch):

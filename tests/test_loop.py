@@ -156,7 +156,8 @@ def test_notebook_context_reaches_the_model_and_can_be_turned_off(shell, scripte
     shell.run_cell("import pandas as pd\nsales = pd.DataFrame({'month': [1, 2], 'revenue': [3.0, 4.0]})")
     shell.run_cell("%%oci\nplot revenue")
     request = backend.calls[0][-1]["content"]
-    assert "- sales: DataFrame 2×2 columns: month int64, revenue float64" in request
+    assert "- sales: DataFrame 2×2 columns: 'month' int64, 'revenue' float64" in request
+    assert "0      1      3.0" in request  # the first rows: what the columns hold
     shell.run_cell("%%oci --new --no-context\nplot revenue")
     assert "sales" not in backend.calls[1][-1]["content"]
 

@@ -52,7 +52,10 @@ def test_bad_input_is_a_one_line_usage_error(shell, scripted, cell, message):
 
 
 def test_settings_are_traits_and_flags_override_them(shell, scripted):
-    scripted([f"{FENCE}python\nraise ValueError\n{FENCE}"] * 5 + [f"{FENCE}python\npass\n{FENCE}"])
+    scripted(
+        [f"{FENCE}python\nraise ValueError({n})\n{FENCE}" for n in range(5)]
+        + [f"{FENCE}python\npass\n{FENCE}"]
+    )
     shell.run_line_magic("config", "OciMagics.max_rounds = 5")
     shell.run_line_magic("config", "OciMagics.exec_timeout = 7.5")
     shell.run_cell("%%oci\nfail a lot")

@@ -83,12 +83,6 @@ class TaskResult:
         return self.solved_after[-1]
 
 
-def _feedback_messages(conversation: Conversation) -> list[str]:
-    """The user turns after the request: the feedback after each executed round, in order."""
-    users = [message["content"] for message in conversation.messages if message["role"] == "user"]
-    return users[1:]
-
-
 def solve(
     task: Task, backend: Any, settings: EvalSettings, runner: SubprocessExecutor | None = None
 ) -> TaskResult:
@@ -104,7 +98,6 @@ def solve(
         conversation=conversation,
         settings=settings.loop_settings(),
     )
-    feedback = iter(_feedback_messages(conversation))
     attempts = []
     for round_ in run.rounds:
         verdict = executor.judge(round_.code)
@@ -115,7 +108,7 @@ def solve(
                 code=round_.code,
                 passed=verdict.passed,
                 reason=verdict.reason,
-                feedback=next(feedback, None) if round_.executed else None,
+                feedback=round_.feedback,
                 reply=round_.reply,
                 generated_tokens=round_.generated_tokens,
                 generation_seconds=round_.generation_time,

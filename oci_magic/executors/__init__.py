@@ -25,6 +25,9 @@ class ExecutionResult:
     duration: float = 0.0
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds past the time limit that a call ignoring the alarm (C code) kept running
+    defined: list[str] = field(
+        default_factory=list
+    )  # "name: description" of what the code defined or changed
 
     @property
     def success(self) -> bool:

@@ -20,9 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..diagnose import compact_traceback, failure_state
 from ..records import ErrorInfo
 from . import ExecutionResult
 from .caches import kept_out_of_ipython_caches
+from .changes import changes, snapshot
 from .guards import exit_guards, patched
 from .outputs import OutputCollector
 
@@ -191,8 +193,9 @@ def _ipython_dir() -> str:
     return str(Path(IPython.__file__).parent)
 
 
-def format_error(exc: BaseException) -> ErrorInfo:
-    """The exception as the model should see it: the frames of the generated code onwards, no ANSI."""
+def format_error(exc: BaseException, code: str | None = None) -> ErrorInfo:
+    """The exception as the user sees it (the frames of the generated code onwards, no ANSI) and, given
+    the `code`, as the model is told it: library frames collapsed and the values at the failing line."""
     tb, ipython_dir = exc.__traceback__, _ipython_dir()
     # Skip IPython's own frames (run_code's exec) so the traceback starts at the generated code.
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ipython_dir):
@@ -203,11 +206,20 @@ def format_error(exc: BaseException) -> ErrorInfo:
         lines = traceback.format_exception(type(exc), exc, tb)
     text = strip_ansi("".join(lines))
     message = str(exc) if not isinstance(exc, SyntaxError) else (exc.msg or "")
+    feedback = None
+    if code is not None and tb is not None and not isinstance(exc, SyntaxError):
+        own_file = tb.tb_frame.f_code.co_filename
+        try:
+            state = failure_state(exc, tb, own_file, code)
+            feedback = strip_ansi(compact_traceback(exc, tb, own_file) + (f"\n\n{state}" if state else ""))
+        except Exception:  # the diagnosis must never cost the user the error itself
+            feedback = None
     return ErrorInfo(
         type=type(exc).__name__,
         message=strip_ansi(message),
         traceback=text.rstrip(),
         line=exc.lineno if isinstance(exc, SyntaxError) else _generated_line(tb),
+        feedback=feedback,
     )
 
 
@@ -351,6 +363,7 @@ class KernelExecutor:
             notices.write(message)
             notices.flush()
 
+        before = snapshot(self.shell.user_ns)
         with self._captured(collector):
             try:
                 with (
@@ -373,11 +386,12 @@ class KernelExecutor:
             "outputs": collector.outputs,
             "duration": duration,
             "hidden_chars": collector.hidden_chars,
+            "defined": changes(before, self.shell.user_ns),
         }
         if isinstance(exc, KeyboardInterrupt):
             return ExecutionResult(interrupted=True, **common)
         return ExecutionResult(
-            error=format_error(exc) if exc is not None else None,
+            error=format_error(exc, code) if exc is not None else None,
             timed_out=timed_out or limit.fired,
             # How long a call that ignored the alarm kept the code running past its limit (a C call).
             overrun=limit.overrun if limit.fired and limit.overrun > OVERRUN_WORTH_SAYING else 0.0,

@@ -9,7 +9,7 @@ import re
 
 from ..records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
 
-__all__ = ["round_figures", "round_outcome", "error_location", "OUTCOME_MARKS"]
+__all__ = ["round_figures", "round_outcome", "repeated_note", "error_location", "OUTCOME_MARKS"]
 
 # One mark per round status, for tab titles and summaries.
 OUTCOME_MARKS = {
@@ -20,6 +20,7 @@ OUTCOME_MARKS = {
     "no_code": "∅",
     "generated": "·",
     "declined": "⊘",
+    "repeated": "↻",
 }
 
 
@@ -56,14 +57,28 @@ def round_outcome(round_: Round, run: Run) -> str:
             text += f" (a C call that ignores interrupts ran {round_.overrun:.1f} s past it)"
         return text
     if round_.error is not None:
-        return f"✗ {round_.error}"
+        retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
+        return f"✗ {round_.error}{retried}"
     if round_.code is None:
         return f"∅ no code in the reply{_cut_note(round_)}"
     if round_.declined:
         return "⊘ not run: declined"
     if not round_.executed:
+        if round_.repeat_of is not None:
+            return f"↻ not run: the same code as round {round_.repeat_of}, which failed"
         return "· not run"
-    return "✓ ran without error"
+    retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
+    if round_.defined:
+        return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}"
+    return f"✓ ran without error · defined nothing{retried}"
+
+
+def repeated_note(round_: Round) -> str:
+    """Why a round asked the model twice: its first reply was the code of a round that had failed."""
+    return (
+        f"the reply repeated the code of round {round_.repeat_of}, which failed: not run again; "
+        "the model was told so and asked once more"
+    )
 
 
 def _cut_note(round_: Round) -> str:

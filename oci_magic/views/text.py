@@ -9,7 +9,7 @@ from typing import TextIO
 from .. import records
 from ..loop import LoopEvent
 from . import View
-from .describe import round_figures, round_outcome
+from .describe import repeated_note, round_figures, round_outcome
 
 __all__ = ["TextView", "QuietView"]
 
@@ -63,6 +63,8 @@ class TextView(View):
             self._print(f"── round {round_.index} of {run.max_rounds} · {label} ──")
         elif event.kind == "token":
             self._stream_token(event.text)
+        elif event.kind == "repeated":
+            self._print(f"↻ {repeated_note(round_)}")
         elif event.kind == "executing":
             self._print("▶ running")
         elif event.kind == "executed":

@@ -23,7 +23,7 @@ from .. import records
 from ..loop import LoopEvent
 from ..records import Round, Run
 from . import static
-from .describe import OUTCOME_MARKS, error_location, round_figures, round_outcome
+from .describe import OUTCOME_MARKS, error_location, repeated_note, round_figures, round_outcome
 
 __all__ = ["WidgetView", "RoundPanel", "UPDATE_INTERVAL"]
 
@@ -310,6 +310,10 @@ class WidgetView:
         previous = next((p.round for p in reversed(self.panels[:-1]) if p.round.code is not None), None)
         self._panel.show_code(previous)
         self._panel.show_figures()
+
+    def _on_repeated(self, run: Run, round_: Round) -> None:
+        self._first_token_at, self._tokens = None, 0
+        self._set_status("↻", repeated_note(round_), STOP_HINT)
 
     def _on_executing(self, run: Run, round_: Round) -> None:
         self._set_title(round_, "▶")

@@ -1,0 +1,194 @@
+"""Short looks at data files, so that the model writes code for the file that is there rather than the file
+it guesses: the first lines of text, how a CSV is really separated, a JSON document's shape, what a binary
+file is.
+
+Used twice: for the files a request names (before the model writes anything) and for the file a failing
+line tried to read (in the feedback). Only the first `READ_BYTES` of a file are read (a JSON document up to
+`JSON_BYTES`); nothing is imported beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+__all__ = ["file_peek", "named_paths", "request_peeks"]
+
+READ_BYTES = 64 * 1024
+JSON_BYTES = 4 * 1024 * 1024
+LINE_CHARS = 160  # a shown line is cut here
+SHOWN_LINES = 6
+
+# Magic numbers of the binary files people load in notebooks.
+_MAGIC = [
+    (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"), (b"%PDF", "PDF"),
+    (b"PK\x03\x04", "zip archive (also .xlsx/.docx)"), (b"PAR1", "Parquet file"), (b"\x1f\x8b", "gzip file"),
+    (b"SQLite format 3", "SQLite database"), (b"\x93NUMPY", "NumPy .npy array"), (b"ARROW1", "Arrow file"),
+    (b"\x89HDF", "HDF5 file"), (b"\xd0\xcf\x11\xe0", "old Office file (.xls/.doc)"), (b"\x80", "pickle"),
+]  # fmt: skip
+_TABULAR = {".csv", ".tsv", ".txt", ".dat", ".tab", ".psv", ""}
+# A path-like word: letters, digits, _ . - / \ ~ with a dot-extension or a slash; quotes and backticks around
+# it are dropped by the pattern's boundaries.
+_PATH = re.compile(r"(?<![\w/.~-])((?:~|\.{1,2})?[\w./\\~-]*?[\w-]+(?:\.[A-Za-z][\w]{0,7}|/))(?![\w/-])")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def _cut(line: str, limit: int = LINE_CHARS) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 when it decodes (a cut multi-byte character at the end is fine)."""
+    for encoding in ("utf-8-sig", "utf-8"):
+        try:
+            return raw.decode(encoding), "utf-8"
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(raw) - 3:  # only the last character was cut by the read limit
+                return raw[: exc.start].decode(encoding), "utf-8"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _binary_kind(raw: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            return kind
+    if b"\x00" in raw[:4096]:
+        return "binary file"
+    return None
+
+
+def _table_shape(lines: list[str]) -> str:
+    """How a delimited text file is laid out: comment lines, title lines, separator, decimal comma, header."""
+    notes = []
+    comments = [line for line in lines if line.lstrip().startswith("#")]
+    body = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if comments and lines and lines[0].lstrip().startswith("#"):
+        notes.append(f"{len(comments)} comment line{'s' * (len(comments) != 1)} starting with '#'")
+    if not body:
+        return "; ".join(notes)
+    sample = "\n".join(body[:20])
+    try:
+        separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {sep: sum(line.count(sep) for line in body[:20]) for sep in ",;\t|"}
+        separator = max(counts, key=counts.get) if max(counts.values()) else None
+    if separator is None:
+        return "; ".join(notes)
+    fields = [len(next(csv.reader([line], delimiter=separator))) for line in body[:20]]
+    common = Counter(fields).most_common(1)[0][0]
+    start = next((i for i, n in enumerate(fields) if n == common), 0)
+    shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}[separator]
+    notes.append(f"separated by {shown}")
+    if start:
+        before = lines.index(body[start])
+        notes.append(
+            f"the table's header is line {before + 1} of the file ({before} line{'s' * (before != 1)} "
+            "before it)"
+        )
+    header = next(csv.reader([body[start]], delimiter=separator))
+    notes.append(f"header: {', '.join(_cut(h.strip(), 40) for h in header)}")
+    if separator != "," and any(re.search(r"(?<![\d.])\d+,\d+(?![\d,])", line) for line in body[start + 1 :]):
+        notes.append("decimal comma")
+    return "; ".join(notes)
+
+
+def _json_shape(value, depth: int = 0) -> str:
+    if isinstance(value, dict):
+        if depth >= 2:
+            return f"object with keys {', '.join(json.dumps(key) for key in list(value)[:8])}"
+        items = [
+            f"{json.dumps(key)}: {_json_shape(item, depth + 1)}" for key, item in list(value.items())[:10]
+        ]
+        more = f", … {len(value) - 10} more keys" if len(value) > 10 else ""
+        return "{" + ", ".join(items) + more + "}"
+    if isinstance(value, list):
+        first = f", first item: {_cut(json.dumps(value[0], default=str), 200)}" if value else ""
+        return f"list of {len(value)}{first}"
+    return _cut(json.dumps(value, default=str), 60)
+
+
+def file_peek(path: Path, *, limit: int = 700) -> str:
+    """What `path` holds, in a few lines (a folder: its first entries); "" when it cannot be read."""
+    try:
+        if path.is_dir():
+            entries = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in path.iterdir())
+            shown = ", ".join(entries[:12]) + (f", … {len(entries) - 12} more" if len(entries) > 12 else "")
+            return f"folder of {len(entries)} entries: {shown}"[:limit]
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            raw = handle.read(READ_BYTES)
+    except OSError:  # gone, unreadable, a socket: say nothing rather than fail the request
+        return ""
+    kind = _binary_kind(raw)
+    if kind is not None:
+        return f"{kind}, {_size(size)}"
+    text, encoding = _decode(raw)
+    lines = text.splitlines()
+    if size > len(raw) and lines:
+        lines = lines[:-1]  # the last line read may be cut
+    head = f"text, {_size(size)}" + ("" if encoding == "utf-8" else f", not UTF-8 (decodes as {encoding})")
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".geojson") or (suffix not in _TABULAR and text.lstrip()[:1] in "[{"):
+        if size <= JSON_BYTES:
+            try:
+                document = json.loads(path.read_bytes().decode(encoding))
+                return _cut(f"JSON, {_size(size)}: {_json_shape(document)}", limit)
+            except (ValueError, OSError):
+                pass
+    parts = [head]
+    if suffix in _TABULAR or suffix == ".jsonl":
+        shape = _table_shape(lines[:40]) if suffix != ".jsonl" else ""
+        if shape:
+            parts[0] += f"; {shape}"
+    shown = [f"  {_cut(line)}" for line in lines[:SHOWN_LINES]]
+    if len(lines) > SHOWN_LINES:
+        shown.append("  …")
+    result = parts[0] + (":\n" + "\n".join(shown) if shown else " (empty)")
+    return result if len(result) <= limit else result[: limit - 1] + "…"
+
+
+def named_paths(text: str, folder: Path) -> list[Path]:
+    """The existing files and folders `text` names, relative to `folder` (or absolute), in order."""
+    found: dict[Path, None] = {}
+    for match in _PATH.finditer(text):
+        word = match.group(1).rstrip(".")
+        if not word or word in (".", ".."):
+            continue
+        path = Path(os.path.expanduser(word))
+        path = path if path.is_absolute() else folder / path
+        try:
+            if path.exists():
+                found[path] = None
+        except OSError:
+            continue
+    return list(found)
+
+
+def request_peeks(request: str, folder: Path, *, limit: int = 1500) -> str:
+    """One peek per file the request names that exists, within `limit` characters ("" when none)."""
+    pieces, used = [], 0
+    for path in named_paths(request, folder):
+        shown = os.path.relpath(path, folder) if not Path(request).is_absolute() else str(path)
+        peek = file_peek(path, limit=max(200, limit - used))
+        if not peek:
+            continue
+        piece = f"{shown}: {peek}"
+        if used + len(piece) > limit:
+            break
+        pieces.append(piece)
+        used += len(piece) + 1
+    return "\n".join(pieces)
