@@ -121,13 +121,29 @@ def _used_names(node: ast.stmt) -> list[str]:
     return list(names)
 
 
-def _strings(node: ast.stmt) -> list[str]:
-    return [
-        child.value
-        for part in _header(node)
-        for child in ast.walk(part)
-        if isinstance(child, ast.Constant) and isinstance(child.value, str) and 0 < len(child.value) < 300
-    ]
+def _files_named(tree: ast.AST, folder: Path) -> list[str]:
+    """The string constants of the code that name existing files, in order."""
+    found: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 300:
+            path = Path(node.value) if Path(node.value).is_absolute() else folder / node.value
+            try:
+                if "\n" not in node.value and path.is_file():
+                    found[node.value] = None
+            except (OSError, ValueError):
+                continue
+    return list(found)
+
+
+def _misread_table(value: Any) -> list[str]:
+    """A DataFrame whose column names still hold a separator was read with the wrong one."""
+    columns = getattr(value, "columns", None)
+    if columns is None or not hasattr(value, "iloc"):
+        return []
+    for separator, name in ((";", "';'"), ("\t", "tab ('\\t')"), ("|", "'|'")):
+        if any(isinstance(column, str) and separator in column for column in columns):
+            return [f"Its column names contain {name}: the file is separated by {name}, not read that way."]
+    return []
 
 
 def _lookup(name: str, frame: FrameType) -> tuple[bool, Any]:
@@ -269,15 +285,14 @@ def failure_state(
         notes += _missing_name(exc, frame)
     elif isinstance(exc, OSError):
         notes += _missing_file(exc, folder)
-    if statement is not None:
-        for text in dict.fromkeys(_strings(statement)):
-            path = Path(text) if Path(text).is_absolute() else folder / text
-            try:
-                exists = path.is_file()
-            except (OSError, ValueError):
-                exists = False
-            if exists and (peek := file_peek(path, limit=600)):
-                notes.append(f"The file {text} holds: {peek}")
+    for _, value in values:
+        notes += _misread_table(value)
+    # The files the code reads are part of what it saw: a KeyError two lines after read_csv is often a
+    # file read with the wrong separator, encoding or header row.
+    for text in _files_named(tree, folder)[:2]:
+        path = Path(text) if Path(text).is_absolute() else folder / text
+        if peek := file_peek(path, limit=600):
+            notes.append(f"The file {text} holds: {peek}")
     if len(notes) == 2:  # only the line itself
         return ""
     text = "\n".join(notes)

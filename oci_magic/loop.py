@@ -35,9 +35,10 @@ class LoopSettings:
     execute: bool = True
     check: str | None = None
     feedback_chars: int = 2000
+    state_feedback: bool = True  # after an error, the values at the failing line too (not only the traceback)
     # When a reply repeats the code of a round that failed, it is not run again: the model is told so and
     # asked once more at this temperature, seeded with `seed` + the round's number (repeatable runs).
-    retry_temperature: float = 0.3
+    retry_temperature: float = 0.7
     seed: int = 0
 
 
@@ -96,6 +97,12 @@ def _generate(backend, messages, settings, round_: Round, emit, *, seed: int | N
         round_.generated_tokens = stats.get("generated_tokens", chunks)
         round_.prompt_tokens = stats.get("prompt_tokens")
         round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
+
+
+def _error_text(error, settings: LoopSettings) -> str:
+    if settings.state_feedback and error.feedback:
+        return error.feedback
+    return error.traceback
 
 
 def normalized(code: str) -> str:
@@ -205,7 +212,13 @@ def run_request(
                     continue
             if round_.code is None:
                 run.status = records.NO_CODE
-                break
+                if index == 1 or index == settings.max_rounds:
+                    break  # a first reply in words answers the request; nothing is left to repair
+                # A repair that explains the fix but leaves out the code: ask for the code.
+                round_.feedback = prompts.NO_CODE_FEEDBACK
+                conversation.add_user(round_.feedback)
+                emit("executed", round_)
+                continue
             emit("code", round_, round_.code)
             if not settings.execute:
                 run.status = records.GENERATED
@@ -229,7 +242,7 @@ def run_request(
             emit("executed", round_)
             prompt = round_.feedback = prompts.feedback_message(
                 output=result.output,
-                error_text=(result.error.feedback or result.error.traceback) if result.error else None,
+                error_text=_error_text(result.error, settings) if result.error else None,
                 timed_out=result.timed_out,
                 interrupted=result.interrupted,
                 check=settings.check,

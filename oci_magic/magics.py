@@ -102,6 +102,16 @@ class OciMagics(Magics):
     feedback_chars = Int(
         2000, help="Most characters of output and traceback fed back to the model a round."
     ).tag(config=True)
+    state_feedback = Bool(
+        True,
+        help="After an error, tell the model what the code saw at the failing line (values, columns, the "
+        "keys or names that do exist, a peek of the file it read), not only the traceback.",
+    ).tag(config=True)
+    retry_temperature = Float(
+        0.7,
+        help="When the model repeats code that already failed, it is not run again; the model is asked once "
+        "more, sampling at this temperature (seeded: runs stay repeatable).",
+    ).tag(config=True)
     cells = Enum(
         CELL_MODES,
         "final",
@@ -147,7 +157,9 @@ class OciMagics(Magics):
             raise TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
         return proposal["value"]
 
-    @validate("temperature", "exec_timeout", "n_threads", "context_chars", "feedback_chars")
+    @validate(
+        "temperature", "exec_timeout", "n_threads", "context_chars", "feedback_chars", "retry_temperature"
+    )
     def _not_negative(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, got {proposal['value']}")
@@ -239,6 +251,8 @@ class OciMagics(Magics):
             execute=not args.no_run,
             check=args.check.strip() if args.check else None,
             feedback_chars=self.feedback_chars,
+            state_feedback=self.state_feedback,
+            retry_temperature=self.retry_temperature,
         )
         context = files = ""
         if self.notebook_context and not args.no_context:

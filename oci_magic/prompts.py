@@ -35,6 +35,10 @@ SYSTEM_PROMPT = (
 EMPTY_RESULT = "Code is executed, but result is empty."
 TIMED_OUT = "Execution timed out."
 INTERRUPTED = "Execution was interrupted by the user."
+NO_CODE_FEEDBACK = (
+    "Execution result: \nThe reply has no code, so nothing ran. Write the whole corrected code in one "
+    "```python block."
+)
 
 
 def trim_middle(text: str, limit: int) -> str:

@@ -22,9 +22,11 @@ class ScriptedBackend:
         self.replies = list(replies)
         self.delay = delay
         self.calls: list[list[dict]] = []
+        self.options: list[dict] = []  # the sampling options of each call
 
     def stream_chat(self, messages, **options):
         self.calls.append([dict(m) for m in messages])
+        self.options.append(options)
         reply = self.replies.pop(0)
         for piece in reply.split(" "):
             if self.delay:

@@ -57,3 +57,42 @@ def test_extract_code(reply, code):
 )
 def test_prose_is_the_reply_without_its_code(reply, expected):
     assert prose(reply) == expected
+
+
+def test_a_snippet_then_the_whole_program_takes_the_program():
+    reply = (
+        "The file is separated by semicolons:\n```python\nsales = pd.read_csv('s.csv', sep=';')\n```\n"
+        "The corrected code:\n```python\nimport pandas as pd\nsales = pd.read_csv('s.csv', sep=';')\n"
+        "totals = sales.groupby('region')['amount'].sum()\n```\n"
+    )
+    assert extract_code(reply) == (
+        "import pandas as pd\nsales = pd.read_csv('s.csv', sep=';')\n"
+        "totals = sales.groupby('region')['amount'].sum()"
+    )
+
+
+def test_an_alternative_after_the_program_is_left_out():
+    reply = (
+        "```python\nimport pandas as pd\ndf = pd.read_csv('a.csv', encoding='latin-1')\n```\n"
+        "Alternatively:\n```python\nimport pandas as pd\ndf = pd.read_csv('a.csv', encoding='cp1252')\n```"
+    )
+    assert extract_code(reply) == "import pandas as pd\ndf = pd.read_csv('a.csv', encoding='latin-1')"
+
+
+def test_steps_that_build_on_each_other_are_joined():
+    reply = (
+        "```python\nimport pandas as pd\ndf = pd.read_csv('a.csv')\n```\nThen clean it:\n"
+        "```python\ndf = df.dropna()\nprint(df)\n```"
+    )
+    assert (
+        extract_code(reply) == "import pandas as pd\ndf = pd.read_csv('a.csv')\n\ndf = df.dropna()\nprint(df)"
+    )
+
+
+def test_indented_option_blocks_are_left_out_when_the_reply_has_its_own_program():
+    reply = (
+        "Options:\n1. Use sep:\n   ```python\n   df = pd.read_csv('a.csv', sep=';')\n   ```\n"
+        "2. Guess it:\n   ```python\n   df = pd.read_csv('a.csv', sep=None)\n   ```\n"
+        "Full code:\n```python\nimport pandas as pd\ndf = pd.read_csv('a.csv', sep=';')\n```"
+    )
+    assert extract_code(reply) == "import pandas as pd\ndf = pd.read_csv('a.csv', sep=';')"

@@ -218,3 +218,75 @@ def test_system_prompt_is_a_setting(shell, scripted):
     second = backend.calls[1]
     assert second[0] == {"role": "system", "content": "Only write Python 2."}
     assert "set a" in second[1]["content"]  # the conversation itself stays
+
+
+def test_the_same_failing_code_is_not_run_twice_and_the_retry_is_seeded(shell, scripted, capsys):
+    # Round 2's first reply repeats round 1 (only a comment and spacing differ): not run, the model is told,
+    # and asked again at the retry temperature with a seed; its new code runs.
+    shell.user_ns["ran"] = []
+    failing = "ran.append(1)\nraise ValueError('bad')"
+    backend = scripted(
+        [block(failing), block("# again\nran.append( 1 )\nraise ValueError('bad')"), block("ok = 2")]
+    )
+    shell.run_cell("%%oci\ndo it")
+    run = oci_magic.last_run()
+    assert shell.user_ns["ran"] == [1] and shell.user_ns["ok"] == 2  # the repeat never ran
+    second = run.rounds[1]
+    assert second.repeat_of == 1 and "# again" in second.repeated_reply and second.code == "ok = 2"
+    told = backend.calls[2][-1]["content"]
+    assert told.startswith(
+        "Execution result: \nThis is the same code as round 1, which failed with ValueError"
+    )
+    assert backend.options[2]["temperature"] == 0.7 and backend.options[2]["seed"] == 2
+    assert backend.options[1]["temperature"] == 0.0 and "seed" not in backend.options[1]
+    out = capsys.readouterr().out
+    assert "↻ the reply repeated the code of round 1, which failed: not run again" in out
+    assert "passed in round 2 of 3" in out and "defined ok" in out
+
+
+def test_a_retry_that_repeats_again_ends_the_round_unrun(shell, scripted):
+    shell.user_ns["ran"] = []
+    failing = block("ran.append(1)\nraise ValueError('bad')")
+    scripted([failing, failing, failing, block("ran.append(2)")])
+    shell.run_cell("%%oci\ndo it")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["failed", "repeated", "passed"]
+    assert shell.user_ns["ran"] == [1, 2]
+    assert run.rounds[1].feedback.startswith("Execution result: \nThis is the same code as round 1")
+
+
+def test_state_feedback_can_be_turned_off(shell, scripted):
+    shell.user_ns["scores"] = {"ann": 1}
+    backend = scripted([block("scores['Ann']"), block("scores['ann']")] * 2)
+    shell.run_cell("%%oci\nget ann")
+    assert "'Ann' is not among scores's keys, which are: 'ann'" in backend.calls[1][-1]["content"]
+    shell.run_line_magic("config", "OciMagics.state_feedback = False")
+    shell.run_cell("%%oci --new\nget ann")
+    feedback = backend.calls[3][-1]["content"]
+    assert "KeyError: 'Ann'" in feedback and "not among" not in feedback
+
+
+def test_a_passing_round_says_what_it_defined_and_changed(shell, scripted, capsys):
+    import pandas as pd
+
+    shell.user_ns["sales"] = pd.DataFrame({"amount": [1, 2]})
+    scripted([block("sales['double'] = sales['amount'] * 2\ntotal = int(sales['double'].sum())")])
+    shell.run_cell("%%oci\ndouble and total")
+    run = oci_magic.last_run()
+    assert run.rounds[0].defined == [
+        "sales: DataFrame 2×2 columns: 'amount' int64, 'double' int64 (changed)",
+        "total: int = 6",
+    ]
+    out = capsys.readouterr().out
+    assert "✓ ran without error · defined sales: DataFrame 2×2" in out
+    assert "passed in round 1 of 3" in out and "defined sales, total" in out
+
+
+def test_a_repair_without_code_is_asked_for_the_code(shell, scripted):
+    backend = scripted([block("1 / 0"), "Divide by one instead of zero.", block("x = 1 / 1")])
+    shell.run_cell("%%oci\ndivide")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["failed", "no_code", "passed"] and run.status == "passed"
+    assert backend.calls[2][-1]["content"].startswith(
+        "Execution result: \nThe reply has no code, so nothing ran."
+    )

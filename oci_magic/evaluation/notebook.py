@@ -64,6 +64,7 @@ class NotebookSettings:
     n_ctx: int = 4096
     threads: int = 0
     cell_timeout: float = 900.0  # seconds one %%oci cell may take, the model's writing included
+    kernel_setup: str = ""  # code each kernel runs after loading oci_magic (e.g. to plug in a backend)
 
     @property
     def max_rounds(self) -> int:
@@ -85,7 +86,7 @@ class NotebookSettings:
             lines.append(f"%config OciMagics.model = {self.model!r}")
         if self.endpoint:
             lines.append(f"%config OciMagics.endpoint = {self.endpoint!r}")
-        return "\n".join(lines)
+        return "\n".join([*lines, self.kernel_setup])
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""`oci-magic eval notebook`: the suite's checks are sound, and the runner scores rounds as they happened, in
+real kernels through real %%oci."""
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
+from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
+from oci_magic.evaluation.notebook_tasks import TASKS
+
+TESTS = Path(__file__).parent
+
+
+def test_every_check_passes_its_reference_and_fails_on_nothing():
+    assert len(TASKS) >= 30 and len({task.name for task in TASKS}) == len(TASKS)
+    report = self_check(TASKS)
+    assert report == {"tasks": len(TASKS), "problems": []}
+
+
+def _scripted(replies: list[str]) -> NotebookSettings:
+    """Settings whose kernels answer with `replies` (the loop's logic; the models are measured for real)."""
+    setup = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+        "import oci_magic\nfrom helpers import ScriptedBackend\n"
+        f"oci_magic.set_backend(ScriptedBackend({replies!r}))"
+    )
+    return NotebookSettings(kernel_setup=setup, timeout=20)
+
+
+def _block(code: str) -> str:
+    return f"```python\n{code}\n```"
+
+
+def test_a_repair_counts_from_the_round_that_made_it(tmp_path):
+    task = select_notebook_tasks("semicolon-csv")[0]
+    grouped = "region_totals = sales.groupby('region')['amount'].sum()"
+    wrong = f"import pandas as pd\nsales = pd.read_csv('sales.csv')\n{grouped}"
+    right = f"sales = pd.read_csv('sales.csv', sep=';')\n{grouped}"
+    result = solve_task(task, _scripted([_block(wrong), _block(right)]))
+    assert result.solved_after == [False, True, True], result.reasons
+    assert result.reasons[0].startswith("NameError: name 'region_totals' is not defined")
+    assert [r["status"] for r in result.runs[0]["rounds"]] == ["failed", "passed"]
+    assert result.claimed_pass and result.generated_tokens > 0
+    # The model saw the file before writing anything.
+    assert "sales.csv: text, 799 bytes; separated by ';'" in result.runs[0]["rounds"][0]["prompt"]
+
+    silent = solve_task(
+        select_notebook_tasks("best-student")[0], _scripted([_block("best_student = 'ann'")])
+    )  # runs, says passed, is wrong
+    assert silent.solved_after == [False, False, False] and silent.claimed_pass
+    settings = NotebookSettings()
+    table = notebook_table([result, silent], settings, "scripted")
+    assert "| single turn                          |    0.0 |      0 |" in table
+    assert "| + execution feedback (2 rounds)      |   50.0 |      1 |" in table
+    assert "repaired after round 1: 1 · said passed but failed the check: 1" in table
+    paths = write_notebook_outputs(tmp_path, [result, silent], settings, {"name": "scripted"}, duration=1.0)
+    document = json.loads(paths["json"].read_text())
+    assert document["repaired"] == 1 and document["false_passes"] == 1
+    assert document["tasks"][1]["check_reasons"][-1].startswith("AssertionError: ann")
+    failed = nbformat.read(paths["notebook"], as_version=4)
+    assert any("best_student = 'ann'" in cell.source for cell in failed.cells)
+    assert not any("semicolon" in cell.source for cell in failed.cells)  # solved tasks are not in it
+
+
+def test_the_command_refuses_unknown_tasks(capsys):
+    from oci_magic.cli import main
+
+    assert main(["eval", "notebook", "--tasks", "no-such-task"]) == 2
+    assert "no notebook task 'no-such-task'; the tasks are: semicolon-csv" in capsys.readouterr().err
