@@ -47,7 +47,13 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
     assert shown(first.outputs) == "dividing\n" and shown(second.outputs) == "dividing again\n"
     assert "<details" in first.error.value and "ZeroDivisionError" in first.error.value
     assert "line 2: x = 1 / 0" in first.error.value  # collapsed to the last frame and the message
-    assert first.error.layout.display is None and second.error.layout.display == "none"
+    assert first.error.layout.display is None
+    # the passing round says what it defined, in its tab and in the summary
+    assert (
+        second.error.layout.display is None
+        and "✓ ran without error · defined x: float = 0.5" in second.error.value
+    )
+    assert "defined x" in view.summary.value
     assert first.diff_box.layout.display == "none"  # nothing to compare the first round with
     assert second.diff_box.layout.display is None
     assert "-x = 1 / 0" in shown(second.diff) and "+x = 1 / 2" in shown(second.diff)
@@ -225,3 +231,13 @@ def test_a_huge_output_is_capped_in_the_tab_and_kept_in_the_record(shell, script
     (shown_output,) = panel.outputs.outputs
     assert len(shown_output["text"]) < 60_000 and "more characters not shown" in shown_output["text"]
     assert len(oci_magic.last_run().rounds[0].output) == 200_001
+
+
+def test_a_repeated_round_is_marked_and_says_why(shell, scripted, widget_views):
+    failing = block("x = 1 / 0")
+    scripted([failing, failing, failing, block("x = 1")])
+    shell.run_cell("%%oci\nset x")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ↻", "Round 3 ✓")
+    second = view.panels[1]
+    assert "↻ not run: the same code as round 1, which failed" in second.error.value
