@@ -33,6 +33,7 @@ const MARKS: Record<string, string> = {
   no_code: '∅',
   generated: '·',
   declined: '⊘',
+  repeated: '↻',
   error: '!',
   running: '…'
 };

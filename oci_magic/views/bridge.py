@@ -29,7 +29,9 @@ def round_message(run: Run, round_: Round) -> dict[str, Any]:
     return {
         "index": round_.index,
         "status": round_.status,
-        "outcome": round_outcome(round_, run) if round_.executed or round_.code is None else "",
+        "outcome": round_outcome(round_, run)
+        if round_.executed or round_.code is None or round_.repeat_of is not None
+        else "",
         "code": round_.code,
     }
 
