@@ -4,18 +4,17 @@ whose check failed."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbformat.v4 import new_markdown_cell, new_notebook
+from nbformat.v4 import new_markdown_cell
 
 from ..versions import package_versions
 from .notebook import NotebookResult, NotebookSettings
-from .report import row_label
+from .report import save, solved_table, unsolved_notebook
 
 __all__ = ["notebook_table", "write_notebook_outputs"]
 
@@ -27,15 +26,10 @@ def _rate(count: int, total: int) -> float:
 def notebook_table(results: Sequence[NotebookResult], settings: NotebookSettings, model: str) -> str:
     n = len(results)
     decoding = "greedy" if settings.temperature == 0 else f"temperature {settings.temperature}"
-    lines = [
-        f"notebook tasks · {model} · {n} task{'s' * (n != 1)} · {decoding}",
-        "",
-        f"| {'':<36} |   pass | solved |",
-        f"|{'-' * 38}|-------:|-------:|",
-    ]
-    for k in range(settings.max_rounds):
-        solved = sum(result.solved_after[k] for result in results)
-        lines.append(f"| {row_label(k):<36} | {_rate(solved, n):6.1f} | {solved:>6} |")
+    solved = [sum(result.solved_after[k] for result in results) for k in range(settings.max_rounds)]
+    lines = solved_table(
+        f"notebook tasks · {model} · {n} task{'s' * (n != 1)} · {decoding}", solved, n, "pass"
+    )
     repaired = sum(r.solved and not r.solved_after[0] for r in results)
     false_passes = sum(r.claimed_pass and not r.solved for r in results)
     seconds = sum(r.seconds for r in results)
@@ -91,14 +85,7 @@ def _failed_notebook(results: Sequence[NotebookResult]) -> nbformat.NotebookNode
         for run in result.runs:
             cells += [nbformat.from_dict(cell) for cell in run.get("cells", [])]
         cells.append(new_markdown_cell(f"**The hidden check** failed: `{result.reasons[-1]}`"))
-    if not cells:
-        cells = [new_markdown_cell("Every task was solved.")]
-    notebook = new_notebook(
-        cells=cells,
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.validate(notebook)
-    return notebook
+    return unsolved_notebook(cells)
 
 
 def write_notebook_outputs(
@@ -109,10 +96,9 @@ def write_notebook_outputs(
     *,
     duration: float,
 ) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "results.json", "notebook": out / "failed.ipynb", "table": out / "summary.md"}
-    document = _document(results, settings, model, duration)
-    paths["json"].write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    nbformat.write(_failed_notebook(results), paths["notebook"])
-    paths["table"].write_text(notebook_table(results, settings, model["name"]) + "\n", encoding="utf-8")
-    return paths
+    return save(
+        out,
+        _document(results, settings, model, duration),
+        _failed_notebook(results),
+        notebook_table(results, settings, model["name"]),
+    )

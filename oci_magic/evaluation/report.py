@@ -16,7 +16,16 @@ from ..transcript import run_cells
 from ..versions import package_versions
 from .harness import EvalSettings, TaskResult, pass_rates
 
-__all__ = ["row_label", "pass_table", "results_document", "failed_notebook", "write_outputs"]
+__all__ = [
+    "row_label",
+    "solved_table",
+    "unsolved_notebook",
+    "save",
+    "pass_table",
+    "results_document",
+    "failed_notebook",
+    "write_outputs",
+]
 
 
 def row_label(k: int) -> str:
@@ -25,23 +34,24 @@ def row_label(k: int) -> str:
     return f"+ execution feedback ({k} round{'s' * (k != 1)})"
 
 
+def solved_table(title: str, solved: Sequence[int], total: int, column: str = "pass@1") -> list[str]:
+    """The paper's shape: single turn, then with k rounds of execution feedback, in percent and tasks."""
+    lines = [title, "", f"| {'':<36} | {column:>6} | solved |", f"|{'-' * 38}|-------:|-------:|"]
+    for k, count in enumerate(solved):
+        rate = 100 * count / total if total else 0.0
+        lines.append(f"| {row_label(k):<36} | {rate:6.1f} | {count:>6} |")
+    return lines
+
+
 def pass_table(results: Sequence[TaskResult], settings: EvalSettings, model: str, total: int) -> str:
-    """The paper's shape: single turn, then with execution feedback; pass@1 in percent."""
-    rates = pass_rates(results, settings.rounds)
+    """pass@1 single turn, then with execution feedback."""
     scope = f"{len(results)} task{'s' * (len(results) != 1)}" + (
         f" of {total}" if len(results) != total else ""
     )
     decoding = "greedy" if settings.temperature == 0 else f"temperature {settings.temperature}"
-    lines = [
-        f"HumanEval · {model} · {scope} · feedback: {settings.feedback} · {decoding}",
-        "",
-        f"| {'':<36} | pass@1 | solved |",
-        f"|{'-' * 38}|-------:|-------:|",
-    ]
-    for k, rate in enumerate(rates):
-        solved = sum(result.solved_after[k] for result in results)
-        lines.append(f"| {row_label(k):<36} | {100 * rate:6.1f} | {solved:>6} |")
-    return "\n".join(lines)
+    solved = [sum(result.solved_after[k] for result in results) for k in range(settings.rounds + 1)]
+    title = f"HumanEval · {model} · {scope} · feedback: {settings.feedback} · {decoding}"
+    return "\n".join(solved_table(title, solved, len(results)))
 
 
 def results_document(
@@ -88,10 +98,13 @@ def failed_notebook(results: Sequence[TaskResult], settings: EvalSettings) -> nb
         cells.append(
             new_markdown_cell(f"**The benchmark's tests** ({settings.feedback} feedback):\n\n{verdicts}")
         )
-    if not cells:
-        cells = [new_markdown_cell("Every task was solved.")]
+    return unsolved_notebook(cells)
+
+
+def unsolved_notebook(cells: list) -> nbformat.NotebookNode:
+    """The notebook of the unsolved tasks' cells (a line saying so when every task was solved)."""
     notebook = new_notebook(
-        cells=cells,
+        cells=cells or [new_markdown_cell("Every task was solved.")],
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},
@@ -110,10 +123,19 @@ def write_outputs(
     duration: float,
     total: int,
 ) -> dict[str, Path]:
+    return save(
+        out,
+        results_document(results, settings, model, duration=duration),
+        failed_notebook(results, settings),
+        pass_table(results, settings, model["name"], total),
+    )
+
+
+def save(out: Path, document: dict[str, Any], notebook: nbformat.NotebookNode, table: str) -> dict[str, Path]:
+    """results.json, failed.ipynb and summary.md in `out`; their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "results.json", "notebook": out / "failed.ipynb", "table": out / "summary.md"}
-    document = results_document(results, settings, model, duration=duration)
     paths["json"].write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    nbformat.write(failed_notebook(results, settings), paths["notebook"])
-    paths["table"].write_text(pass_table(results, settings, model["name"], total) + "\n", encoding="utf-8")
+    nbformat.write(notebook, paths["notebook"])
+    paths["table"].write_text(table + "\n", encoding="utf-8")
     return paths
