@@ -61,7 +61,9 @@ def test_a_missing_file_lists_the_folder_and_a_misread_file_is_peeked(run, tmp_p
     assert "'sales2024.csv' does not exist; the working folder has: 'sales_2024.csv'" in feedback
     feedback = run("import pandas as pd\ndf = pd.read_csv('sales_2024.csv')\ndf['amount'].sum()").feedback
     assert "- df: DataFrame 1×1 columns: 'date;amount' str" in feedback
-    assert "The file sales_2024.csv holds" not in feedback  # line 3 reads no file
+    # the failing line reads no file, but the code read this one two lines before: it is part of what it saw
+    assert "Its column names contain ';': the file is separated by ';', not read that way." in feedback
+    assert "The file sales_2024.csv holds: text, 25 bytes; separated by ';'; header: date, amount" in feedback
     feedback = run("import pandas as pd\nn = pd.read_csv('sales_2024.csv', header=None)[3]").feedback
     assert "The file sales_2024.csv holds: text, 25 bytes; separated by ';'; header: date, amount" in feedback
 
