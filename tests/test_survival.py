@@ -383,7 +383,7 @@ def test_a_looping_reply_is_stopped_after_its_first_copy(shell, engine):
     # A grammar with no end: the model must write print(x) forever.
     looping = 'root ::= "```python\\nx = 1\\n" lines\nlines ::= "print(x)\\n" lines'
     oci_magic.set_backend(GrammarBackend(engine, [looping]))
-    shell.run_cell("%%oci --max-tokens 500 --rounds 1\nloop")
+    shell.run_cell("%%oci --max-tokens 300 --rounds 1\nloop")
     run = oci_magic.last_run()
     (round_,) = run.rounds
     assert round_.reply_cut == "repetition" and round_.generated_tokens < 200
@@ -393,9 +393,12 @@ def test_a_looping_reply_is_stopped_after_its_first_copy(shell, engine):
 
 # -- 5. context overflow ----------------------------------------------------------------------------------
 def test_long_tracebacks_across_rounds_are_trimmed_to_fit(shell, engine):
-    code = "raise ValueError('e' * 3000)"
-    oci_magic.set_backend(GrammarBackend(engine, [fixed_reply(code)] * 5))
+    # Five different failing programs (the same one twice would not run again).
+    codes = [f"raise ValueError('{n}' * 3000)" for n in range(5)]
+    oci_magic.set_backend(GrammarBackend(engine, [fixed_reply(code) for code in codes]))
     shell.run_line_magic("config", "OciMagics.feedback_chars = 500")
+    # The tiny model's tokenizer spends about a token a character: a short system prompt leaves room.
+    shell.run_line_magic("config", "OciMagics.system_prompt = 'Write Python.'")
     shell.run_cell("%%oci --rounds 5 --max-tokens 100\nfail loudly")
     run = oci_magic.last_run()
     assert run.status == "failed" and [r.status for r in run.rounds] == ["failed"] * 5
