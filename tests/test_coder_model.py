@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from live_kernel import LiveKernel
 
+from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, solve_task
+
 
 @pytest.fixture(scope="module")
 def kernel():
@@ -42,3 +44,20 @@ def test_status_names_the_model_and_why(kernel):
     assert "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in status
     assert "chat format: template" in status
     assert "chosen by: --model / OciMagics.model: qwen-coder-0.5b" in status
+
+
+@pytest.mark.parametrize("state_feedback", [True, False])
+def test_what_the_code_saw_is_what_repairs_a_data_trap(state_feedback):
+    # A suite task (events.csv's date column is `when`): the model guesses a column, gets a KeyError, and
+    # repairs it in round 2 only because the feedback shows the frame's columns and first rows; with the
+    # traceback alone (state_feedback off) it repeats its code. Greedy, real kernels, real %%oci: the same
+    # every run on the same model file.
+    task = select_notebook_tasks("renamed-column")[0]
+    setup = "" if state_feedback else "%config OciMagics.state_feedback = False"
+    result = solve_task(task, NotebookSettings(model="qwen-coder-0.5b", kernel_setup=setup))
+    statuses = [r["status"] for r in result.runs[-1]["rounds"]]
+    assert not result.solved_after[0], statuses
+    if state_feedback:
+        assert result.solved, (statuses, result.reasons)
+    else:
+        assert not result.solved, statuses
