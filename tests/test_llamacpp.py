@@ -147,7 +147,7 @@ def test_weight_repacking_switch(tiny_gguf):
     with llamacpp._model_params(repack=False):
         assert native.llama_model_default_params().use_extra_bufts is False
     assert native.llama_model_default_params().use_extra_bufts is True
-    backend = LlamaCppBackend(tiny_gguf, n_ctx=512, cpu_repack="off")
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=1024, cpu_repack="off")
     assert backend.info()["weight repacking"].startswith("off")
     assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
     backend.close()
@@ -212,6 +212,6 @@ def test_load_reports_progress_and_an_interrupt_stops_it(tiny_gguf):
     with pytest.raises(KeyboardInterrupt):
         LlamaCppBackend(tiny_gguf, n_ctx=512, on_progress=interrupt)
     # the engine is fine afterwards
-    backend = LlamaCppBackend(tiny_gguf, n_ctx=512)
+    backend = LlamaCppBackend(tiny_gguf, n_ctx=1024)
     assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
     backend.close()
