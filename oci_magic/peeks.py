@@ -182,7 +182,8 @@ def request_peeks(request: str, folder: Path, *, limit: int = 1500) -> str:
     """One peek per file the request names that exists, within `limit` characters ("" when none)."""
     pieces, used = [], 0
     for path in named_paths(request, folder):
-        shown = os.path.relpath(path, folder) if not Path(request).is_absolute() else str(path)
+        # Named as the request names it: relative to the working folder when it is inside it.
+        shown = os.path.relpath(path, folder) if path.is_relative_to(folder) else str(path)
         peek = file_peek(path, limit=max(200, limit - used))
         if not peek:
             continue
