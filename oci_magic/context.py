@@ -48,7 +48,7 @@ def _describe(value: Any) -> tuple[int, str]:
     if hasattr(value, "dtype") and _shape(value):  # arrays, Series, tensors
         name = getattr(value, "name", None)
         named = f" name={name!r}" if isinstance(name, str) else ""
-        return 1, f"{kind} {_shape(value)} dtype={value.dtype}{named}{_first_values(value)}"
+        return 1, f"{kind} {_shape(value)} dtype={value.dtype}{named}{_index(value)}{_first_values(value)}"
     if isinstance(value, (list, tuple, set, frozenset, dict)):
         # The values, not only the keys: a model shown only keys invents the values.
         return 2, f"{kind} of {len(value)}: {_short(_REPR.repr(value), 200)}"
@@ -71,6 +71,21 @@ def _head_rows(frame: Any, rows: int = 2) -> str:
         return ""
     lines = [line if len(line) <= 160 else line[:159] + "…" for line in text.splitlines()]
     return "\n    " + "\n    ".join(lines)
+
+
+def _index(value: Any) -> str:
+    """A Series' index when it is not 0, 1, 2...: dates or labels are data the code must use, not a column
+    it can look up."""
+    index = getattr(value, "index", None)
+    if index is None or not hasattr(value, "iloc") or type(index).__name__ == "RangeIndex" or not len(index):
+        return ""
+    try:
+        name = f" {index.name!r}" if index.name is not None else ""
+        first, last = (str(index[at]).removesuffix(" 00:00:00") for at in (0, -1))  # dates without a time
+        span = f"{first} … {last}" if len(index) > 1 else first
+        return f", index{name}: {type(index).__name__} {_short(span, 80)}"
+    except Exception:
+        return ""
 
 
 def _first_values(value: Any, count: int = 5) -> str:

@@ -291,7 +291,7 @@ def failure_state(
     # file read with the wrong separator, encoding or header row.
     for text in _files_named(tree, folder)[:2]:
         path = Path(text) if Path(text).is_absolute() else folder / text
-        if peek := file_peek(path, limit=600):
+        if peek := file_peek(path, limit=600, name=text):
             notes.append(f"The file {text} holds: {peek}")
     if len(notes) == 2:  # only the line itself
         return ""

@@ -71,15 +71,24 @@ def _binary_kind(raw: bytes) -> str | None:
     return None
 
 
-def _table_shape(lines: list[str]) -> str:
-    """How a delimited text file is laid out: comment lines, title lines, separator, decimal comma, header."""
-    notes = []
-    comments = [line for line in lines if line.lstrip().startswith("#")]
-    body = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if comments and lines and lines[0].lstrip().startswith("#"):
-        notes.append(f"{len(comments)} comment line{'s' * (len(comments) != 1)} starting with '#'")
+_THOUSANDS = {  # a number written with thousands separators, by the decimal mark it goes with
+    ",": re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"),
+    ".": re.compile(r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"),
+}
+
+
+def _table_shape(lines: list[str]) -> tuple[str, dict[str, object]]:
+    """How a delimited text file is laid out (comment lines, title lines, separator, decimal comma,
+    thousands separators, header), and the `pd.read_csv` arguments that read it as it is."""
+    notes: list[str] = []
+    args: dict[str, object] = {}
+    is_comment = [line.lstrip().startswith("#") for line in lines]
+    comments = sum(is_comment)
+    body = [line for line, comment in zip(lines, is_comment, strict=True) if line.strip() and not comment]
+    if comments and is_comment[0]:
+        notes.append(f"{comments} comment line{'s' * (comments != 1)} starting with '#'")
     if not body:
-        return "; ".join(notes)
+        return "; ".join(notes), {}
     sample = "\n".join(body[:20])
     try:
         separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -87,23 +96,45 @@ def _table_shape(lines: list[str]) -> str:
         counts = {sep: sum(line.count(sep) for line in body[:20]) for sep in ",;\t|"}
         separator = max(counts, key=counts.get) if max(counts.values()) else None
     if separator is None:
-        return "; ".join(notes)
-    fields = [len(next(csv.reader([line], delimiter=separator))) for line in body[:20]]
-    common = Counter(fields).most_common(1)[0][0]
-    start = next((i for i, n in enumerate(fields) if n == common), 0)
+        return "; ".join(notes), {}
+    rows = [next(csv.reader([line], delimiter=separator)) for line in body[:40]]
+    common = Counter(len(row) for row in rows[:20]).most_common(1)[0][0]
+    start = next((i for i, row in enumerate(rows) if len(row) == common), 0)
     shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}[separator]
     notes.append(f"separated by {shown}")
+    if separator != ",":
+        args["sep"] = separator
+    header_line = lines.index(body[start])
     if start:
-        before = lines.index(body[start])
         notes.append(
-            f"the table's header is line {before + 1} of the file ({before} line{'s' * (before != 1)} "
-            "before it)"
+            f"the table's header is line {header_line + 1} of the file ({header_line} "
+            f"line{'s' * (header_line != 1)} before it)"
         )
-    header = next(csv.reader([body[start]], delimiter=separator))
+    if header_line:
+        # pandas skips whole-line comments with comment='#', unless '#' is also in the data: then it would cut
+        # values, and counting lines (blank ones too, as skiprows does) is what works.
+        comments_only = all(is_comment[i] or not lines[i].strip() for i in range(header_line))
+        if comments_only and not any("#" in line for line in body):
+            args["comment"] = "#"
+        else:
+            args["skiprows"] = header_line
+    header = rows[start]
     notes.append(f"header: {', '.join(_cut(h.strip(), 40) for h in header)}")
+    values = [value.strip() for row in rows[start + 1 :] for value in row]
     if separator != "," and any(re.search(r"(?<![\d.])\d+,\d+(?![\d,])", line) for line in body[start + 1 :]):
         notes.append("decimal comma")
-    return "; ".join(notes)
+        args["decimal"] = ","
+    mark = "." if args.get("decimal") == "," else ","
+    if any(_THOUSANDS[mark].match(value) for value in values):
+        notes.append(f"'{mark}' as thousands separator")
+        args["thousands"] = mark
+    return "; ".join(notes), args
+
+
+def read_call(name: str, args: dict[str, object]) -> str:
+    """The pandas call that reads the file `name` with `args`, as code the model can copy."""
+    shown = "".join(f", {key}={value!r}" for key, value in args.items())
+    return f"pd.read_csv({name!r}{shown})"
 
 
 def _json_shape(value, depth: int = 0) -> str:
@@ -121,8 +152,11 @@ def _json_shape(value, depth: int = 0) -> str:
     return _cut(json.dumps(value, default=str), 60)
 
 
-def file_peek(path: Path, *, limit: int = 700) -> str:
-    """What `path` holds, in a few lines (a folder: its first entries); "" when it cannot be read."""
+def file_peek(path: Path, *, limit: int = 700, name: str | None = None) -> str:
+    """What `path` holds, in a few lines (a folder: its first entries); "" when it cannot be read.
+
+    A table that pandas would misread with its defaults gets the call that reads it, naming the file
+    `name` (as the request or the code wrote it; the file's own name when not given)."""
     try:
         if path.is_dir():
             entries = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in path.iterdir())
@@ -149,16 +183,21 @@ def file_peek(path: Path, *, limit: int = 700) -> str:
                 return _cut(f"JSON, {_size(size)}: {_json_shape(document)}", limit)
             except (ValueError, OSError):
                 pass
-    parts = [head]
-    if suffix in _TABULAR or suffix == ".jsonl":
-        shape = _table_shape(lines[:40]) if suffix != ".jsonl" else ""
-        if shape:
-            parts[0] += f"; {shape}"
+    args: dict[str, object] = {}
+    if suffix in _TABULAR:
+        shape, args = _table_shape(lines[:40])
+        head += f"; {shape}" if shape else ""
+        if encoding != "utf-8" and "separated by" in shape:
+            args["encoding"] = encoding
     shown = [f"  {_cut(line)}" for line in lines[:SHOWN_LINES]]
     if len(lines) > SHOWN_LINES:
         shown.append("  …")
-    result = parts[0] + (":\n" + "\n".join(shown) if shown else " (empty)")
-    return result if len(result) <= limit else result[: limit - 1] + "…"
+    result = head + (":\n" + "\n".join(shown) if shown else " (empty)")
+    # Small models copy a call more reliably than they turn a description into one; it is kept whole when
+    # the lines above must be cut.
+    call = f"\n  read it with: {read_call(name or path.name, args)}" if args and shown else ""
+    room = max(0, limit - len(call))
+    return (result if len(result) <= room else result[: room - 1] + "…") + call
 
 
 def named_paths(text: str, folder: Path) -> list[Path]:
@@ -184,7 +223,7 @@ def request_peeks(request: str, folder: Path, *, limit: int = 1500) -> str:
     for path in named_paths(request, folder):
         # Named as the request names it: relative to the working folder when it is inside it.
         shown = os.path.relpath(path, folder) if path.is_relative_to(folder) else str(path)
-        peek = file_peek(path, limit=max(200, limit - used))
+        peek = file_peek(path, limit=max(200, limit - used), name=shown)
         if not peek:
             continue
         piece = f"{shown}: {peek}"

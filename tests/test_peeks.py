@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from oci_magic.context import namespace_summary
+from oci_magic.context import describe_value, namespace_summary
 from oci_magic.peeks import READ_BYTES, file_peek, named_paths, request_peeks
 
 
@@ -106,3 +106,39 @@ def test_the_summary_shows_small_values_and_first_rows():
     assert "- df: DataFrame 2×2 columns: 'when' datetime64[" in summary and "0 2024-01-01  1" in summary
     assert "- x: ndarray 10 dtype=float64, first values: 0.0, 1.0, 2.0, 3.0, 4.0" in summary
     assert "- big: list of 1000000: [0, 1, 2, 3, 4, 5, 6, 7, ...]" in summary
+
+
+def test_a_series_shows_its_index_when_it_holds_data():
+    daily = pd.Series(range(31), index=pd.date_range("2024-01-01", periods=31, name="date"))
+    described = describe_value(daily)
+    assert ", index 'date': DatetimeIndex 2024-01-01 … 2024-01-31, first values: 0, 1" in described
+    assert "index" not in describe_value(pd.Series([1.5, 2.5]))  # 0, 1, 2... says nothing
+
+
+TRAPS = {  # file text -> the frame it holds
+    "log.csv": ("# station 7\n# celsius\nt,temp\n1,2.5\n2,3.5\n", {"t": [1, 2], "temp": [2.5, 3.5]}),
+    "report.csv": ("Report\nMade today\n\na,b\n1,2\n3,4\n", {"a": [1, 3], "b": [2, 4]}),
+    "m.txt": ("x\ty\n1\t2\n3\t4\n", {"x": [1, 3], "y": [2, 4]}),
+    "prices.csv": ('product,price\na,"1,200.50"\nb,"899.00"\n', {"product": ["a", "b"], "price": [1200.5, 899.0]}),
+    "eu.csv": ("a;b\nx;1.200,50\ny;3,25\n", {"a": ["x", "y"], "b": [1200.5, 3.25]}),
+    "notes.csv": ("# note\nitem,tag\npen,#1\ncup,#2\n", {"item": ["pen", "cup"], "tag": ["#1", "#2"]}),
+}  # fmt: skip
+
+
+def test_a_table_pandas_would_misread_comes_with_the_call_that_reads_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name, (text, frame) in TRAPS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        peek = request_peeks(f"Load {name} please", tmp_path)
+        call = peek.rsplit("read it with: ", 1)[1]
+        read = eval(call, {"pd": pd})  # the suggestion itself, run
+        pd.testing.assert_frame_equal(read, pd.DataFrame(frame), check_dtype=False, obj=call)
+    (tmp_path / "fr.csv").write_bytes("nom,ville\nZoé,Orléans\n".encode("latin-1"))
+    call = file_peek(tmp_path / "fr.csv", name="fr.csv").rsplit("read it with: ", 1)[1]
+    assert eval(call, {"pd": pd})["ville"].tolist() == ["Orléans"]
+    (tmp_path / "plain.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert "read it with" not in file_peek(tmp_path / "plain.csv")  # pandas' defaults read it
+    long = "Title\n\n" + "a,b\n" + "".join(f"{i},{'x' * 150}\n" for i in range(30))
+    (tmp_path / "long.csv").write_text(long, encoding="utf-8")
+    peek = file_peek(tmp_path / "long.csv", limit=300, name="data/long.csv")
+    assert len(peek) <= 300 and peek.endswith("read it with: pd.read_csv('data/long.csv', skiprows=2)")
