@@ -119,7 +119,7 @@ TRAPS = {  # file text -> the frame it holds
     "log.csv": ("# station 7\n# celsius\nt,temp\n1,2.5\n2,3.5\n", {"t": [1, 2], "temp": [2.5, 3.5]}),
     "report.csv": ("Report\nMade today\n\na,b\n1,2\n3,4\n", {"a": [1, 3], "b": [2, 4]}),
     "m.txt": ("x\ty\n1\t2\n3\t4\n", {"x": [1, 3], "y": [2, 4]}),
-    "prices.csv": ('product,price\na,"1,200.50"\nb,"899.00"\n', {"product": ["a", "b"], "price": [1200.5, 899.0]}),
+    "prices.csv": ('p,price\na,"1,200.50"\nb,"899.00"\n', {"p": ["a", "b"], "price": [1200.5, 899.0]}),
     "eu.csv": ("a;b\nx;1.200,50\ny;3,25\n", {"a": ["x", "y"], "b": [1200.5, 3.25]}),
     "notes.csv": ("# note\nitem,tag\npen,#1\ncup,#2\n", {"item": ["pen", "cup"], "tag": ["#1", "#2"]}),
 }  # fmt: skip
