@@ -13,10 +13,11 @@ from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import prompts, records
+from . import outcome, prompts, records
 from .conversation import Conversation
 from .errors import OciError
 from .executors import ExecutionResult, Executor
+from .executors.changes import snapshot
 from .extract import extract_code
 from .records import Round, Run
 from .repetition import repetition_start
@@ -40,6 +41,9 @@ class LoopSettings:
     # asked once more at this temperature, seeded with `seed` + the round's number (repeatable runs).
     retry_temperature: float = 0.7
     seed: int = 0
+    # Code that raised nothing passes only when it left what the request asks for (outcome.py). Needs an
+    # executor that shows its `namespace`; off when a --check line is given (the user's check decides).
+    result_checks: bool = True
 
 
 @dataclass
@@ -114,7 +118,7 @@ def normalized(code: str) -> str:
 
 
 def _failed_before(rounds: list[Round], code: str) -> Round | None:
-    """The earlier round that ran this same code and failed, if any."""
+    """The earlier round that ran this same code and failed (or left the request undone), if any."""
     key = normalized(code)
     for earlier in rounds:
         if earlier.executed and earlier.code is not None and earlier.status != records.PASSED:
@@ -174,6 +178,9 @@ def run_request(
     count_tokens = _count_tokens(backend)
     context_size = getattr(backend, "context_size", None)
     round_: Round | None = None
+    namespace = getattr(executor, "namespace", None)
+    checked = settings.result_checks and namespace is not None and not settings.check
+    asked = outcome.asked_names(request) if checked else ()
 
     def ask(round_: Round, seed: int | None = None) -> None:
         """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
@@ -200,13 +207,15 @@ def run_request(
             if repeated is not None:
                 # The same code would fail the same way: say so, and ask again with a little sampling.
                 round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
-                conversation.add_user(prompts.repeated_code_message(repeated.index, repeated.error))
+                shortfall = repeated.shortfalls[0] if repeated.shortfalls else None
+                said = prompts.repeated_code_message(repeated.index, repeated.error, shortfall)
+                conversation.add_user(said)
                 emit("repeated", round_)
                 round_.reply, round_.time_to_first_token = "", None
                 ask(round_, seed=settings.seed + index)
                 round_.code = extract_code(round_.reply)
                 if round_.code is not None and _failed_before(run.rounds[:-1], round_.code) is not None:
-                    round_.feedback = prompts.repeated_code_message(repeated.index, repeated.error)
+                    round_.feedback = said
                     conversation.add_user(round_.feedback)
                     emit("executed", round_)
                     continue
@@ -233,12 +242,17 @@ def run_request(
                 round_.outputs = outputs
                 emit("output", round_)
 
+            before = snapshot(namespace) if checked else {}
             result, check_failed = _execute(executor, round_.code, settings, on_output)
             round_.executed = True
             round_.output, round_.outputs, round_.error = result.output, result.outputs, result.error
             round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
             round_.hidden_chars, round_.overrun = result.hidden_chars, result.overrun
             round_.execution_time, round_.defined = result.duration, result.defined
+            if checked and result.success:
+                round_.shortfalls = outcome.shortfalls(
+                    asked, namespace, before, code=round_.code, output=result.output
+                )
             emit("executed", round_)
             prompt = round_.feedback = prompts.feedback_message(
                 output=result.output,
@@ -248,6 +262,7 @@ def run_request(
                 check=settings.check,
                 check_failed=check_failed,
                 hidden_chars=result.hidden_chars,
+                shortfalls=round_.shortfalls,
                 limit=settings.feedback_chars,
             )
             # Kept even after the last round, so that a follow-up request knows how this one ended.
@@ -255,11 +270,15 @@ def run_request(
             if result.interrupted:
                 run.status = records.INTERRUPTED
                 break
-            if result.success:
+            if result.success and not round_.shortfalls:
                 run.status = records.PASSED
                 break
         else:
-            run.status = records.TIMEOUT if round_ is not None and round_.timed_out else records.FAILED
+            run.status = records.FAILED
+            if round_ is not None and round_.timed_out:
+                run.status = records.TIMEOUT
+            elif round_ is not None and round_.status == records.INCOMPLETE:
+                run.status = records.INCOMPLETE
     except KeyboardInterrupt:
         # Ctrl-C / kernel interrupt while the model was writing: stop the whole run, keep what was done.
         if round_ is not None:

@@ -112,6 +112,12 @@ class OciMagics(Magics):
         help="When the model repeats code that already failed, it is not run again; the model is asked once "
         "more, sampling at this temperature (seeded: runs stay repeatable).",
     ).tag(config=True)
+    result_checks = Bool(
+        True,
+        help="Code that raises nothing passes only when it left what the request asks for: the names it "
+        "asks for exist, no check printed 'not found' instead of an answer, no asked result is None or NaN. "
+        "Turn off when your requests name things the code should not define.",
+    ).tag(config=True)
     cells = Enum(
         CELL_MODES,
         "final",
@@ -253,6 +259,7 @@ class OciMagics(Magics):
             feedback_chars=self.feedback_chars,
             state_feedback=self.state_feedback,
             retry_temperature=self.retry_temperature,
+            result_checks=self.result_checks,
         )
         context = files = ""
         if self.notebook_context and not args.no_context:

@@ -86,10 +86,12 @@ def feedback_message(
     check: str | None = None,
     check_failed: bool = False,
     hidden_chars: int = 0,
+    shortfalls: list[str] | tuple[str, ...] = (),
     limit: int = 2000,
 ) -> str:
     """The "Execution result:" turn that tells the model what its code did. `hidden_chars` is what was
-    printed beyond the output limit and never kept: said at the end of the output."""
+    printed beyond the output limit and never kept: said at the end of the output. `shortfalls` are what
+    code that raised nothing left undone (outcome.py): said after the output, which gives way to them."""
     if hidden_chars:
         output = output.rstrip("\n") + f"\n...({hidden_chars} more characters printed, not kept)...\n"
     if interrupted or timed_out:
@@ -101,14 +103,26 @@ def feedback_message(
         if check_failed:
             error_text = f"The check `{check}` failed:\n{error_text}"
         body = (printed + "\n" if printed else "") + trim_middle(error_text, limit - len(printed))
+    elif shortfalls:
+        undone = "\n".join(f"- {item}" for item in shortfalls)
+        undone = (
+            f"The code ran without an error, but it did not do what was asked:\n{undone}\n"
+            "Fix the cause and write the whole corrected code again."
+        )
+        printed = trim_middle(output, max(0, limit - len(undone))).rstrip("\n") if output.strip() else ""
+        body = (printed + "\n" if printed else "") + undone
     else:
         body = trim_middle(output, limit) if output.strip() else EMPTY_RESULT
     return "Execution result: \n" + body.rstrip("\n")
 
 
-def repeated_code_message(round_index: int, error: object | None) -> str:
-    """The turn after a reply that repeats the code of a round that failed: it is not run again."""
-    failure = f"failed with {error}" if error is not None else "failed"
+def repeated_code_message(round_index: int, error: object | None, shortfall: str | None = None) -> str:
+    """The turn after a reply that repeats the code of a round that failed (or ran but left `shortfall`
+    undone): it is not run again."""
+    if error is not None:
+        failure = f"failed with {error}"
+    else:
+        failure = f"ran but did not do what was asked ({shortfall})" if shortfall else "failed"
     return (
         f"Execution result: \nThis is the same code as round {round_index}, which {failure}. Running it "
         "again would fail the same way, so it was not run. Read the error and the values shown above, find "

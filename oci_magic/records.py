@@ -24,6 +24,9 @@ PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, DECLINED, ERROR = (
 )
 # A round whose code was, even after a retry, the code of an earlier round that failed: not run again.
 REPEATED = "repeated"
+# Code that ran without an error but left undone what the request asks for (outcome.py): a round, and a run
+# whose last round ended so.
+INCOMPLETE = "incomplete"
 # Why a reply ended early, besides the model finishing it.
 CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
@@ -65,6 +68,8 @@ class Round:
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
     defined: list[str] = field(default_factory=list)  # what the code defined or changed: "name: description"
+    # Why code that raised nothing did not pass: what the request asks for and the run left undone.
+    shortfalls: list[str] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
     # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
     # model was told so and asked again with a little sampling (`repeated_reply` keeps that first reply).
@@ -100,7 +105,9 @@ class Round:
             return DECLINED
         if not self.executed:
             return REPEATED if self.repeat_of is not None else GENERATED
-        return FAILED if self.error else PASSED
+        if self.error:
+            return FAILED
+        return INCOMPLETE if self.shortfalls else PASSED
 
 
 @dataclass
@@ -138,6 +145,12 @@ class Run:
             return f"passed in round {n} of {self.max_rounds}{took}{defined}"
         if self.status == FAILED:
             return f"failed after {n} round{'s' * (n != 1)}{took}"
+        if self.status == INCOMPLETE:
+            last = self.rounds[-1]
+            names = [item.split(":", 1)[0] for item in last.defined]
+            defined = f" · defined {', '.join(names)}" if names else ""
+            rounds = f"{n} round{'s' * (n != 1)}"
+            return f"ran without error but not done after {rounds}: {last.shortfalls[0]}{took}{defined}"
         if self.status == TIMEOUT:
             return f"timed out in round {n} of {self.max_rounds}{took}"
         if self.status == NO_CODE:

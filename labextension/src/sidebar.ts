@@ -34,6 +34,7 @@ const MARKS: Record<string, string> = {
   generated: '·',
   declined: '⊘',
   repeated: '↻',
+  incomplete: '◐',
   error: '!',
   running: '…'
 };

@@ -13,12 +13,12 @@ from typing import Any
 
 from ..context import describe_value
 
-__all__ = ["snapshot", "changes"]
+__all__ = ["snapshot", "changes", "fingerprint"]
 
 SHOWN = 12  # names listed at most; the rest are counted
 
 
-def _fingerprint(value: Any) -> tuple:
+def fingerprint(value: Any) -> tuple:
     shape = getattr(value, "shape", None)
     columns = getattr(value, "columns", None)
     try:
@@ -37,7 +37,7 @@ def _watched(name: str, value: Any) -> bool:
 
 
 def snapshot(namespace: dict[str, Any]) -> dict[str, tuple]:
-    return {name: _fingerprint(value) for name, value in list(namespace.items()) if _watched(name, value)}
+    return {name: fingerprint(value) for name, value in list(namespace.items()) if _watched(name, value)}
 
 
 def changes(before: dict[str, tuple], namespace: dict[str, Any]) -> list[str]:
@@ -48,7 +48,7 @@ def changes(before: dict[str, tuple], namespace: dict[str, Any]) -> list[str]:
         if not _watched(name, value):
             continue
         old = before.get(name)
-        if old is not None and old == _fingerprint(value):
+        if old is not None and old == fingerprint(value):
             continue
         text = describe_value(value).split("\n", 1)[0]
         text = text if len(text) <= 90 else text[:89] + "…"

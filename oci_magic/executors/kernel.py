@@ -256,6 +256,11 @@ class KernelExecutor:
         self.output_limit = output_limit  # characters of printed text kept for the record and the model
         self.shown_limit = shown_limit  # characters of it shown in the cell (text view)
 
+    @property
+    def namespace(self) -> dict[str, Any]:
+        """The user's variables: what the loop checks a run left behind (outcome.py)."""
+        return self.shell.user_ns
+
     @contextmanager
     def _captured(self, collector: OutputCollector):
         """Route stdout/stderr, rich displays and the Out[] value into `collector` for one execution.

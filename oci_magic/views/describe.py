@@ -21,6 +21,7 @@ OUTCOME_MARKS = {
     "generated": "·",
     "declined": "⊘",
     "repeated": "↻",
+    "incomplete": "◐",
 }
 
 
@@ -68,6 +69,9 @@ def round_outcome(round_: Round, run: Run) -> str:
             return f"↻ not run: the same code as round {round_.repeat_of}, which failed"
         return "· not run"
     retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
+    if round_.shortfalls:
+        defined = f" · defined {'; '.join(round_.defined)}" if round_.defined else ""
+        return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
     if round_.defined:
         return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}"
     return f"✓ ran without error · defined nothing{retried}"

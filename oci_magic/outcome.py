@@ -1,0 +1,238 @@
+"""Did a round that raised nothing do what was asked? Only what can be known for sure is checked:
+
+- the names the request asks for (`revenue`, "into a DataFrame called sales", "a column value") exist after
+  the run, as variables, columns of a DataFrame or keys of a dict;
+- the code did not end in a guarded non-answer: a check or try/except that printed "... does not exist"
+  instead of computing anything asked for;
+- an asked-for result is not None (an inplace method's return value) or NaN, and a column the code added is
+  not NaN in every row (a conversion that matched nothing);
+- pandas did not say that an inplace change never reached the DataFrame (ChainedAssignmentError).
+
+Each miss is a sentence for the model's "Execution result:" turn and for the views. Nothing here imports
+pandas: values are looked at through the attributes they carry.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import re
+import types
+from typing import Any
+
+from .executors.changes import fingerprint
+
+__all__ = ["asked_names", "shortfalls"]
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
+_BACKTICKED = re.compile(r"`([A-Za-z_]\w*)`")
+# snake_case words of the prose (not file names such as sales_2024.csv, not attributes such as pd.to_numeric,
+# not keyword arguments such as skip_blank_lines=True).
+_SNAKE = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w/\\=-]|\.\w)")
+_CALLED = re.compile(r"\b(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)")
+_FUNCTION = re.compile(r"\b(?:function|method)\s+`?([A-Za-z_]\w*)\s*\(")
+_CALL = re.compile(r"(?<![\w.])([a-z_]\w*)\((?=[\w\s,=*'\"]*\))")  # "write slugify(title)"
+_KINDS = (
+    r"(?:DataFrame|dataframe|data frame|frame|Series|series|list|dict|dictionary|variable|array|set|table|"
+    r"tuple|string|number|value|function)"
+)
+# "into X" when X ends the clause: "Read trips.csv into trips.", "into a DataFrame readings and ...".
+_INTO = re.compile(
+    rf"\binto\s+(?:(?:a|an|the|new)\s+)*(?:{_KINDS}\s+)?[`'\"]?([A-Za-z_]\w*)[`'\"]?"
+    r"(?=\s*(?:[.,;:!?()]|$)|\s+(?:and|with|then|so|that|which|indexed|sorted|where|for|per|by|from)\b)"
+)
+# "a DataFrame players from ...": a kind of value, then its name.
+_KIND_NAMED = re.compile(
+    rf"\b(?:a|an|the)\s+(?:new\s+)?{_KINDS}\s+[`'\"]?([A-Za-z_]\w*)[`'\"]?"
+    r"(?=\s*(?:[.,;:!?()]|$)|\s+(?:and|with|then|from|of|that|which|where|for|per|by)\b)"
+)
+_COLUMN = re.compile(
+    r"\b(?:a|an|the)\s+(?:(?:new|numeric|datetime|date|boolean|text|string|integer|float|extra|separate|"
+    r"additional|helper)\s+)?column\s+(?:called\s+|named\s+)?[`'\"]?([A-Za-z_]\w*)"
+)
+# Words that follow "into", "a column" and the like without naming anything ("into a single '-'" is caught
+# by the end-of-clause rule; "first" is not here: "into first and last columns" asks for a column `first`).
+_NOT_NAMES = set(
+    "a an the of with to for per by and or that which where from in on at as is are be it its each every one "
+    "two all this these those equal equals containing holding showing called named new into than then so if "
+    "when whose whether not no only also indexed sorted grouped keyed ordered filtered".split()
+)
+
+# What code prints when it guarded against the error instead of fixing it.
+_MISSING_SAID = re.compile(
+    r"\b(?:not found|does not exist|doesn't exist|do not exist|don't exist|is missing|are missing|"
+    r"not present|no such|not available|could not find|cannot find|can't find|unable to find)\b",
+    re.I,
+)
+
+
+def asked_names(request: str) -> tuple[str, ...]:
+    """The names `request` asks the code to leave behind, in order: backticked names, snake_case words,
+    names after "called"/"named", "into X" at the end of a clause, "a column X", "function f(".
+    Code blocks in the request are skipped (a function to complete names many things it does not ask for)."""
+    prose = _CODE_BLOCK.sub(" ", request)
+    found: dict[str, None] = {}
+    for pattern in (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN):
+        for match in pattern.finditer(prose):
+            name = match.group(1)
+            if pattern in (_BACKTICKED, _CALLED):  # named on purpose, whatever its case
+                found[name] = None
+            elif name.lower() not in _NOT_NAMES and _looks_like_a_name(name):
+                found[name] = None
+    return tuple(found)
+
+
+def _looks_like_a_name(word: str) -> bool:
+    """'sales', 'Xn', 'X_train', 'df2' are names; 'Excel' and 'CSV' ("into Excel") are not."""
+    return not word[0].isupper() or len(word) <= 2 or not word.isalpha()
+
+
+def _is_frame(value: Any) -> bool:
+    return hasattr(value, "columns") and hasattr(value, "iloc")
+
+
+def _known(name: str, namespace: dict[str, Any]) -> bool:
+    """A variable, a builtin, a module's attribute (a pandas function the request mentions), a DataFrame's
+    column or a dict's key."""
+    if name in namespace or hasattr(builtins, name):
+        return True
+    for value in list(namespace.values()):
+        try:
+            if isinstance(value, types.ModuleType):
+                if hasattr(value, name):
+                    return True
+            elif _is_frame(value):
+                if name in value.columns:
+                    return True
+            elif isinstance(value, dict) and name in value:
+                return True
+        except Exception:  # an object whose attributes raise says nothing either way
+            continue
+    return False
+
+
+def _all_missing(value: Any) -> bool:
+    try:
+        isna = value.isna()
+        return bool(len(value)) and bool(isna.all().all() if _is_frame(value) else isna.all())
+    except Exception:
+        return False
+
+
+def _empty_result(name: str, value: Any) -> str | None:
+    if value is None:
+        return (
+            f"`{name}` is None (an inplace method returns None: keep the object, not what the call returned)"
+        )
+    if isinstance(value, float) and math.isnan(value):
+        return f"`{name}` is nan: the values it was computed from are missing or were not numbers"
+    if hasattr(value, "isna") and hasattr(value, "iloc") and _all_missing(value):
+        return f"every value of `{name}` is missing (NaN)"
+    return None
+
+
+def _guards(code: str) -> bool:
+    """Whether the code checks for something before using it (`if 'x' in df.columns`, hasattr, exists) or
+    catches errors: the shape of a guarded non-answer."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and node.handlers:
+            return True
+        if isinstance(node, (ast.If, ast.IfExp)):
+            for part in ast.walk(node.test):
+                if isinstance(part, ast.Compare) and any(
+                    isinstance(op, (ast.In, ast.NotIn)) for op in part.ops
+                ):
+                    return True
+                if isinstance(part, ast.Call):
+                    called = (
+                        part.func.attr
+                        if isinstance(part.func, ast.Attribute)
+                        else getattr(part.func, "id", "")
+                    )
+                    if called in ("hasattr", "exists", "isfile", "isdir", "get"):
+                        return True
+    return False
+
+
+def _called_name(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any]) -> list[str]:
+    """Columns added to a DataFrame that was there before the run and are missing in every row."""
+    found = []
+    for name, old in before.items():
+        value = namespace.get(name)
+        if value is None or not _is_frame(value) or not old[3]:
+            continue
+        try:
+            for column in value.columns:
+                if str(column) not in old[3] and _all_missing(value[column]):
+                    found.append(f"`{name}[{str(column)!r}]` is missing (NaN) in every row")
+        except Exception:
+            continue
+    return found
+
+
+def shortfalls(
+    asked: tuple[str, ...],
+    namespace: dict[str, Any],
+    before: dict[str, tuple],
+    *,
+    code: str,
+    output: str,
+) -> list[str]:
+    """What the run left undone, one sentence each ([] when nothing is known to be missing).
+
+    `before` is `executors.changes.snapshot` of the namespace taken before the code ran."""
+    found = []
+    if "ChainedAssignmentError" in output:
+        found.append(
+            "pandas warned (ChainedAssignmentError) that an inplace method on a column never changes the "
+            "DataFrame: assign the result back instead, e.g. df[col] = df[col].fillna(...)"
+        )
+    missing = [name for name in asked if not _known(name, namespace)]
+    made = [
+        name for name in asked if name in namespace and namespace[name] is not None and name not in missing
+    ]
+    if (
+        _MISSING_SAID.search(output)
+        and _guards(code)
+        and not any(_changed(n, before, namespace) for n in made)
+    ):
+        said = next(line.strip() for line in output.splitlines() if _MISSING_SAID.search(line))
+        found.append(
+            f'the code printed "{said[:120]}" instead of computing the result: find why (the real names '
+            "and values are shown above) and fix that; do not guard against it"
+        )
+    for name in missing:
+        found.append(f"`{name}` is not defined (not as a variable nor as a column); the request asks for it")
+    bound = _bound_names(code)
+    for name in asked:
+        if name in namespace and (name in bound or _changed(name, before, namespace)):
+            if (problem := _empty_result(name, namespace[name])) is not None:
+                found.append(problem)
+    found += _new_empty_columns(before, namespace)
+    return found
+
+
+def _bound_names(code: str) -> set[str]:
+    """The names the code assigns (a rebinding to None keeps the same object: identity cannot tell)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+
+
+def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> bool:
+    """Whether the run bound `name` anew or changed it (by identity or shape)."""
+    old = before.get(name)
+    return old is None or name not in namespace or old != fingerprint(namespace[name])

@@ -1,0 +1,202 @@
+"""A round passes only when it did what was asked: each check on real code in the real IPython shell, shown to
+fail without the check (result_checks off), and the names a request asks for, including the ones it must not
+take for names."""
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import oci_magic
+from oci_magic.outcome import asked_names
+
+FENCE = "```"
+
+
+def block(code: str) -> str:
+    return f"{FENCE}python\n{code}\n{FENCE}"
+
+
+def run_both_ways(shell, scripted, request: str, replies: list[str], setup: dict):
+    """The run without the checks, then the same run with them: (checked run, its backend). The namespace is
+    left as the checked run left it."""
+    results, start = [], dict(shell.user_ns)
+    for checks in (False, True):
+        shell.user_ns.clear()
+        shell.user_ns.update(start)
+        shell.user_ns.update({name: value.copy() for name, value in setup.items()})
+        shell.run_line_magic("config", f"OciMagics.result_checks = {checks}")
+        backend = scripted(list(replies))
+        with warnings.catch_warnings():  # pandas' deprecation warnings are not errors in a notebook
+            warnings.simplefilter("ignore")
+            shell.run_cell(f"%%oci --new\n{request}")
+        results.append((oci_magic.last_run(), backend))
+    (unchecked, _), (checked, backend) = results
+    assert unchecked.status == "passed" and len(unchecked.rounds) == 1  # the miss goes unseen without checks
+    return checked, backend
+
+
+def test_a_result_the_request_names_but_the_code_never_made_goes_back_to_the_model(shell, scripted, capsys):
+    baskets = pd.DataFrame({"order": [1, 1, 2], "item": ["a", "b", "c"]})
+    replies = [
+        block("print(baskets.groupby('order').size())"),
+        block("avg_basket = baskets.groupby('order').size().mean()"),
+    ]
+    request = "Count the items per order in baskets and compute the average basket size into avg_basket."
+    run, backend = run_both_ways(shell, scripted, request, replies, {"baskets": baskets})
+    assert [r.status for r in run.rounds] == ["incomplete", "passed"] and run.status == "passed"
+    assert run.rounds[0].shortfalls == ["`avg_basket` is not defined (not as a variable nor as a column); "
+                                        "the request asks for it"]  # fmt: skip
+    feedback = backend.calls[1][-1]["content"]
+    assert feedback.startswith("Execution result: \norder\n1    2")  # what it printed stays
+    assert (
+        "The code ran without an error, but it did not do what was asked:\n- `avg_basket` is not" in feedback
+    )
+    assert shell.user_ns["avg_basket"] == 1.5
+    out = capsys.readouterr().out
+    assert "◐ ran without error but not done: `avg_basket` is not defined" in out
+
+
+def test_a_guard_that_prints_instead_of_computing_is_not_a_pass(shell, scripted):
+    survey = pd.DataFrame({"state": ["done", "open", "done"]})
+    guarded = (
+        "if 'status' in survey.columns:\n    share = (survey['status'] == 'done').mean()\n"
+        "else:\n    print(\"The 'status' column does not exist\")"
+    )
+    fixed = "share = (survey['state'] == 'done').mean()"
+    request = "What share of the survey rows are done? Store it in share."
+    run, backend = run_both_ways(shell, scripted, request, [block(guarded), block(fixed)], {"survey": survey})
+    assert [r.status for r in run.rounds] == ["incomplete", "passed"]
+    said = run.rounds[0].shortfalls[0]
+    assert said.startswith("the code printed \"The 'status' column does not exist\" instead of computing")
+    assert "do not guard against it" in backend.calls[1][-1]["content"]
+    assert shell.user_ns["share"] == pytest.approx(2 / 3)
+
+
+def test_an_inplace_result_that_is_none_and_a_nan_result_are_not_answers(shell, scripted):
+    prices = pd.DataFrame({"p": [3.0, 1.0, 2.0]})
+    replies = [
+        block("ranked = prices.sort_values('p', inplace=True)"),
+        block("ranked = prices.sort_values('p')"),
+    ]
+    run, _ = run_both_ways(shell, scripted, "Sort prices by p into ranked.", replies, {"prices": prices})
+    assert run.rounds[0].shortfalls[0].startswith("`ranked` is None (an inplace method returns None")
+    assert run.status == "passed" and shell.user_ns["ranked"]["p"].tolist() == [1.0, 2.0, 3.0]
+
+    raw = pd.DataFrame({"qty": ["1 kg", "2 kg"]})
+    replies = [
+        block("mean_qty = pd.to_numeric(raw['qty'], errors='coerce').mean()"),
+        block("mean_qty = raw['qty'].str.split().str[0].astype(float).mean()"),
+    ]
+    shell.user_ns["pd"] = pd
+    run, _ = run_both_ways(shell, scripted, "Store the mean quantity in mean_qty.", replies, {"raw": raw})
+    assert run.rounds[0].shortfalls == [
+        "`mean_qty` is nan: the values it was computed from are missing or were not numbers"
+    ]
+    assert shell.user_ns["mean_qty"] == 1.5
+
+
+def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(shell, scripted):
+    catalog = pd.DataFrame({"price": ["$1,234.50", "$10.00"]})
+    shell.user_ns["pd"] = pd
+    replies = [
+        block("catalog['price_num'] = pd.to_numeric(catalog['price'].str.replace(',', ''), errors='coerce')"),
+        block("catalog['price_num'] = catalog['price'].str.replace('[$,]', '', regex=True).astype(float)"),
+    ]
+    request = (
+        "The price column of catalog holds strings like '$1,234.50'. Add a numeric column with the number."
+    )
+    run, _ = run_both_ways(shell, scripted, request, replies, {"catalog": catalog})
+    assert run.rounds[0].shortfalls == ["`catalog['price_num']` is missing (NaN) in every row"]
+    assert shell.user_ns["catalog"]["price_num"].tolist() == [1234.5, 10.0]
+
+
+def test_in_a_real_kernel_pandas_saying_an_inplace_change_never_happened_is_not_a_pass():
+    """ipykernel shows warnings as the user sees them; the check reads what pandas said there."""
+    from live_kernel import LiveKernel
+
+    means = "weather.groupby('city')['temp'].transform('mean')"
+    replies = [
+        block(f"weather['temp'].fillna({means}, inplace=True)"),
+        block(f"weather['temp'] = weather['temp'].fillna({means})"),
+    ]
+    kernel = LiveKernel()
+    try:
+        kernel.load_oci()
+        for checks in (False, True):
+            kernel.run(
+                "import pandas as pd, numpy as np\nfrom helpers import ScriptedBackend\nimport oci_magic\n"
+                "weather = pd.DataFrame({'city': ['a', 'a', 'b'], 'temp': [1.0, np.nan, 3.0]})\n"
+                f"backend = ScriptedBackend({replies!r})\noci_magic.set_backend(backend)\n"
+                f"%config OciMagics.result_checks = {checks}"
+            )
+            reply = kernel.run("%%oci --new\nFill the missing temperatures in weather with the city's mean.")
+            assert "ChainedAssignmentError" in reply.text  # the user sees pandas' warning
+            statuses = kernel.value("[r.status for r in oci_magic.last_run().rounds]")
+            assert statuses == (["incomplete", "passed"] if checks else ["passed"])
+        assert kernel.value("weather['temp'].tolist()") == [1.0, 1.0, 3.0]
+        feedback = kernel.value("backend.calls[1][-1]['content']")
+        assert "- pandas warned (ChainedAssignmentError) that an inplace method on a column never" in feedback
+    finally:
+        kernel.close()
+
+
+def test_requests_that_name_no_result_pass_as_before(shell, scripted):
+    """A plot, a print, a question: nothing is asked by name, so the first round that runs passes."""
+    shell.user_ns["tickets"] = pd.DataFrame({"status": ["open", "done", "open"]})
+    for request, code in [
+        (
+            "Show a bar chart of the number of tickets per status in tickets.",
+            "tickets['status'].value_counts()",
+        ),
+        ("How many tickets are open?", "print((tickets['status'] == 'open').sum())"),
+        ("Convert the dates into Excel format and save to CSV.", "print('saved')"),
+    ]:
+        scripted([block(code)])
+        shell.run_cell(f"%%oci --new\n{request}")
+        run = oci_magic.last_run()
+        assert run.status == "passed" and len(run.rounds) == 1, request
+
+
+def test_the_same_undone_code_twice_is_not_run_again(shell, scripted):
+    backend = scripted([block("x = 1"), block("x = 1"), block("x = 2"), block("answer = 3")])
+    shell.run_cell("%%oci\nStore the answer in `answer`.")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["incomplete", "incomplete", "passed"]
+    assert run.rounds[1].repeat_of == 1
+    assert "ran but did not do what was asked (`answer` is not defined" in backend.calls[2][-1]["content"]
+
+
+def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripted, capsys):
+    scripted([block("y = 1")] + [block(f"y = {n}") for n in range(2, 4)])
+    shell.run_cell("%%oci\nStore the result in result_value.")
+    run = oci_magic.last_run()
+    assert run.status == "incomplete" and [r.status for r in run.rounds] == ["incomplete"] * 3
+    assert run.summary().startswith("ran without error but not done after 3 rounds: `result_value` is not")
+    assert run.summary().endswith("defined y")
+
+
+@pytest.mark.parametrize(
+    "request_text, names",
+    [
+        (
+            "Load sales.csv into a DataFrame called sales and compute region_totals.",
+            ("region_totals", "sales"),
+        ),
+        ("Read trips.csv into trips.", ("trips",)),
+        ("Join visits and stores into combined (one row per visit).", ("combined",)),
+        ("Make a DataFrame players from the dict raw_players.", ("raw_players", "players")),
+        ("Now add a column value equal to qty times unit_price.", ("unit_price", "value")),
+        ("Write a function slugify(title) that lowercases it.", ("slugify",)),
+        ("Standardize X into Xn.", ("Xn",)),
+        ("Store it in `Total`.", ("Total",)),
+        # Not names: words after "into"/"as"/"column" that are prose, files, attributes, code to complete.
+        ("Turn every run of spaces into a single '-'.", ()),
+        ("Convert the dates into Excel format and save it to report_2024.csv.", ()),
+        ("inventory_raw has a qty column read as text.", ("inventory_raw",)),
+        ("Use pd.to_datetime and plot sales as a Series indexed by date.", ()),
+        ("Complete this:\n```python\ndef add_one(x_value):\n    pass\n```", ()),
+    ],
+)
+def test_the_names_a_request_asks_for(request_text, names):
+    assert asked_names(request_text) == names
