@@ -229,6 +229,17 @@ def run_request(
                 emit("executed", round_)
                 continue
             emit("code", round_, round_.code)
+            if (
+                checked
+                and settings.execute
+                and (invented := outcome.invented_data(round_.code, namespace, request))
+            ):
+                # Running it would lose the user's data; the model is told, and the next round goes on.
+                round_.shortfalls = invented
+                prompt = round_.feedback = prompts.not_run_message(invented)
+                conversation.add_user(round_.feedback)
+                emit("executed", round_)
+                continue
             if not settings.execute:
                 run.status = records.GENERATED
                 break

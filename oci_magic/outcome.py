@@ -8,6 +8,9 @@
   not NaN in every row (a conversion that matched nothing);
 - pandas did not say that an inplace change never reached the DataFrame (ChainedAssignmentError).
 
+And before code runs: it does not replace the user's data (a DataFrame, a list, a dict they have) with values
+written into the code, the way a model that cannot see the data invents some (`invented_data`).
+
 Each miss is a sentence for the model's "Execution result:" turn and for the views. Nothing here imports
 pandas: values are looked at through the attributes they carry.
 """
@@ -21,9 +24,10 @@ import re
 import types
 from typing import Any
 
+from .context import describe_value
 from .executors.changes import fingerprint
 
-__all__ = ["asked_names", "shortfalls"]
+__all__ = ["asked_names", "shortfalls", "invented_data"]
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
 _BACKTICKED = re.compile(r"`([A-Za-z_]\w*)`")
@@ -236,3 +240,69 @@ def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> 
     """Whether the run bound `name` anew or changed it (by identity or shape)."""
     old = before.get(name)
     return old is None or name not in namespace or old != fingerprint(namespace[name])
+
+
+# A request that asks for made-up data, or gives the values itself, may have code that writes them.
+_ASKS_FOR_MADE_UP = re.compile(
+    r"\b(?:sample|example|fake|dummy|synthetic|toy|mock|random|made[- ]up)\b", re.I
+)
+_CONSTRUCTORS = {"DataFrame", "Series", "array", "from_dict", "from_records", "dict", "list"}
+
+
+def _literal(node: ast.AST, literal_names: set[str]) -> bool:
+    """Whether `node` builds a value from constants written in the code: [1, 2], {'a': [1]},
+    pd.DataFrame({'a': [1, 2]}), or a name the code bound to one."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand, literal_names)
+    if isinstance(node, ast.Name):
+        return node.id in literal_names
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return bool(node.elts) and all(_literal(item, literal_names) for item in node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.keys) and all(
+            key is not None and _literal(key, literal_names) and _literal(value, literal_names)
+            for key, value in zip(node.keys, node.values, strict=True)
+        )
+    if isinstance(node, ast.Call) and _called_name(node) in _CONSTRUCTORS and (node.args or node.keywords):
+        values = [*node.args, *(keyword.value for keyword in node.keywords if keyword.arg in (None, "data"))]
+        return bool(values) and all(_literal(value, literal_names) for value in values)
+    return False
+
+
+def _holds_data(value: Any) -> bool:
+    try:
+        if _is_frame(value) or (hasattr(value, "dtype") and hasattr(value, "shape")):
+            return bool(getattr(value, "size", len(value)))
+        return isinstance(value, (list, dict, tuple, set)) and len(value) > 1
+    except Exception:
+        return False
+
+
+def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[str]:
+    """The user's data that `code` would replace with values written into it, one sentence each. Code that
+    only makes new names, or a request that asks for sample data, is left alone."""
+    if _ASKS_FOR_MADE_UP.search(request) or "```" in request:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    literal_names: set[str] = set()
+    found = []
+    for statement in tree.body:  # top-level statements, in order: what runs for sure
+        if not isinstance(statement, ast.Assign) or not _literal(statement.value, literal_names):
+            continue
+        for target in statement.targets:
+            if not isinstance(target, ast.Name):
+                continue
+            literal_names.add(target.id)
+            value = namespace.get(target.id)
+            if value is not None and _holds_data(value) and target.id not in [n for n, *_ in found]:
+                found.append((target.id, describe_value(value).split("\n", 1)[0][:80]))
+    return [
+        f"it would replace your `{name}` ({description}) with values written into the code; use the `{name}` "
+        "that is there"
+        for name, description in found
+    ]

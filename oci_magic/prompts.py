@@ -116,6 +116,15 @@ def feedback_message(
     return "Execution result: \n" + body.rstrip("\n")
 
 
+def not_run_message(reasons: list[str]) -> str:
+    """The turn after code that was not run because it would replace the user's data with made-up values."""
+    listed = "\n".join(f"- {reason}" for reason in reasons)
+    return (
+        f"Execution result: \nThe code was not run:\n{listed}\nThe user's data is shown above. Write the "
+        "whole code again so that it works on that data; never make up data."
+    )
+
+
 def repeated_code_message(round_index: int, error: object | None, shortfall: str | None = None) -> str:
     """The turn after a reply that repeats the code of a round that failed (or ran but left `shortfall`
     undone): it is not run again."""

@@ -27,6 +27,8 @@ REPEATED = "repeated"
 # Code that ran without an error but left undone what the request asks for (outcome.py): a round, and a run
 # whose last round ended so.
 INCOMPLETE = "incomplete"
+# Code that was not run because it would have replaced the user's data with values it made up.
+REFUSED = "refused"
 # Why a reply ended early, besides the model finishing it.
 CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
@@ -68,7 +70,8 @@ class Round:
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
     defined: list[str] = field(default_factory=list)  # what the code defined or changed: "name: description"
-    # Why code that raised nothing did not pass: what the request asks for and the run left undone.
+    # Why code that raised nothing did not pass (what the request asks for and the run left undone), or why
+    # code was not run at all (it would replace the user's data with made-up values).
     shortfalls: list[str] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
     # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
@@ -104,7 +107,9 @@ class Round:
         if self.declined:
             return DECLINED
         if not self.executed:
-            return REPEATED if self.repeat_of is not None else GENERATED
+            if self.repeat_of is not None:
+                return REPEATED
+            return REFUSED if self.shortfalls else GENERATED
         if self.error:
             return FAILED
         return INCOMPLETE if self.shortfalls else PASSED

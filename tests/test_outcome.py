@@ -141,6 +141,38 @@ def test_in_a_real_kernel_pandas_saying_an_inplace_change_never_happened_is_not_
         kernel.close()
 
 
+def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(shell, scripted, capsys):
+    contacts = pd.DataFrame({"email": ["a@x.org", " A@x.org", "b@x.org"], "n": [1, 2, 3]})
+    invented = "contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'], 'n': [1, 2]})\n"
+    replies = [
+        block(invented + "unique_contacts = contacts.drop_duplicates('email')"),
+        block(
+            "key = contacts['email'].str.strip().str.lower()\nfirst = contacts[~key.duplicated()]\n"
+            "unique_contacts = first"
+        ),
+    ]
+    shell.user_ns["pd"] = pd
+    request = "Keep the first row of each person of contacts (emails differ in case) in unique_contacts."
+    run, backend = run_both_ways(shell, scripted, request, replies, {"contacts": contacts})
+    assert [r.status for r in run.rounds] == ["refused", "passed"] and not run.rounds[0].executed
+    assert run.rounds[0].shortfalls == [
+        "it would replace your `contacts` (DataFrame 3×2 columns: 'email' str, 'n' int64) with values "
+        "written into the code; use the `contacts` that is there"
+    ]
+    assert backend.calls[1][-1]["content"].startswith("Execution result: \nThe code was not run:\n- it would")
+    assert shell.user_ns["contacts"]["n"].tolist() == [1, 2, 3]  # the user's data is untouched
+    assert shell.user_ns["unique_contacts"]["n"].tolist() == [1, 3]
+    assert "⊗ not run: it would replace your `contacts`" in capsys.readouterr().out
+    # Asked for made-up data, or new names only: it runs.
+    for request, code in [
+        ("Replace contacts with a small sample of 2 rows.", invented),
+        ("Make a list of the weekdays in weekdays.", "weekdays = ['Mon', 'Tue']"),
+    ]:
+        scripted([block(code)])
+        shell.run_cell(f"%%oci --new\n{request}")
+        assert oci_magic.last_run().status == "passed", request
+
+
 def test_requests_that_name_no_result_pass_as_before(shell, scripted):
     """A plot, a print, a question: nothing is asked by name, so the first round that runs passes."""
     shell.user_ns["tickets"] = pd.DataFrame({"status": ["open", "done", "open"]})

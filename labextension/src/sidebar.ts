@@ -35,6 +35,7 @@ const MARKS: Record<string, string> = {
   declined: '⊘',
   repeated: '↻',
   incomplete: '◐',
+  refused: '⊗',
   error: '!',
   running: '…'
 };

@@ -22,6 +22,7 @@ OUTCOME_MARKS = {
     "declined": "⊘",
     "repeated": "↻",
     "incomplete": "◐",
+    "refused": "⊗",
 }
 
 
@@ -67,6 +68,8 @@ def round_outcome(round_: Round, run: Run) -> str:
     if not round_.executed:
         if round_.repeat_of is not None:
             return f"↻ not run: the same code as round {round_.repeat_of}, which failed"
+        if round_.shortfalls:
+            return f"⊗ not run: {'; '.join(round_.shortfalls)}"
         return "· not run"
     retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
     if round_.shortfalls:
