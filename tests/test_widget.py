@@ -241,3 +241,16 @@ def test_a_repeated_round_is_marked_and_says_why(shell, scripted, widget_views):
     assert view.tabs.titles == ("Round 1 ✗", "Round 2 ↻", "Round 3 ✓")
     second = view.panels[1]
     assert "↻ not run: the same code as round 1, which failed" in second.error.value
+
+
+def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, widget_views):
+    shell.user_ns["data"] = [3, 1, 2]
+    scripted([block("print(sorted(data))"), block("data = [7, 8]\nlow = 0"), block("low = min(data)")])
+    shell.run_cell("%%oci\nStore the smallest value of data in `low`.")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ◐", "Round 2 ⊗", "Round 3 ✓")
+    first, second = view.panels[0], view.panels[1]
+    assert "◐ ran without error but not done: `low` is not defined" in first.error.value
+    assert "⊗ not run: it would replace your `data`" in second.error.value
+    assert "passed in round 3 of 3" in view.summary.value and "defined low" in view.summary.value
+    assert shell.user_ns["low"] == 1

@@ -139,7 +139,13 @@ class RoundPanel:
         if round_.error is not None:
             self.error.value = error_html(round_.error, round_.code)
             _show(self.error)
-        elif round_.timed_out or round_.interrupted or round_.repeat_of is not None or round_.executed:
+        elif (
+            round_.timed_out
+            or round_.interrupted
+            or round_.repeat_of is not None
+            or round_.executed
+            or round_.shortfalls
+        ):
             # A round that ran says what it defined: a silent wrong or missing result shows here.
             self.error.value = f"<p>{html.escape(round_outcome(round_, run))}</p>"
             _show(self.error)
