@@ -135,15 +135,24 @@ def _files_named(tree: ast.AST, folder: Path) -> list[str]:
     return list(found)
 
 
-def _misread_table(value: Any) -> list[str]:
-    """A DataFrame whose column names still hold a separator was read with the wrong one."""
+def misread_separator(value: Any) -> str | None:
+    """The separator a DataFrame's column names still hold ("';'"): the file was read with the wrong one."""
     columns = getattr(value, "columns", None)
     if columns is None or not hasattr(value, "iloc"):
-        return []
+        return None
     for separator, name in ((";", "';'"), ("\t", "tab ('\\t')"), ("|", "'|'")):
         if any(isinstance(column, str) and separator in column for column in columns):
-            return [f"Its column names contain {name}: the file is separated by {name}, not read that way."]
-    return []
+            return name
+    return None
+
+
+def _misread_table(value: Any) -> list[str]:
+    name = misread_separator(value)
+    return (
+        [f"Its column names contain {name}: the file is separated by {name}, not read that way."]
+        if name
+        else []
+    )
 
 
 def _lookup(name: str, frame: FrameType) -> tuple[bool, Any]:

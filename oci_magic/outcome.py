@@ -4,6 +4,7 @@
   the run, as variables, columns of a DataFrame or keys of a dict;
 - the code did not end in a guarded non-answer: a check or try/except that printed "... does not exist"
   instead of computing anything asked for;
+- no DataFrame the code made still holds a separator in its column names (a file read the wrong way);
 - an asked-for result is not None (an inplace method's return value) or NaN, and a column the code added is
   not NaN in every row (a conversion that matched nothing);
 - pandas did not say that an inplace change never reached the DataFrame (ChainedAssignmentError).
@@ -25,6 +26,7 @@ import types
 from typing import Any
 
 from .context import describe_value
+from .diagnose import misread_separator
 from .executors.changes import fingerprint
 
 __all__ = ["asked_names", "shortfalls", "invented_data"]
@@ -222,6 +224,12 @@ def shortfalls(
             if (problem := _empty_result(name, namespace[name])) is not None:
                 found.append(problem)
     found += _new_empty_columns(before, namespace)
+    for name, value in list(namespace.items()):
+        if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
+            found.append(
+                f"the column names of `{name}` contain {separator}: its file is separated by {separator} and "
+                "was not read that way"
+            )
     return found
 
 

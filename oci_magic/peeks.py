@@ -15,6 +15,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 __all__ = ["file_peek", "named_paths", "request_peeks"]
 
@@ -152,6 +153,35 @@ def _json_shape(value, depth: int = 0) -> str:
     return _cut(json.dumps(value, default=str), 60)
 
 
+def _json_read_call(document: Any, name: str) -> str | None:
+    """The call that makes a table of a JSON document's records when `pd.read_json` would not: records under
+    a key, or records with nested objects (which become columns such as 'item.price')."""
+    path: list[str] = []
+    records = document
+    if isinstance(document, dict):
+        key = next(
+            (k for k, v in document.items() if isinstance(v, list) and v and isinstance(v[0], dict)), None
+        )
+        if key is None:
+            return None
+        path, records = [key], document[key]
+    if not (isinstance(records, list) and records and isinstance(records[0], dict)):
+        return None
+    nested = [key for key, value in records[0].items() if isinstance(value, dict)]
+    if not path and not nested:
+        return None  # pd.read_json reads a flat list of records
+    where = "".join(f"[{key!r}]" for key in path)
+    columns = ""
+    if nested:
+        inner = next(iter(records[0][nested[0]]), None)
+        columns = (
+            f" (nested fields become columns such as '{nested[0]}.{inner}')" if inner is not None else ""
+        )
+    variable = re.sub(r"\W+", "_", Path(name).stem).strip("_").lower() or "table"
+    variable = variable if variable.isidentifier() else "table"
+    return f"with open({name!r}) as f: {variable} = pd.json_normalize(json.load(f){where}){columns}"
+
+
 def file_peek(path: Path, *, limit: int = 700, name: str | None = None) -> str:
     """What `path` holds, in a few lines (a folder: its first entries); "" when it cannot be read.
 
@@ -180,9 +210,12 @@ def file_peek(path: Path, *, limit: int = 700, name: str | None = None) -> str:
         if size <= JSON_BYTES:
             try:
                 document = json.loads(path.read_bytes().decode(encoding))
-                return _cut(f"JSON, {_size(size)}: {_json_shape(document)}", limit)
             except (ValueError, OSError):
                 pass
+            else:
+                call = _json_read_call(document, name or path.name)
+                call = f"\n  read it with: {call}" if call else ""
+                return _cut(f"JSON, {_size(size)}: {_json_shape(document)}", max(0, limit - len(call))) + call
     args: dict[str, object] = {}
     if suffix in _TABULAR:
         shape, args = _table_shape(lines[:40])

@@ -173,6 +173,18 @@ def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(s
         assert oci_magic.last_run().status == "passed", request
 
 
+def test_a_file_read_with_the_wrong_separator_is_not_a_pass(shell, scripted, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trips.csv").write_text("trip;km\n1;5\n2;12\n", encoding="utf-8")
+    shell.user_ns["pd"] = pd
+    replies = [block("trips = pd.read_csv('trips.csv')"), block("trips = pd.read_csv('trips.csv', sep=';')")]
+    run, _ = run_both_ways(shell, scripted, "Read trips.csv into trips.", replies, {})
+    assert run.rounds[0].shortfalls == [
+        "the column names of `trips` contain ';': its file is separated by ';' and was not read that way"
+    ]
+    assert shell.user_ns["trips"]["km"].tolist() == [5, 12]
+
+
 def test_requests_that_name_no_result_pass_as_before(shell, scripted):
     """A plot, a print, a question: nothing is asked by name, so the first round that runs passes."""
     shell.user_ns["tickets"] = pd.DataFrame({"status": ["open", "done", "open"]})
