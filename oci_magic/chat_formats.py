@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from .errors import ChatFormatError
+
 __all__ = [
     "ChatFormat",
     "CompletionFormat",
@@ -52,14 +54,23 @@ class TemplateFormat:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         def raise_exception(message: str) -> None:
-            raise ValueError(f"the model's chat template refused the conversation: {message}")
+            raise ChatFormatError(
+                f"the model's chat template refused the conversation: {message}. Try "
+                "%config OciMagics.chat_format = 'deepseek-coder' (or 'completion')"
+            )
 
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.globals.update(
             raise_exception=raise_exception,
             strftime_now=lambda fmt: datetime.now().strftime(fmt),
         )
-        self._compiled = env.from_string(self.template)
+        try:
+            self._compiled = env.from_string(self.template)
+        except Exception as exc:  # a template jinja cannot compile
+            raise ChatFormatError(
+                f"the model's chat template does not compile ({exc}); use "
+                "%config OciMagics.chat_format = 'deepseek-coder' (or 'completion')"
+            ) from exc
 
     def render(self, messages: list[dict]) -> str:
         # bos_token is left empty: the tokenizer adds BOS itself, and a second one would hurt the model.
@@ -133,12 +144,12 @@ _DEEPSEEK_NAMES = re.compile(r"deepseek|opencodeinterpreter|oci-ds", re.I)
 def choose_format(requested: str, *, template: str | None, eos_token: str, model_name: str) -> ChatFormat:
     """Pick the chat format for a model: the requested one, or the best available when "auto"."""
     if requested not in FORMAT_NAMES:
-        raise ValueError(f"unknown chat format {requested!r}; use one of {', '.join(FORMAT_NAMES)}")
+        raise ChatFormatError(f"unknown chat format {requested!r}; use one of {', '.join(FORMAT_NAMES)}")
     if requested == "template" or (requested == "auto" and template):
         if not template:
-            raise ValueError(
-                "this model file has no tokenizer.chat_template; use chat_format 'deepseek-coder' "
-                "or 'completion'"
+            raise ChatFormatError(
+                "this model file has no chat template (tokenizer.chat_template) for chat_format 'template'; "
+                "use %config OciMagics.chat_format = 'auto' (or 'deepseek-coder', 'completion')"
             )
         return TemplateFormat(template, eos_token=eos_token)
     if requested == "deepseek-coder" or (requested == "auto" and _DEEPSEEK_NAMES.search(model_name)):

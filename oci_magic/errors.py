@@ -4,6 +4,7 @@ OciError
 ├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
 ├── ModelAssemblyError     a model's PyPI parts cannot be joined into the pinned file (version, bytes, disk)
 ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
+├── ChatFormatError        the chat format does not fit the model (no template, a template that refuses)
 ├── ContextOverflowError   the request cannot fit in the model's context window
 └── BackendError           the engine failed while generating
 """
@@ -15,6 +16,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelAssemblyError",
     "ModelLoadError",
+    "ChatFormatError",
     "ContextOverflowError",
     "BackendError",
 ]
@@ -34,6 +36,10 @@ class ModelAssemblyError(OciError):
 
 class ModelLoadError(OciError):
     pass
+
+
+class ChatFormatError(OciError, ValueError):
+    """Also a ValueError: what a bad setting value is, for callers that catch that."""
 
 
 class ContextOverflowError(OciError):

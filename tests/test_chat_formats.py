@@ -7,6 +7,7 @@ from oci_magic.chat_formats import (
     TemplateFormat,
     choose_format,
 )
+from oci_magic.errors import ChatFormatError
 
 CONVERSATION = [
     {"role": "system", "content": "You write Python."},
@@ -73,7 +74,7 @@ def test_choose_format(requested, template, name, expected):
 
 
 def test_choose_format_refuses_template_when_the_file_has_none():
-    with pytest.raises(ValueError, match="no tokenizer.chat_template"):
+    with pytest.raises(ChatFormatError, match="has no chat template"):
         choose_format("template", template=None, eos_token="", model_name="x")
-    with pytest.raises(ValueError, match="unknown chat format"):
+    with pytest.raises(ChatFormatError, match="unknown chat format"):
         choose_format("chatml", template=None, eos_token="", model_name="x")

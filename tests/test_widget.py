@@ -201,8 +201,14 @@ def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
 
 
 @pytest.mark.parametrize("value", ["widget", "text", "quiet", "auto"])
-def test_view_setting_accepts_its_values(shell, value):
+def test_view_setting_accepts_its_values_and_refuses_others(shell, value, caplog):
+    magics = shell.magics_manager.registry["OciMagics"]
     shell.run_line_magic("config", f"OciMagics.view = {value!r}")
+    assert magics.view == value
+    # %config does not raise a bad value: it logs why and keeps the setting as it was.
+    shell.run_line_magic("config", "OciMagics.view = 'bogus'")
+    assert magics.view == value
+    assert "expected any of ['auto', 'widget', 'text', 'quiet'], not the str 'bogus'" in caplog.text
 
 
 def test_a_failing_backend_ends_the_widget_with_its_message(shell, scripted, widget_views):
@@ -254,3 +260,20 @@ def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, 
     assert "⊗ not run: it would replace your `data`" in second.error.value
     assert "passed in round 3 of 3" in view.summary.value and "defined low" in view.summary.value
     assert shell.user_ns["low"] == 1
+
+
+def test_a_chat_format_the_model_cannot_use_says_how_to_fix_it(shell, tmp_path, widget_views):
+    from tiny_gguf import write_tiny_gguf
+
+    from oci_magic.backends import llamacpp
+
+    bare = write_tiny_gguf(tmp_path / "bare.gguf", chat_template=None)
+    shell.run_line_magic("config", f"OciMagics.model = {str(bare)!r}")
+    shell.run_line_magic("config", "OciMagics.chat_format = 'template'")
+    result = shell.run_cell("%%oci\nanything")
+    assert "has no chat template" in str(result.error_in_exec)
+    assert "chat_format = 'auto'" in str(result.error_in_exec)  # how to fix it
+    (view,) = widget_views
+    assert "could not load the model" in view.status.value and "has no chat template" in view.status.value
+    assert view.progress.layout.display == "none"  # not stuck on "loading"
+    assert llamacpp._cached is None  # nothing half-loaded kept

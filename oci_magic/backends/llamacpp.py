@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chat_formats import ChatFormat, choose_format
-from ..errors import BackendError, ContextOverflowError, ModelLoadError
+from ..errors import BackendError, ChatFormatError, ContextOverflowError, ModelLoadError
 from .reply_text import ReplyText
 
 __all__ = [
@@ -254,12 +254,16 @@ class LlamaCppBackend:
         self.name = meta.get("general.name") or self.path.stem
         eos_id = self._llm.token_eos()
         eos_text = self._llm.detokenize([eos_id], special=True).decode(errors="ignore") if eos_id >= 0 else ""
-        self.format: ChatFormat = choose_format(
-            chat_format,
-            template=meta.get("tokenizer.chat_template"),
-            eos_token=eos_text,
-            model_name=f"{self.name} {self.path.name}",
-        )
+        try:
+            self.format: ChatFormat = choose_format(
+                chat_format,
+                template=meta.get("tokenizer.chat_template"),
+                eos_token=eos_text,
+                model_name=f"{self.name} {self.path.name}",
+            )
+        except ChatFormatError:
+            self._llm.close()  # loaded for nothing: its memory goes back now, not at garbage collection
+            raise
         self.context_size = self._llm.n_ctx()
         self.last_stats: dict[str, Any] = {}
         self._lock = threading.Lock()  # a llama context is not thread-safe

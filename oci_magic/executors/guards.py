@@ -53,10 +53,11 @@ def _signal_name(sig: int) -> str:
 
 @contextmanager
 def patched(obj: Any, name: str, replacement: Any) -> Iterator[Any]:
-    """Set `obj.name` for the duration of a block (yielding the original), then put back exactly what was
-    there: an instance's own attribute is removed again so that its class's method shows through."""
+    """Set `obj.name` for the duration of a block (yielding the original, None if it had none), then put back
+    exactly what was there: an instance's own attribute is removed again so that its class's method shows
+    through, and an attribute it did not have is removed."""
     had_own = name in vars(obj)
-    original = getattr(obj, name)
+    original = getattr(obj, name, None)
     setattr(obj, name, replacement)
     try:
         yield original
@@ -121,7 +122,8 @@ def exit_guards(shell: Any) -> Iterator[None]:
             (os, "killpg", guarded_killpg),
             (signal, "raise_signal", guarded_raise),
             (signal, "pthread_kill", guarded_pthread_kill),
-            # exit()/quit() in IPython and ipykernel end in shell.ask_exit (ipykernel stops after the cell).
+            # exit()/quit() in IPython and ipykernel end in shell.ask_exit (ipykernel stops after the cell);
+            # IPython's base InteractiveShell has none (its exit() would fail): it gets the guard too.
             (shell, "ask_exit", guarded_ask_exit),
         ):
             stack.enter_context(patched(obj, name, guard))
