@@ -6,7 +6,8 @@ OciError
 ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
 ├── ChatFormatError        the chat format does not fit the model (no template, a template that refuses)
 ├── ContextOverflowError   the request cannot fit in the model's context window
-└── BackendError           the engine failed while generating
+├── BackendError           the engine failed while generating
+└── RunInProgressError     a %%oci run was started from the code of the run in progress
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "ChatFormatError",
     "ContextOverflowError",
     "BackendError",
+    "RunInProgressError",
 ]
 
 
@@ -47,4 +49,8 @@ class ContextOverflowError(OciError):
 
 
 class BackendError(OciError):
+    pass
+
+
+class RunInProgressError(OciError):
     pass

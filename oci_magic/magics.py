@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from . import records, session
 from .cells import CELL_MODES, cells_for
 from .chat_formats import FORMAT_NAMES
 from .context import namespace_summary
-from .errors import OciError
+from .errors import OciError, RunInProgressError
 from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
 from .models import resolve_model
@@ -224,7 +226,7 @@ class OciMagics(Magics):
 
     def _run(self, request: str, args: argparse.Namespace) -> None:
         """Answer `request` through the loop, one run at a time in this kernel."""
-        with session.one_run_at_a_time():
+        with _one_run_at_a_time():
             self._run_alone(request, args)
 
     def _run_alone(self, request: str, args: argparse.Namespace) -> None:
@@ -491,7 +493,7 @@ class OciMagics(Magics):
         print("\n".join(package_versions()))
 
     def _cmd_model(self, rest: list[str]) -> None:
-        with session.one_run_at_a_time():  # a run in another thread finishes with the model first
+        with _one_run_at_a_time():  # a run in another thread finishes with the model first
             if rest:
                 self.model = rest[0]
                 session.current().backend = None
@@ -622,6 +624,17 @@ class OciMagics(Magics):
 
 
 SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
+
+
+@contextmanager
+def _one_run_at_a_time() -> Iterator[None]:
+    """The session's run lock; its refusal is the one-line error IPython shows for a misused magic."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(session.one_run_at_a_time())
+        except RunInProgressError as exc:
+            raise UsageError(str(exc)) from None
+        yield
 
 
 def _memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:

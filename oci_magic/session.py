@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from IPython.core.error import UsageError
-
 from .conversation import Conversation
+from .errors import RunInProgressError
 from .records import ErrorInfo, Run
 from .views.bridge import Bridge
 
@@ -116,7 +115,7 @@ def one_run_at_a_time() -> Iterator[None]:
     started by the generated code of the run in progress (same thread) is refused: it would wait forever."""
     global _running_thread
     if _running_thread == threading.get_ident():
-        raise UsageError(
+        raise RunInProgressError(
             "a %%oci run is in progress, and the code it runs cannot start another %%oci; "
             "run it from its own cell once this one has finished"
         )
