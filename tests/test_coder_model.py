@@ -8,6 +8,8 @@ from live_kernel import LiveKernel
 
 from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, solve_task
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def kernel():

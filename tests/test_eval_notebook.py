@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
 from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
@@ -13,6 +14,7 @@ from oci_magic.evaluation.notebook_tasks import TASKS
 TESTS = Path(__file__).parent
 
 
+@pytest.mark.slow  # a fresh kernel for each task, twice
 def test_every_check_passes_its_reference_and_fails_on_nothing():
     assert len(TASKS) >= 30 and len({task.name for task in TASKS}) == len(TASKS)
     report = self_check(TASKS)

@@ -1,7 +1,11 @@
 """The real small model (Gemma 3 270M from PyPI) through the whole %%oci path in a real IPython shell."""
 
+import pytest
+
 import oci_magic
 from oci_magic.backends import llamacpp
+
+pytestmark = pytest.mark.slow
 
 
 def test_small_model_end_to_end(shell, small_model, capsys):

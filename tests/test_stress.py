@@ -3,7 +3,10 @@ engine and the widget: the kernel's memory at the end is what it was at the star
 
 from __future__ import annotations
 
+import pytest
 from live_kernel import LiveKernel
+
+pytestmark = pytest.mark.slow
 
 RUNS, WARM_UP = 50, 5
 GROWTH_LIMIT_MIB = 16  # every run's record and widgets stay (a few KiB each); leaks would be MiB per run
