@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from . import outcome, prompts, records
 from .conversation import Conversation
@@ -46,6 +46,19 @@ class LoopSettings:
     result_checks: bool = True
 
 
+EventKind = Literal[
+    "run_started",
+    "round_started",
+    "token",
+    "repeated",
+    "code",
+    "executing",
+    "output",
+    "executed",
+    "run_finished",
+]
+
+
 @dataclass
 class LoopEvent:
     """kind is one of: run_started, round_started, token, repeated, code, executing, output, executed,
@@ -54,7 +67,7 @@ class LoopEvent:
 
     "output" comes each time the running code's outputs change; they are in `round.outputs`."""
 
-    kind: str
+    kind: EventKind
     run: Run
     round: Round | None = None
     text: str = ""
@@ -166,7 +179,7 @@ def run_request(
         request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings)
     )
 
-    def emit(kind: str, round_: Round | None = None, text: str = "") -> None:
+    def emit(kind: EventKind, round_: Round | None = None, text: str = "") -> None:
         event = LoopEvent(kind, run, round_, text)
         for listener in listeners:
             listener(event)

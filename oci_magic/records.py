@@ -8,27 +8,39 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# Run statuses. "generated" means --no-run: code was written but never executed; "declined" means the user
-# answered no when --confirm asked before running it.
-PASSED, FAILED, NO_CODE, INTERRUPTED, TIMEOUT, GENERATED, DECLINED, ERROR = (
-    "passed",
-    "failed",
-    "no_code",
-    "interrupted",
-    "timeout",
-    "generated",
-    "declined",
-    "error",
-)
-# A round whose code was, even after a retry, the code of an earlier round that failed: not run again.
-REPEATED = "repeated"
-# Code that ran without an error but left undone what the request asks for (outcome.py): a round, and a run
-# whose last round ended so.
-INCOMPLETE = "incomplete"
-# Code that was not run because it would have replaced the user's data with values it made up.
-REFUSED = "refused"
+
+class Status(StrEnum):
+    """How a run, or one of its rounds, stands. A StrEnum: equal to its text, and saved as it."""
+
+    RUNNING = "running"  # a run not finished yet
+    PASSED = "passed"
+    FAILED = "failed"
+    # Code that ran without an error but left undone what the request asks for (outcome.py): a round, and
+    # a run whose last round ended so.
+    INCOMPLETE = "incomplete"
+    NO_CODE = "no_code"
+    INTERRUPTED = "interrupted"
+    TIMEOUT = "timeout"
+    GENERATED = "generated"  # --no-run: code written, never executed
+    DECLINED = "declined"  # the user answered no when --confirm asked before running it
+    # A round whose code was, even after a retry, the code of an earlier round that failed: not run again.
+    REPEATED = "repeated"
+    # A round whose code was not run because it would have replaced the user's data with made-up values.
+    REFUSED = "refused"
+    ERROR = "error"  # the backend or the model failed: the run's `message` says how
+
+    def __repr__(self) -> str:  # 'passed', as the plain text it stands for: lists of statuses read well
+        return repr(self.value)
+
+
+# The statuses by name, as the package spells them (records.PASSED).
+PASSED, FAILED, INCOMPLETE, NO_CODE = Status.PASSED, Status.FAILED, Status.INCOMPLETE, Status.NO_CODE
+INTERRUPTED, TIMEOUT, GENERATED = Status.INTERRUPTED, Status.TIMEOUT, Status.GENERATED
+DECLINED, REPEATED, REFUSED, ERROR = Status.DECLINED, Status.REPEATED, Status.REFUSED, Status.ERROR
+
 # Why a reply ended early, besides the model finishing it.
 CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
@@ -97,7 +109,7 @@ class Round:
         return (self.generated_tokens - 1) / decode_time
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         if self.interrupted:
             return INTERRUPTED
         if self.timed_out:
@@ -123,7 +135,7 @@ class Run:
     model: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     rounds: list[Round] = field(default_factory=list)
-    status: str = "running"
+    status: Status = Status.RUNNING
     message: str = ""
     id: int = field(default_factory=lambda: next(_run_ids))
     started: float = field(default_factory=time.time)

@@ -30,7 +30,7 @@ def round_message(run: Run, round_: Round) -> dict[str, Any]:
         "index": round_.index,
         "status": round_.status,
         "outcome": round_outcome(round_, run)
-        if round_.executed or round_.code is None or round_.repeat_of is not None
+        if round_.executed or round_.code is None or round_.repeat_of is not None or round_.shortfalls
         else "",
         "code": round_.code,
     }
