@@ -24,9 +24,10 @@ from .loop import LoopSettings, run_request
 from .models import resolve_model
 from .peeks import request_peeks
 from .prompts import SYSTEM_PROMPT, fix_request
+from .protocol import kernel_message, run_info
 from .versions import package_versions
 from .views import View
-from .views.bridge import BridgeView, run_message
+from .views.bridge import BridgeView
 from .views.describe import round_figures
 from .views.text import QuietView, TextView
 
@@ -427,13 +428,13 @@ class OciMagics(Magics):
     def state_message(self) -> dict[str, Any]:
         """What the sidebar shows: the model, the settings it edits, this kernel's runs."""
         state = session.current()
-        return {
-            "type": "state",
-            "model": self._model_summary(),
-            "settings": {name: getattr(self, name) for name in FRONTEND_SETTINGS},
-            "runs": [run_message(run) for run in state.runs],
-            "conversation_turns": state.conversation.turns,
-        }
+        return kernel_message(
+            "state",
+            model=self._model_summary(),
+            settings={name: getattr(self, name) for name in FRONTEND_SETTINGS},
+            runs=[run_info(run) for run in state.runs],
+            conversation_turns=state.conversation.turns,
+        )
 
     def _model_summary(self) -> dict[str, Any]:
         installed = session.current().backend
@@ -466,7 +467,7 @@ class OciMagics(Magics):
                 try:
                     setattr(self, name, data[name])
                 except TraitError as exc:
-                    bridge.send({"type": "error", "message": f"{name}: {exc}"})
+                    bridge.send(kernel_message("error", message=f"{name}: {exc}"))
         bridge.send(self.state_message())
 
     # -- %oci subcommands ------------------------------------------------------------------------------

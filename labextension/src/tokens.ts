@@ -49,7 +49,14 @@ export interface IModelInfo {
 /** Kernel to frontend. */
 export type KernelMessage =
   | { type: 'open'; version: string }
-  | { type: 'state'; model: IModelInfo; settings: Record<string, unknown>; runs: IRunInfo[] }
+  | {
+      type: 'state';
+      model: IModelInfo;
+      settings: Record<string, unknown>;
+      runs: IRunInfo[];
+      /** Turns of the conversation a follow-up continues (0 after a reset). */
+      conversation_turns: number;
+    }
   | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
   | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }
   | { type: 'error'; message: string };

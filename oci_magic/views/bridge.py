@@ -3,7 +3,7 @@
 At `%load_ext` the kernel opens the comm; the extension, when installed, answers `hello`, and from then on
 the kernel asks it to insert cells right below the `%%oci` cell (instead of `set_next_input`, which keeps
 only one cell and lands after the cell finishes) and reports runs and rounds for the sidebar. Without the
-extension nobody answers and everything goes on as before.
+extension nobody answers and everything goes on as before. The messages themselves are in `protocol.py`.
 
 Messages from the frontend reach a busy kernel only when the running cell has finished, so the `hello`
 that follows `%load_ext` is read before the next cell runs.
@@ -16,36 +16,10 @@ from typing import Any
 
 from ..cells import NewCell, cells_for
 from ..loop import LoopEvent
-from ..records import Round, Run
+from ..protocol import TARGET, cells_payload, kernel_message, run_info
 from . import View
-from .describe import round_outcome
 
-__all__ = ["Bridge", "TARGET"]
-
-TARGET = "oci_magic"
-
-
-def round_message(run: Run, round_: Round) -> dict[str, Any]:
-    return {
-        "index": round_.index,
-        "status": round_.status,
-        "outcome": round_outcome(round_, run)
-        if round_.executed or round_.code is None or round_.repeat_of is not None or round_.shortfalls
-        else "",
-        "code": round_.code,
-    }
-
-
-def run_message(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "request": run.request,
-        "model": run.model,
-        "status": run.status,
-        "summary": run.summary() if run.status != "running" else "",
-        "max_rounds": run.max_rounds,
-        "rounds": [round_message(run, round_) for round_ in run.rounds],
-    }
+__all__ = ["Bridge", "BridgeView"]
 
 
 class Bridge:
@@ -65,7 +39,7 @@ class Bridge:
 
         from .. import __version__
 
-        self.comm = comm.create_comm(target_name=TARGET, data={"type": "open", "version": __version__})
+        self.comm = comm.create_comm(target_name=TARGET, data=kernel_message("open", version=__version__))
         self.comm.on_msg(self._received)
         self.comm.on_close(self._closed)
 
@@ -88,8 +62,7 @@ class Bridge:
 
     def insert_cells(self, parent_msg_id: str | None, cells: list[NewCell]) -> None:
         """Ask the extension to put `cells` below the cell whose execution is `parent_msg_id`."""
-        payload = [{"source": cell.source, "metadata": cell.metadata} for cell in cells]
-        self.send({"type": "insert_cells", "parent": parent_msg_id, "cells": payload})
+        self.send(kernel_message("insert_cells", parent=parent_msg_id, cells=cells_payload(cells)))
 
 
 class BridgeView(View):
@@ -104,8 +77,7 @@ class BridgeView(View):
     def __call__(self, event: LoopEvent) -> None:
         if event.kind not in ("run_started", "round_started", "code", "executed", "run_finished"):
             return
-        message = {"type": "run", "event": event.kind, "parent": self.parent, "run": run_message(event.run)}
-        self.bridge.send(message)
+        self.bridge.send(kernel_message("run", event=event.kind, parent=self.parent, run=run_info(event.run)))
         if event.kind == "executed" and self.cells == "all" or event.kind == "run_finished":
             new = [
                 c

@@ -1,0 +1,75 @@
+"""The messages of the `oci_magic` comm between the kernel and the JupyterLab extension, in one place: the
+Python side of `labextension/src/tokens.ts`, which lists the same messages and fields (a test reads it and
+compares). The kernel builds every message it sends with these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .cells import NewCell
+from .records import Round, Run, Status
+from .views.describe import round_outcome
+
+__all__ = [
+    "TARGET",
+    "KERNEL_MESSAGES",
+    "FRONTEND_MESSAGES",
+    "ROUND_FIELDS",
+    "RUN_FIELDS",
+    "kernel_message",
+    "round_info",
+    "run_info",
+    "cells_payload",
+]
+
+TARGET = "oci_magic"
+
+# Kernel to frontend: each message type and its fields besides `type`.
+KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
+    "open": ("version",),
+    "state": ("model", "settings", "runs", "conversation_turns"),
+    "run": ("event", "parent", "run"),
+    "insert_cells": ("parent", "cells"),
+    "error": ("message",),
+}
+# Frontend to kernel: the types the kernel answers (`settings` carries setting names as its fields).
+FRONTEND_MESSAGES = ("hello", "state", "reset", "settings")
+ROUND_FIELDS = ("index", "status", "outcome", "code")
+RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds")
+
+
+def kernel_message(kind: str, **fields: Any) -> dict[str, Any]:
+    """A message of `kind` with exactly its fields: a missing or unknown field is a bug, caught here rather
+    than by a sidebar that shows nothing."""
+    expected = KERNEL_MESSAGES[kind]
+    if set(fields) != set(expected):
+        raise ValueError(f"a {kind!r} message has the fields {expected}, not {tuple(fields)}")
+    return {"type": kind, **fields}
+
+
+def round_info(run: Run, round_: Round) -> dict[str, Any]:
+    """A round as the sidebar shows it; its outcome once it has one."""
+    ended = round_.executed or round_.code is None or round_.repeat_of is not None or round_.shortfalls
+    return {
+        "index": round_.index,
+        "status": round_.status,
+        "outcome": round_outcome(round_, run) if ended else "",
+        "code": round_.code,
+    }
+
+
+def run_info(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "request": run.request,
+        "model": run.model,
+        "status": run.status,
+        "summary": run.summary() if run.status != Status.RUNNING else "",
+        "max_rounds": run.max_rounds,
+        "rounds": [round_info(run, round_) for round_ in run.rounds],
+    }
+
+
+def cells_payload(cells: list[NewCell]) -> list[dict[str, Any]]:
+    return [{"source": cell.source, "metadata": cell.metadata} for cell in cells]

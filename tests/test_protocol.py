@@ -1,0 +1,60 @@
+"""The comm protocol is written twice, in protocol.py and labextension/src/tokens.ts: they must list the same
+messages with the same fields, and the kernel must answer every message the extension sends."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from oci_magic import protocol
+
+TOKENS = (Path(__file__).parents[1] / "labextension" / "src" / "tokens.ts").read_text()
+
+
+def _union(name: str) -> dict[str, set[str]]:
+    """The members of a TypeScript union of object types: {type: its other fields}."""
+    body = re.search(rf"export type {name} =(.*?);\n\n|export type {name} =(.*?);\s*$", TOKENS, re.S)
+    assert body is not None, name
+    text = body.group(1) or body.group(2)
+    text = re.sub(r"/\*\*.*?\*/", "", text, flags=re.S)
+    members = {}
+    for member in re.findall(r"\{(.*?)\}", text, re.S):
+        kind = re.search(r"type: '(\w+)'", member).group(1)
+        fields = set(re.findall(r"(\w+)\??:", member)) - {"type"}
+        members[kind] = fields
+    return members
+
+
+def _interface(name: str) -> set[str]:
+    body = re.search(rf"export interface {name} \{{(.*?)\n\}}", TOKENS, re.S).group(1)
+    body = re.sub(r"/\*\*.*?\*/", "", body, flags=re.S)
+    return set(re.findall(r"^\s+(\w+)\??:", body, re.M))
+
+
+def test_kernel_messages_match_the_extensions_list():
+    assert _union("KernelMessage") == {kind: set(fields) for kind, fields in protocol.KERNEL_MESSAGES.items()}
+
+
+def test_frontend_messages_match_and_each_has_a_handler(shell):
+    assert set(_union("FrontendMessage")) == set(protocol.FRONTEND_MESSAGES)
+    from oci_magic import session
+
+    magics = shell.magics_manager.registry["OciMagics"]
+    magics.connect_bridge()
+    assert set(session.current().bridge.handlers) == set(protocol.FRONTEND_MESSAGES)
+
+
+def test_round_and_run_fields_match():
+    assert _interface("IRoundInfo") == set(protocol.ROUND_FIELDS)
+    assert _interface("IRunInfo") == set(protocol.RUN_FIELDS)
+    from oci_magic.records import Round, Run
+
+    run = Run(request="r", rounds=[Round(index=1, code="x = 1")])
+    info = protocol.run_info(run)
+    assert tuple(info) == protocol.RUN_FIELDS and tuple(info["rounds"][0]) == protocol.ROUND_FIELDS
+
+
+def test_a_message_with_a_wrong_field_is_refused():
+    assert protocol.kernel_message("error", message="x") == {"type": "error", "message": "x"}
+    with pytest.raises(ValueError, match="has the fields"):
+        protocol.kernel_message("error", text="x")
