@@ -14,7 +14,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
 
-from . import records, session
+from . import engine, records, session
 from .cells import CELL_MODES, cells_for
 from .chat_formats import FORMAT_NAMES
 from .context import namespace_summary
@@ -36,9 +36,6 @@ __all__ = ["OciMagics"]
 SUBCOMMANDS = ("help", "status", "history", "fix", "save", "pull", "models", "reset", "version", "model")
 # Settings the JupyterLab extension edits (through its settings registry).
 FRONTEND_SETTINGS = ("model", "max_rounds", "temperature")
-# Settings that choose or load the model: a change means loading again.
-LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
-
 
 _KIND_NAMES = {int: "a whole number", float: "a number"}
 
@@ -244,7 +241,7 @@ class OciMagics(Magics):
             # Nothing ran and nothing is lost; the record says so and the next %%oci loads again.
             run = records.Run(request=request, status=records.INTERRUPTED)
             run.message = "interrupted while loading the model; nothing ran. Run the cell again to load it"
-            run.model, run.duration = getattr(choice, "name", None) or choice[0].name, 0.0
+            run.model, run.duration = choice.name, 0.0
             state.runs.append(run)
             self.shell.user_ns["_oci"] = run
             print(f"oci · {run.message}")
@@ -348,61 +345,28 @@ class OciMagics(Magics):
             return "text"
         return "widget"
 
+    def _engine_settings(self) -> engine.EngineSettings:
+        return engine.EngineSettings(
+            model=self.model,
+            endpoint=self.endpoint,
+            endpoint_model=self.endpoint_model,
+            api_key_env=self.api_key_env,
+            check_memory=self.check_memory,
+            load={name: getattr(self, name) for name in engine.LOAD_SETTINGS},
+        )
+
     def _model_choice(self, model: str | None) -> Any:
-        """The backend installed with set_backend, else the model file to load: (path, load settings)."""
-        installed = session.current().backend
-        if installed is not None and model is None:
-            return installed
-        if self.endpoint:
-            return self._remote(model)
+        """The engine that will answer this call (engine.choose), its errors as IPython shows a magic's."""
         try:
-            path, _ = resolve_model(model if model is not None else self.model)
+            return engine.choose(self._engine_settings(), model)
         except OciError as exc:
             raise UsageError(str(exc)) from None
-        params = {name: getattr(self, name) for name in LOAD_SETTINGS}
-        if params["n_gpu_layers"] == "auto":
-            params["n_gpu_layers"] = -1  # llama.cpp: every layer, where there is a GPU backend to take them
-        return path, params
 
-    def _remote(self, model: str | None):
-        """The OpenAI-compatible server's backend, made once per endpoint, model and key variable."""
-        from .backends.remote import RemoteBackend
-
-        state = session.current()
-        key = (self.endpoint, model or self.endpoint_model, self.api_key_env)
-        if state.remote is None or state.remote[0] != key:
-            try:
-                backend = RemoteBackend(self.endpoint, model=key[1], api_key_env=self.api_key_env)
-            except OciError as exc:
-                raise UsageError(str(exc)) from None
-            state.remote = (key, backend)
-        return state.remote[1]
-
-    def _load(self, choice: Any, view: View):
-        """The backend for a choice: a model file is loaded once per kernel, the view showing the load."""
-        if not isinstance(choice, tuple):
-            return choice
-        from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
-
-        path, params = choice
-        if llamacpp.is_cached(path, **params):
-            return llamacpp.load_cached(path, **params)
-        if self.check_memory:
-            refusal = _memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])
-            if refusal is not None:
-                view.load_failed(refusal)
-                raise UsageError(refusal)
-        view.loading(path.name, path.stat().st_size)
+    def _load(self, choice: Any, view: View) -> Any:
         try:
-            backend = llamacpp.load_cached(path, on_progress=view.load_progress, **params)
+            return engine.load(choice, view, check_memory=self.check_memory)
         except OciError as exc:
-            view.load_failed(str(exc))
             raise UsageError(str(exc)) from None
-        except KeyboardInterrupt:
-            view.load_failed("interrupted")
-            raise
-        view.loaded(backend.name, backend.load_time)
-        return backend
 
     def _backend(self, model: str | None):
         return self._load(self._model_choice(model), TextView())
@@ -430,35 +394,11 @@ class OciMagics(Magics):
         state = session.current()
         return kernel_message(
             "state",
-            model=self._model_summary(),
+            model=engine.describe(self._engine_settings()),
             settings={name: getattr(self, name) for name in FRONTEND_SETTINGS},
             runs=[run_info(run) for run in state.runs],
             conversation_turns=state.conversation.turns,
         )
-
-    def _model_summary(self) -> dict[str, Any]:
-        installed = session.current().backend
-        if installed is not None:
-            return {"name": installed.name, "backend": "plugged in (set_backend)", "loaded": True}
-        if self.endpoint:
-            remote = session.current().remote
-            name = remote[1].name if remote else self.endpoint
-            return {"name": name, "backend": f"server {self.endpoint}", "loaded": remote is not None}
-        from .backends import llamacpp
-
-        loaded = llamacpp.cached_backend()
-        try:
-            path, source = resolve_model(self.model)
-        except OciError as exc:
-            path, source, error = None, None, str(exc)
-        if loaded is not None:
-            why = source if loaded.path == path else None
-            return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, "why": why, **loaded.info()}
-        if path is None:
-            return {"name": None, "loaded": False, "error": error}
-        size = f"{path.stat().st_size / 2**20:,.0f} MiB"
-        summary = {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path)}
-        return {**summary, "size": size, "why": source}
 
     def _settings_from_frontend(self, data: dict[str, Any]) -> None:
         bridge = session.current().bridge
@@ -507,7 +447,7 @@ class OciMagics(Magics):
             print(f"backend: {state.backend.name} (installed with oci_magic.set_backend)")
         elif self.endpoint:
             try:
-                _print_table(self._remote(None).info())
+                _print_table(self._model_choice(None).info())
             except UsageError as exc:
                 print(f"endpoint: {self.endpoint} — {exc}")
         else:
@@ -516,12 +456,8 @@ class OciMagics(Magics):
             loaded = llamacpp.cached_backend()
             if loaded is not None:
                 _print_table(loaded.info())
-                try:
-                    path, source = resolve_model(self.model)
-                    if path == loaded.path:
-                        print(f"chosen by: {source}")
-                except OciError:
-                    pass
+                if (source := engine.chosen_by(self._engine_settings(), loaded.path)) is not None:
+                    print(f"chosen by: {source}")
             else:
                 try:
                     path, source = resolve_model(self.model)
@@ -636,20 +572,6 @@ def _one_run_at_a_time() -> Iterator[None]:
         except RunInProgressError as exc:
             raise UsageError(str(exc)) from None
         yield
-
-
-def _memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:
-    """Why the model will not fit in free memory (GPU memory when its layers go there), or None."""
-    from . import memory
-    from .backends.llamacpp import gpu_offload_supported
-
-    try:
-        need = memory.estimate(path, n_ctx)
-    except Exception:
-        return None  # an unreadable file: the load itself says what is wrong with it
-    if n_gpu_layers != 0 and gpu_offload_supported():
-        return memory.fits_message(need, memory.free_vram(), n_ctx=n_ctx, where="free GPU memory")
-    return memory.fits_message(need, memory.available_ram(), n_ctx=n_ctx)
 
 
 def _parent_msg_id(shell: Any) -> str | None:

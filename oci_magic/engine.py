@@ -1,0 +1,149 @@
+"""Which engine answers a `%%oci` call, and getting it ready: one owner for the model choice (a backend
+installed with `set_backend`, an OpenAI-compatible server, or a GGUF file), the memory check before a load,
+the load itself (once per kernel, shown by a view) and what the sidebar and `%oci status` say about it.
+
+Errors are the package's own (`OciError`); the magic turns them into the one-line errors IPython shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import session
+from .errors import OciError
+from .models import resolve_model
+
+__all__ = ["EngineSettings", "ModelFile", "choose", "load", "memory_refusal", "describe", "chosen_by"]
+
+# The settings a model is loaded with: a change means loading again.
+LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The settings that pick and load the engine, as the magic's traits hold them."""
+
+    model: str = ""
+    endpoint: str = ""
+    endpoint_model: str = ""
+    api_key_env: str = "OCI_MAGIC_API_KEY"
+    check_memory: bool = True
+    load: dict[str, Any] = field(default_factory=dict)  # LOAD_SETTINGS by name
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A GGUF file to load with llama.cpp, and how."""
+
+    path: Path
+    params: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def choose(settings: EngineSettings, model: str | None = None) -> Any:
+    """The backend that will answer: one installed with `set_backend` (unless `model` names another), the
+    server's when an endpoint is set, else the model file to load (a `ModelFile`)."""
+    installed = session.current().backend
+    if installed is not None and model is None:
+        return installed
+    if settings.endpoint:
+        return _remote(settings, model)
+    path, _ = resolve_model(model if model is not None else settings.model)
+    params = dict(settings.load)
+    if params.get("n_gpu_layers") == "auto":
+        params["n_gpu_layers"] = -1  # llama.cpp: every layer, where there is a GPU backend to take them
+    return ModelFile(path, params)
+
+
+def _remote(settings: EngineSettings, model: str | None):
+    """The OpenAI-compatible server's backend, made once per endpoint, model and key variable."""
+    from .backends.remote import RemoteBackend
+
+    state = session.current()
+    key = (settings.endpoint, model or settings.endpoint_model, settings.api_key_env)
+    if state.remote is None or state.remote[0] != key:
+        state.remote = (key, RemoteBackend(settings.endpoint, model=key[1], api_key_env=settings.api_key_env))
+    return state.remote[1]
+
+
+def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
+    """The backend for a choice: a model file is loaded once per kernel (the view shows the load and, when
+    it fails, why); any other choice is a backend already."""
+    if not isinstance(choice, ModelFile):
+        return choice
+    from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
+
+    path, params = choice.path, choice.params
+    if llamacpp.is_cached(path, **params):
+        return llamacpp.load_cached(path, **params)
+    if check_memory:
+        refusal = memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])
+        if refusal is not None:
+            view.load_failed(refusal)
+            raise OciError(refusal)
+    view.loading(path.name, path.stat().st_size)
+    try:
+        backend = llamacpp.load_cached(path, on_progress=view.load_progress, **params)
+    except OciError as exc:
+        view.load_failed(str(exc))
+        raise
+    except KeyboardInterrupt:
+        view.load_failed("interrupted")
+        raise
+    view.loaded(backend.name, backend.load_time)
+    return backend
+
+
+def memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:
+    """Why the model will not fit in free memory (GPU memory when its layers go there), or None."""
+    from . import memory
+    from .backends.llamacpp import gpu_offload_supported
+
+    try:
+        need = memory.estimate(path, n_ctx)
+    except Exception:
+        return None  # an unreadable file: the load itself says what is wrong with it
+    if n_gpu_layers != 0 and gpu_offload_supported():
+        return memory.fits_message(need, memory.free_vram(), n_ctx=n_ctx, where="free GPU memory")
+    return memory.fits_message(need, memory.available_ram(), n_ctx=n_ctx)
+
+
+def chosen_by(settings: EngineSettings, loaded_path: Path) -> str | None:
+    """Why the loaded model is the one the settings choose ("qwen-coder-1.5b, the best model installed"),
+    or None when the settings now choose another."""
+    try:
+        path, source = resolve_model(settings.model)
+    except OciError:
+        return None
+    return source if path == loaded_path else None
+
+
+def describe(settings: EngineSettings) -> dict[str, Any]:
+    """The engine in a few fields, for the sidebar's model line: name, backend, loaded, why, size."""
+    installed = session.current().backend
+    if installed is not None:
+        return {"name": installed.name, "backend": "plugged in (set_backend)", "loaded": True}
+    if settings.endpoint:
+        remote = session.current().remote
+        name = remote[1].name if remote else settings.endpoint
+        return {"name": name, "backend": f"server {settings.endpoint}", "loaded": remote is not None}
+    from .backends import llamacpp
+
+    loaded = llamacpp.cached_backend()
+    try:
+        path, source = resolve_model(settings.model)
+    except OciError as exc:
+        path, source, error = None, None, str(exc)
+    if loaded is not None:
+        why = source if loaded.path == path else None
+        return {"name": loaded.name, "backend": "llama.cpp", "loaded": True, "why": why, **loaded.info()}
+    if path is None:
+        return {"name": None, "loaded": False, "error": error}
+    size = f"{path.stat().st_size / 2**20:,.0f} MiB"
+    summary = {"name": path.name, "backend": "llama.cpp", "loaded": False, "file": str(path)}
+    return {**summary, "size": size, "why": source}
