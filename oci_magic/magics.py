@@ -6,6 +6,7 @@ import argparse
 import shlex
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,37 @@ from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
-SUBCOMMANDS = ("help", "status", "history", "fix", "save", "pull", "models", "reset", "version", "model")
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A `%oci NAME` subcommand: what it takes and does (its help line), and the method that does it."""
+
+    name: str
+    arguments: str
+    summary: str
+    method: str
+
+
+# In the order `%oci help` lists them; filled by @subcommand on OciMagics' methods.
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, arguments: str, summary: str):
+    """Register an OciMagics method as `%oci NAME`; it is called with the words after the name."""
+
+    def register(method):
+        SUBCOMMANDS[name] = Subcommand(name, arguments, summary, method.__name__)
+        return method
+
+    return register
+
+
+def subcommands_help() -> str:
+    rows = [(f"%oci {sub.name} {sub.arguments}".rstrip(), sub.summary) for sub in SUBCOMMANDS.values()]
+    width = max(len(usage) for usage, _ in rows)
+    return "Subcommands:\n" + "\n".join(f"  {usage:<{width}}  {summary}" for usage, summary in rows)
+
+
 # Settings the JupyterLab extension edits (through its settings registry).
 FRONTEND_SETTINGS = ("model", "max_rounds", "temperature")
 
@@ -200,10 +231,8 @@ class OciMagics(Magics):
             code is repaired, up to --rounds times. The final code is inserted as a cell below.
             Follow-up %%oci cells continue the conversation. The last run is `_oci`.
 
-        %oci fix [N]          repair the last cell that raised (or cell In[N])
-        %oci save PATH.ipynb  write the last run (--all: every run) as a notebook
-        %oci pull NAME        download a model (oci-ds-6.7b ...); %oci models lists them
-        %oci help | status | history | reset | version | model [NAME_OR_PATH]
+        %oci NAME: status | history | fix | save | pull | models | reset | version | model;
+        %oci help describes each.
         """
         if cell is None:
             return self._subcommand(line)
@@ -421,26 +450,14 @@ class OciMagics(Magics):
                 f"unknown subcommand {words[0]!r}; use one of: {', '.join(SUBCOMMANDS)}. "
                 f"To ask for code, put the request in a cell under %%oci."
             )
-        return getattr(self, f"_cmd_{name}")(rest)
+        return getattr(self, SUBCOMMANDS[name].method)(rest)
 
+    @subcommand("help", "", "this text")
     def _cmd_help(self, rest: list[str]) -> None:
         print(self.oci.__doc__)
+        print(subcommands_help())
 
-    def _cmd_reset(self, rest: list[str]) -> None:
-        session.current().conversation.reset()
-        print("oci · conversation forgotten; the next %%oci starts fresh")
-
-    def _cmd_version(self, rest: list[str]) -> None:
-        print("\n".join(package_versions()))
-
-    def _cmd_model(self, rest: list[str]) -> None:
-        with _one_run_at_a_time():  # a run in another thread finishes with the model first
-            if rest:
-                self.model = rest[0]
-                session.current().backend = None
-            backend = self._backend(None)
-        _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
-
+    @subcommand("status", "", "the model, the settings, the conversation and the last run")
     def _cmd_status(self, rest: list[str]) -> None:
         state = session.current()
         if state.backend is not None:
@@ -473,6 +490,20 @@ class OciMagics(Magics):
         last = state.last_run
         print(f"last run: {last.summary() if last else 'none yet'}")
 
+    @subcommand("history", "", "every run of this kernel, round by round")
+    def _cmd_history(self, rest: list[str]) -> None:
+        runs = session.current().runs
+        if not runs:
+            print("no runs yet")
+        for run in runs:
+            print(f"run {run.id} · {run.summary()} · {run.request.splitlines()[0][:70]!r}")
+            for round_ in run.rounds:
+                outcome = str(round_.error) if round_.error else round_.status
+                print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+
+    @subcommand(
+        "fix", "[N] [%%oci flags]", "repair the last cell that raised (or cell In[N]) and insert the fix"
+    )
     def _cmd_fix(self, rest: list[str]) -> None:
         """`%oci fix [N] [flags]`: repair the last cell that raised, or cell N, through the same loop."""
         number = int(rest.pop(0)) if rest and rest[0].isdigit() else None
@@ -500,25 +531,7 @@ class OciMagics(Magics):
         label = f"cell In[{cell.execution_count}]"
         self._run(fix_request(cell.source, cell.error.traceback, label, limit=self.feedback_chars), args)
 
-    def _cmd_pull(self, rest: list[str]) -> None:
-        """`%oci pull NAME`: download a model (progress bar in the notebook), then use it."""
-        if len(rest) != 1:
-            raise UsageError(
-                "usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)"
-            )
-        from .download import pull
-
-        try:
-            path = pull(rest[0], widget=self._view_kind() == "widget")
-        except OciError as exc:
-            raise UsageError(str(exc)) from None
-        print(f"oci · {rest[0]} is ready: {path}. Use it with %config OciMagics.model = {rest[0]!r}")
-
-    def _cmd_models(self, rest: list[str]) -> None:
-        from .cli import models_table
-
-        print(models_table())
-
+    @subcommand("save", "PATH.ipynb [--all] [--force]", "write the last run (--all: every run) as a notebook")
     def _cmd_save(self, rest: list[str]) -> None:
         parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
         parser.add_argument("path")
@@ -549,15 +562,44 @@ class OciMagics(Magics):
         runs_text = f"{len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} round{'s' * (rounds != 1)})"
         print(f"oci · saved {runs_text} to {path}")
 
-    def _cmd_history(self, rest: list[str]) -> None:
-        runs = session.current().runs
-        if not runs:
-            print("no runs yet")
-        for run in runs:
-            print(f"run {run.id} · {run.summary()} · {run.request.splitlines()[0][:70]!r}")
-            for round_ in run.rounds:
-                outcome = str(round_.error) if round_.error else round_.status
-                print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+    @subcommand("pull", "NAME", "download a model (oci-ds-6.7b ...)")
+    def _cmd_pull(self, rest: list[str]) -> None:
+        """`%oci pull NAME`: download a model (progress bar in the notebook), then use it."""
+        if len(rest) != 1:
+            raise UsageError(
+                "usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)"
+            )
+        from .download import pull
+
+        try:
+            path = pull(rest[0], widget=self._view_kind() == "widget")
+        except OciError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"oci · {rest[0]} is ready: {path}. Use it with %config OciMagics.model = {rest[0]!r}")
+
+    @subcommand("models", "", "the models known, where each is, and which %%oci would use")
+    def _cmd_models(self, rest: list[str]) -> None:
+        from .cli import models_table
+
+        print(models_table())
+
+    @subcommand("reset", "", "forget the conversation: the next %%oci starts fresh")
+    def _cmd_reset(self, rest: list[str]) -> None:
+        session.current().conversation.reset()
+        print("oci · conversation forgotten; the next %%oci starts fresh")
+
+    @subcommand("version", "", "the versions of oci-magic, llama-cpp-python and the rest")
+    def _cmd_version(self, rest: list[str]) -> None:
+        print("\n".join(package_versions()))
+
+    @subcommand("model", "[NAME_OR_PATH]", "load the model (or this one) now and show it")
+    def _cmd_model(self, rest: list[str]) -> None:
+        with _one_run_at_a_time():  # a run in another thread finishes with the model first
+            if rest:
+                self.model = rest[0]
+                session.current().backend = None
+            backend = self._backend(None)
+        _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
 
 
 SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
