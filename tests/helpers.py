@@ -10,6 +10,9 @@ import threading
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
+
+TESTS = Path(__file__).parent
 
 
 class ScriptedBackend:
@@ -32,6 +35,17 @@ class ScriptedBackend:
             if self.delay:
                 time.sleep(self.delay)
             yield piece + " "
+
+
+def scripted_setup(replies: list[str]) -> str:
+    """Code that, run in any kernel (nbclient's, JupyterLab's, a test's own), makes every later %%oci answer
+    with `replies` in order, through `ScriptedBackend`."""
+    return (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+        "import oci_magic\n"
+        "from helpers import ScriptedBackend\n"
+        f"oci_magic.set_backend(ScriptedBackend({list(replies)!r}))"
+    )
 
 
 class GrammarBackend:

@@ -4,16 +4,8 @@ import queue
 import time
 
 import pytest
+from helpers import scripted_setup
 from jupyter_client.manager import start_new_kernel
-
-SETUP = (
-    "import oci_magic\n"
-    "class Scripted:\n"
-    "    name = 'scripted'\n"
-    "    def __init__(self, replies): self.replies = replies\n"
-    "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
-    "oci_magic.set_backend(Scripted([{replies}]))"
-)
 
 
 @pytest.fixture
@@ -60,8 +52,7 @@ def load(client) -> str:
 
 
 def scripted(*codes: str) -> str:
-    replies = ", ".join(repr(f"```python\n{code}\n```") for code in codes)
-    return SETUP.format(replies=replies)
+    return scripted_setup([f"```python\n{code}\n```" for code in codes])
 
 
 def test_with_the_extension_cells_arrive_through_the_comm_and_not_twice(kernel):

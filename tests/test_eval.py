@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import TaskGrammarBackend, llama_server
+from helpers import ScriptedBackend, TaskGrammarBackend, llama_server
 
 from oci_magic import records
 from oci_magic.backends.llamacpp import LlamaCppBackend
@@ -40,16 +40,11 @@ def reply(code: str) -> str:
     return f"Here it is:\n{FENCE}python\n{code}{FENCE}\n"
 
 
-class Replies:
-    """Canned replies in order (the loop's logic only; the real engine is tested below)."""
-
-    name = "scripted"
+class Replies(ScriptedBackend):
+    """Canned code in order, each in a reply (the loop's logic only; the real engine is tested below)."""
 
     def __init__(self, *codes: str) -> None:
-        self.codes = list(codes)
-
-    def stream_chat(self, messages, **options):
-        yield reply(self.codes.pop(0))
+        super().__init__([reply(code) for code in codes])
 
 
 # -- the subprocess executor ---------------------------------------------------------------------------------
@@ -251,7 +246,7 @@ def test_solved_after_k_rounds_uses_the_latest_code_by_then():
 def test_a_backend_failure_stops_the_evaluation_with_the_finished_tasks():
     class FailsOnSecond(Replies):
         def stream_chat(self, messages, **options):
-            if not self.codes:
+            if not self.replies:
                 raise ConnectionError("server went away")
             yield from super().stream_chat(messages, **options)
 

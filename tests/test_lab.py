@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import scripted_setup
 from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.browser
@@ -30,18 +31,9 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-SCRIPTED = (
-    "import oci_magic\n"
-    "class Scripted:\n"
-    "    name = 'scripted'\n"
-    "    def __init__(self, replies): self.replies = replies\n"
-    "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
-    "oci_magic.set_backend(Scripted({replies!r}))"
-)
-
 
 def scripted_cell(*codes: str) -> str:
-    return SCRIPTED.format(replies=[f"Here:\n```python\n{code}\n```" for code in codes])
+    return scripted_setup([f"Here:\n```python\n{code}\n```" for code in codes])
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import scripted_setup
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -63,15 +64,7 @@ def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
 def scripted_backend_cell(*codes: str) -> str:
     """A cell that makes every later %%oci answer with these code blocks, in order."""
     replies = [f"Round {n}:\n```python\n{code}\n```" for n, code in enumerate(codes, 1)]
-    return (
-        "import oci_magic\n"
-        "class Scripted:\n"
-        "    name = 'scripted'\n"
-        "    def __init__(self, replies): self.replies = replies\n"
-        "    def stream_chat(self, messages, **options): yield self.replies.pop(0)\n"
-        f"oci_magic.set_backend(Scripted({replies!r}))\n"
-        "kept = 'user state'"
-    )
+    return scripted_setup(replies) + "\nkept = 'user state'"
 
 
 def scripted_notebook(codes: list[str], sources: list[str], *, settings: str = ""):
