@@ -194,6 +194,7 @@ def run_request(
     namespace = getattr(executor, "namespace", None)
     checked = settings.result_checks and namespace is not None and not settings.check
     asked = outcome.asked_names(request) if checked else ()
+    asked_columns = outcome.asked_columns(request) if checked else ()
 
     def ask(round_: Round, seed: int | None = None) -> None:
         """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
@@ -275,7 +276,7 @@ def run_request(
             round_.execution_time, round_.defined = result.duration, result.defined
             if checked and result.success:
                 round_.shortfalls = outcome.shortfalls(
-                    asked, namespace, before, code=round_.code, output=result.output
+                    asked, namespace, before, code=round_.code, output=result.output, columns=asked_columns
                 )
             emit("executed", round_)
             prompt = round_.feedback = prompts.feedback_message(

@@ -29,7 +29,7 @@ from .context import describe_value
 from .diagnose import misread_separator
 from .executors.changes import fingerprint
 
-__all__ = ["asked_names", "shortfalls", "invented_data"]
+__all__ = ["asked_names", "asked_columns", "shortfalls", "invented_data"]
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
 _BACKTICKED = re.compile(r"`([A-Za-z_]\w*)`")
@@ -73,6 +73,19 @@ _MISSING_SAID = re.compile(
 )
 
 
+def asked_columns(request: str) -> tuple[str, ...]:
+    """The names `request` asks for as columns ("add a column value", "a numeric column price_num"): only a
+    DataFrame's column answers them, not a variable of that name."""
+    prose = _CODE_BLOCK.sub(" ", request)
+    return tuple(
+        dict.fromkeys(
+            match.group(1)
+            for match in _COLUMN.finditer(prose)
+            if match.group(1).lower() not in _NOT_NAMES and _looks_like_a_name(match.group(1))
+        )
+    )
+
+
 def asked_names(request: str) -> tuple[str, ...]:
     """The names `request` asks the code to leave behind, in order: backticked names, snake_case words,
     names after "called"/"named", "into X" at the end of a clause, "a column X", "function f(".
@@ -98,9 +111,11 @@ def _is_frame(value: Any) -> bool:
     return hasattr(value, "columns") and hasattr(value, "iloc")
 
 
-def _known(name: str, namespace: dict[str, Any]) -> bool:
+def _known(name: str, namespace: dict[str, Any], *, column: bool = False) -> bool:
     """A variable, a builtin, a module's attribute (a pandas function the request mentions), a DataFrame's
-    column or a dict's key."""
+    column or a dict's key; with `column`, only a DataFrame's column."""
+    if column:
+        return any(_is_frame(value) and _has_column(value, name) for value in list(namespace.values()))
     if name in namespace or hasattr(builtins, name):
         return True
     for value in list(namespace.values()):
@@ -116,6 +131,13 @@ def _known(name: str, namespace: dict[str, Any]) -> bool:
         except Exception:  # an object whose attributes raise says nothing either way
             continue
     return False
+
+
+def _has_column(frame: Any, name: str) -> bool:
+    try:
+        return name in frame.columns
+    except Exception:
+        return False
 
 
 def _all_missing(value: Any) -> bool:
@@ -192,17 +214,19 @@ def shortfalls(
     *,
     code: str,
     output: str,
+    columns: tuple[str, ...] = (),
 ) -> list[str]:
     """What the run left undone, one sentence each ([] when nothing is known to be missing).
 
-    `before` is `executors.changes.snapshot` of the namespace taken before the code ran."""
+    `before` is `executors.changes.snapshot` of the namespace taken before the code ran; `columns` are the
+    asked names that must be columns (`asked_columns`)."""
     found = []
     if "ChainedAssignmentError" in output:
         found.append(
             "pandas warned (ChainedAssignmentError) that an inplace method on a column never changes the "
             "DataFrame: assign the result back instead, e.g. df[col] = df[col].fillna(...)"
         )
-    missing = [name for name in asked if not _known(name, namespace)]
+    missing = [name for name in asked if not _known(name, namespace, column=name in columns)]
     made = [
         name for name in asked if name in namespace and namespace[name] is not None and name not in missing
     ]
@@ -217,7 +241,12 @@ def shortfalls(
             "and values are shown above) and fix that; do not guard against it"
         )
     for name in missing:
-        found.append(f"`{name}` is not defined (not as a variable nor as a column); the request asks for it")
+        if name in columns:
+            found.append(f"no DataFrame has a column `{name}`; the request asks for that column")
+        else:
+            found.append(
+                f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
+            )
     bound = _bound_names(code)
     for name in asked:
         if name in namespace and (name in bound or _changed(name, before, namespace)):
@@ -288,6 +317,20 @@ def _holds_data(value: Any) -> bool:
         return False
 
 
+def _same_values(node: ast.AST, value: Any) -> bool:
+    """Whether the literal `node` builds holds what `value` holds (a list or dict written out again, or a
+    DataFrame built from the same columns)."""
+    try:
+        if isinstance(node, ast.Call):
+            if not node.args:
+                return False
+            built = type(value)(ast.literal_eval(node.args[0]))
+            return bool(built.equals(value)) if hasattr(built, "equals") else bool(built == value)
+        return bool(ast.literal_eval(node) == value)
+    except Exception:  # not a plain literal (a name bound in the code), or values that do not compare
+        return False
+
+
 def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[str]:
     """The user's data that `code` would replace with values written into it, one sentence each. Code that
     only makes new names, or a request that asks for sample data, is left alone."""
@@ -307,7 +350,9 @@ def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[st
                 continue
             literal_names.add(target.id)
             value = namespace.get(target.id)
-            if value is not None and _holds_data(value) and target.id not in [n for n, *_ in found]:
+            if value is None or not _holds_data(value) or _same_values(statement.value, value):
+                continue  # new data, or the user's own values copied from the summary: nothing is lost
+            if target.id not in [n for n, *_ in found]:
                 found.append((target.id, describe_value(value).split("\n", 1)[0][:80]))
     return [
         f"it would replace your `{name}` ({description}) with values written into the code; use the `{name}` "

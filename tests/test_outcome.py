@@ -163,10 +163,17 @@ def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(s
     assert shell.user_ns["contacts"]["n"].tolist() == [1, 2, 3]  # the user's data is untouched
     assert shell.user_ns["unique_contacts"]["n"].tolist() == [1, 3]
     assert "⊗ not run: it would replace your `contacts`" in capsys.readouterr().out
-    # Asked for made-up data, or new names only: it runs.
+    # Asked for made-up data, new names only, or the user's own values written out again: it runs.
+    shell.user_ns["scores"] = {"ann": [71, 80], "bob": [88, 90]}
+    copied = "scores = {'ann': [71, 80], 'bob': [88, 90]}\nbest = max(scores, key=lambda k: sum(scores[k]))"
     for request, code in [
+        (
+            "Rebuild contacts as it is.",
+            "contacts = pd.DataFrame({'email': ['a@x.org', ' A@x.org', 'b@x.org'], 'n': [1, 2, 3]})",
+        ),
         ("Replace contacts with a small sample of 2 rows.", invented),
         ("Make a list of the weekdays in weekdays.", "weekdays = ['Mon', 'Tue']"),
+        ("Which student of scores has the highest total? Store it in best.", copied),
     ]:
         scripted([block(code)])
         shell.run_cell(f"%%oci --new\n{request}")
@@ -183,6 +190,19 @@ def test_a_file_read_with_the_wrong_separator_is_not_a_pass(shell, scripted, tmp
         "the column names of `trips` contain ';': its file is separated by ';' and was not read that way"
     ]
     assert shell.user_ns["trips"]["km"].tolist() == [5, 12]
+
+
+def test_a_column_the_request_asks_for_is_not_answered_by_a_variable(shell, scripted):
+    inv = pd.DataFrame({"qty": [2, 3], "unit_price": [1.5, 2.0]})
+    replies = [
+        block("inv['total_value'] = inv['qty'] * inv['unit_price']\nvalue = inv['total_value'].sum()"),
+        block("inv['value'] = inv['qty'] * inv['unit_price']"),
+    ]
+    run, _ = run_both_ways(
+        shell, scripted, "Add a column value equal to qty times unit_price.", replies, {"inv": inv}
+    )
+    assert run.rounds[0].shortfalls == ["no DataFrame has a column `value`; the request asks for that column"]
+    assert shell.user_ns["inv"]["value"].tolist() == [3.0, 6.0]
 
 
 def test_requests_that_name_no_result_pass_as_before(shell, scripted):
