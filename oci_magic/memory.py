@@ -57,7 +57,10 @@ def release_freed_memory() -> None:
 
 
 def estimate(path: str | os.PathLike, n_ctx: int, *, metadata: dict | None = None) -> Estimate:
-    """Weights (the file's size: llama.cpp maps it) plus an f16 KV cache of `n_ctx` tokens."""
+    """Weights (the file's size: llama.cpp maps it) plus an f16 KV cache of `n_ctx` tokens.
+
+    The weights count once even with repacking: the repacked copy is what stays, and the mapped file's pages
+    are page cache the system can reclaim while the load runs, released by the backend right after it."""
     path = Path(path)
     meta = metadata if metadata is not None else _metadata(path)
     arch = meta.get("general.architecture", "llama")

@@ -58,3 +58,37 @@ def test_doctor_reports_the_build_memory_and_the_model():
     assert "AMX weight-repacking workaround:" in out and "free memory:" in out
     assert "it needs about" in out and "fits" in out
     assert done.stderr == ""
+
+
+def _mapped_rss(path) -> int:
+    """Bytes of `path`'s mappings resident in this process, from /proc/self/smaps."""
+    total, inside, target = 0, False, str(path.resolve())
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
+                inside = fields[-1] == target
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1]) * 1024
+    return total
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="madvise on /proc/self/maps' mappings is Linux's")
+def test_repacked_weights_are_not_kept_twice_and_the_model_answers_the_same(small_model, monkeypatch):
+    from oci_magic.backends import llamacpp
+
+    messages = [{"role": "user", "content": "Write a Python function that adds two numbers."}]
+    replies, resident = [], []
+    for release in (True, False):
+        if not release:
+            monkeypatch.setattr(llamacpp, "release_mapped_file", lambda path: 0)
+        backend = llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="on", n_gpu_layers=0)
+        try:
+            resident.append(_mapped_rss(small_model))
+            assert (backend.released_bytes > 0) == release
+            replies.append("".join(backend.stream_chat(messages, max_tokens=48)))
+        finally:
+            backend.close()
+    # Released: none of the file is resident right after the load; kept: most of it.
+    assert resident[0] == 0 and resident[1] > small_model.stat().st_size // 2
+    assert replies[0] == replies[1] and replies[0]  # the pages that come back hold the same weights
