@@ -191,8 +191,33 @@ def _called_name(call: ast.Call) -> str:
     return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
 
 
-def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any]) -> list[str]:
-    """Columns added to a DataFrame that was there before the run and are missing in every row."""
+def _sources(code: str, frame: str, column: str) -> list[str]:
+    """The columns of `frame` the code computed `frame[column]` from (`frame['price']` in its assignment)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign) or not any(_subscript(t, frame) == column for t in node.targets):
+            continue
+        for part in ast.walk(node.value):
+            if (source := _subscript(part, frame)) is not None and source != column:
+                found[source] = None
+    return list(found)
+
+
+def _subscript(node: ast.AST, frame: str) -> str | None:
+    """'price' for the expression frame['price'], else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == frame:
+        if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            return node.slice.value
+    return None
+
+
+def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], code: str) -> list[str]:
+    """Columns added to a DataFrame that was there before the run and are missing in every row, with the
+    first values of the columns they were computed from: what the conversion failed on."""
     found = []
     for name, old in before.items():
         value = namespace.get(name)
@@ -200,8 +225,15 @@ def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any]) -> l
             continue
         try:
             for column in value.columns:
-                if str(column) not in old[3] and _all_missing(value[column]):
-                    found.append(f"`{name}[{str(column)!r}]` is missing (NaN) in every row")
+                if str(column) in old[3] or not _all_missing(value[column]):
+                    continue
+                text = f"`{name}[{str(column)!r}]` is missing (NaN) in every row"
+                sources = [source for source in _sources(code, name, str(column)) if source in value.columns]
+                if sources:
+                    first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
+                    source = f"`{name}[{sources[0]!r}]`"
+                    text += f": nothing was converted from {source}, whose values look like {first}"
+                found.append(text)
         except Exception:
             continue
     return found
@@ -252,7 +284,7 @@ def shortfalls(
         if name in namespace and (name in bound or _changed(name, before, namespace)):
             if (problem := _empty_result(name, namespace[name])) is not None:
                 found.append(problem)
-    found += _new_empty_columns(before, namespace)
+    found += _new_empty_columns(before, namespace, code)
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
             found.append(

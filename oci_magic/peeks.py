@@ -179,7 +179,9 @@ def _json_read_call(document: Any, name: str) -> str | None:
         )
     variable = re.sub(r"\W+", "_", Path(name).stem).strip("_").lower() or "table"
     variable = variable if variable.isidentifier() else "table"
-    return f"with open({name!r}) as f: {variable} = pd.json_normalize(json.load(f){where}){columns}"
+    # pandas alone (no `import json` to forget): read_json(typ='series') keeps nested objects as they are.
+    records_of = f"pd.read_json({name!r}, typ='series')" + (where or ".tolist()")
+    return f"{variable} = pd.json_normalize({records_of}){columns}"
 
 
 def file_peek(path: Path, *, limit: int = 700, name: str | None = None) -> str:

@@ -107,7 +107,10 @@ def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(
         "The price column of catalog holds strings like '$1,234.50'. Add a numeric column with the number."
     )
     run, _ = run_both_ways(shell, scripted, request, replies, {"catalog": catalog})
-    assert run.rounds[0].shortfalls == ["`catalog['price_num']` is missing (NaN) in every row"]
+    assert run.rounds[0].shortfalls == [
+        "`catalog['price_num']` is missing (NaN) in every row: nothing was converted from "
+        "`catalog['price']`, whose values look like '$1,234.50', '$10.00'"
+    ]
     assert shell.user_ns["catalog"]["price_num"].tolist() == [1234.5, 10.0]
 
 

@@ -145,19 +145,21 @@ def test_a_table_pandas_would_misread_comes_with_the_call_that_reads_it(tmp_path
 
 
 def test_json_records_under_a_key_or_nested_come_with_the_call_that_flattens_them(tmp_path, monkeypatch):
-    import json as json_module
-
     monkeypatch.chdir(tmp_path)
     orders = {"exported": "x", "data": [{"id": 1, "item": {"sku": "A", "price": 2.5}, "qty": 2}]}
     (tmp_path / "orders.json").write_text(json.dumps(orders), encoding="utf-8")
     peek = request_peeks("orders.json holds our orders", tmp_path)
     call = peek.rsplit("read it with: ", 1)[1]
     assert call.endswith("(nested fields become columns such as 'item.sku')")
-    scope = {"pd": pd, "json": json_module}
-    exec(call.split(" (nested")[0], scope)
+    scope = {"pd": pd}
+    exec(call.split(" (nested")[0], scope)  # pandas alone: nothing else to import
     frame = scope["orders"]
     assert list(frame.columns) == ["id", "qty", "item.sku", "item.price"] and frame[
         "item.price"
     ].tolist() == [2.5]
+    (tmp_path / "nested.json").write_text(json.dumps([{"a": {"b": 1}}, {"a": {"b": 2}}]), encoding="utf-8")
+    call = file_peek(tmp_path / "nested.json").rsplit("read it with: ", 1)[1].split(" (nested")[0]
+    exec(call, scope)
+    assert scope["nested"]["a.b"].tolist() == [1, 2]
     (tmp_path / "flat.json").write_text(json.dumps([{"a": 1}, {"a": 2}]), encoding="utf-8")
     assert "read it with" not in file_peek(tmp_path / "flat.json")  # pd.read_json reads it
