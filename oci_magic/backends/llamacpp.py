@@ -121,15 +121,23 @@ class _LoadProgress:
     exception cannot cross into C, so it is kept, the load is told to stop, and it is raised afterwards.
     """
 
-    def __init__(self, report: Callable[[float], None] | None) -> None:
+    def __init__(
+        self, report: Callable[[float], None] | None, *, release: Callable[[], object] | None = None
+    ) -> None:
         import llama_cpp
 
         self._report = report
+        # Called every RELEASE_STEP of the load: the weights copied so far leave the mapped file's pages,
+        # so the load's peak memory is not the weights twice either.
+        self._release, self._released_at = release, 0.0
         self.interrupt: BaseException | None = None
         self.callback = llama_cpp.llama_progress_callback(self._called)  # kept alive while loading
 
     def _called(self, fraction: float, user_data) -> bool:
         try:
+            if self._release is not None and fraction - self._released_at >= RELEASE_STEP:
+                self._release()
+                self._released_at = fraction
             if self._report is not None:
                 self._report(fraction)
             return True
@@ -211,6 +219,7 @@ def release_mapped_file(path: Path) -> int:
 
 
 MADV_DONTNEED = 4  # Linux's value (<sys/mman.h>)
+RELEASE_STEP = 0.05  # of the load's progress between two releases of the mapped file's pages
 
 
 def repacking_enabled(setting: str) -> bool:
@@ -248,11 +257,14 @@ class LlamaCppBackend:
         _route_native_log(verbose)
 
         started = time.perf_counter()
-        progress = _LoadProgress(on_progress)
+        on_gpu = n_gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
+        copies = self.repack or on_gpu  # weights copied out of the mapped file: its pages can go
+        progress = _LoadProgress(
+            on_progress, release=(lambda: release_mapped_file(self.path)) if copies else None
+        )
         _native_errors.clear()
         try:
             with _model_params(repack=self.repack, progress=progress):
-                on_gpu = n_gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
                 batch = 512 if on_gpu else CPU_UBATCH
                 self._llm = llama_cpp.Llama(
                     model_path=str(self.path),
@@ -278,7 +290,7 @@ class LlamaCppBackend:
                 ) from exc
             raise ModelLoadError(_load_failure(self.path, reason, n_ctx)) from exc
         # Weights llama.cpp copied out of the mapped file (repacked, or sent to the GPU) are not kept twice.
-        self.released_bytes = release_mapped_file(self.path) if self.repack or on_gpu else 0
+        self.released_bytes = release_mapped_file(self.path) if copies else 0
         self.load_time = time.perf_counter() - started
         self.gpu_offload_supported = bool(llama_cpp.llama_supports_gpu_offload())
         meta = self._llm.metadata
