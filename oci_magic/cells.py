@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import records
+from .describe import round_outcome
 from .records import Round, Run
-from .views.describe import round_outcome
 
 __all__ = ["CELL_MODES", "NewCell", "cells_for"]
 

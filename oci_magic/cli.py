@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .models import models_table
 from .versions import package_versions
 
 __all__ = ["main", "run_notebook"]
@@ -90,34 +91,6 @@ def _pull(name: str) -> int:
         return 1
     print(f"{name} is ready: {path}")
     return 0
-
-
-def models_table() -> str:
-    """The known models (size, quantization, where the file is or how to get it) and the one %%oci would
-    use now, with why."""
-    from . import chunks
-    from .download import cached_path
-    from .errors import OciError
-    from .models import resolve_model
-    from .registry import KNOWN_MODELS
-
-    lines = [f"{'name':<16} {'quant':<7} {'size':>8}  where"]
-    for model in KNOWN_MODELS.values():
-        if model.pypi is not None and chunks.is_installed(model.pypi):
-            where = f"installed from PyPI (oci-magic[{model.pypi.extra}])"
-        elif (path := cached_path(model)) is not None:
-            where = f"downloaded: {path}"
-        elif model.pypi is not None:
-            where = f"not installed ({model.pypi.install_command})"
-        else:
-            where = f"not downloaded (oci-magic pull {model.name})"
-        lines.append(f"{model.name:<16} {model.quantization:<7} {model.size_text:>8}  {where}")
-    try:
-        path, source = resolve_model("")
-        lines.append(f"\n%%oci would use: {path}\n  because: {source}")
-    except OciError as exc:
-        lines.append(f"\n%%oci would use: nothing yet. {exc}")
-    return "\n".join(lines)
 
 
 def doctor_report(n_ctx: int = 4096) -> str:

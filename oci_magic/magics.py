@@ -19,17 +19,17 @@ from . import engine, records, session
 from .cells import CELL_MODES, cells_for
 from .chat_formats import FORMAT_NAMES
 from .context import namespace_summary
+from .describe import round_figures
 from .errors import OciError, RunInProgressError
 from .executors.kernel import KernelExecutor
 from .loop import LoopSettings, run_request
-from .models import resolve_model
+from .models import models_table, resolve_model
 from .peeks import request_peeks
 from .prompts import SYSTEM_PROMPT, fix_request
 from .protocol import kernel_message, run_info
 from .versions import package_versions
 from .views import View
 from .views.bridge import BridgeView
-from .views.describe import round_figures
 from .views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
@@ -579,8 +579,6 @@ class OciMagics(Magics):
 
     @subcommand("models", "", "the models known, where each is, and which %%oci would use")
     def _cmd_models(self, rest: list[str]) -> None:
-        from .cli import models_table
-
         print(models_table())
 
     @subcommand("reset", "", "forget the conversation: the next %%oci starts fresh")

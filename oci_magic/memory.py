@@ -37,9 +37,9 @@ def _metadata(path: Path) -> dict:
     """The GGUF's metadata, read by llama.cpp itself without loading any weights."""
     import llama_cpp
 
-    from .backends.llamacpp import _route_native_log
+    from .backends.llamacpp import route_native_log
 
-    _route_native_log(False)  # llama.cpp's warnings about this throwaway context mean nothing here
+    route_native_log(False)  # llama.cpp's warnings about this throwaway context mean nothing here
     llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, n_ctx=16, verbose=False)
     try:
         return dict(llm.metadata)

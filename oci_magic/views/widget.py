@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import records
+from ..describe import OUTCOME_MARKS, error_location, repeated_note, round_figures, round_outcome
 from ..loop import LoopEvent
 from ..records import Round, Run
 from . import static
-from .describe import OUTCOME_MARKS, error_location, repeated_note, round_figures, round_outcome
 
 __all__ = ["WidgetView", "RoundPanel", "UPDATE_INTERVAL"]
 
