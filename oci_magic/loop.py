@@ -269,11 +269,7 @@ def run_request(
 
             before = snapshot(namespace) if checked else {}
             result, check_failed = _execute(executor, round_.code, settings, on_output)
-            round_.executed = True
-            round_.output, round_.outputs, round_.error = result.output, result.outputs, result.error
-            round_.timed_out, round_.interrupted = result.timed_out, result.interrupted
-            round_.hidden_chars, round_.overrun = result.hidden_chars, result.overrun
-            round_.execution_time, round_.defined = result.duration, result.defined
+            round_.record_execution(result)
             if checked and result.success:
                 round_.shortfalls = outcome.shortfalls(
                     asked, namespace, before, code=round_.code, output=result.output, columns=asked_columns

@@ -9,7 +9,10 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # executors import records: the type only, not the module
+    from .executors import ExecutionResult
 
 
 class Status(StrEnum):
@@ -97,6 +100,14 @@ class Round:
     prompt_tokens: int | None = None
     prompt_tokens_evaluated: int | None = None
     execution_time: float | None = None
+
+    def record_execution(self, result: ExecutionResult) -> None:
+        """What running the code did, from the executor's result: the one place a round takes it."""
+        self.executed = True
+        self.output, self.outputs, self.error = result.output, result.outputs, result.error
+        self.timed_out, self.interrupted = result.timed_out, result.interrupted
+        self.hidden_chars, self.overrun = result.hidden_chars, result.overrun
+        self.execution_time, self.defined = result.duration, result.defined
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -374,12 +374,11 @@ class WidgetView:
             return
         panel = self.panels[index]
         # The record keeps what happened during the run; the tab shows this new execution.
-        again = Round(index=panel.round.index, code=panel.round.code, executed=True)
+        again = Round(index=panel.round.index, code=panel.round.code)
         self.run_again.disabled = True
         try:
             result = self.executor.run(again.code)
-            again.outputs, again.error, again.execution_time = result.outputs, result.error, result.duration
-            again.timed_out, again.interrupted = result.timed_out, result.interrupted
+            again.record_execution(result)
             panel.show_result(self.run, again)
             outcome = round_outcome(again, self.run)
             panel.show_figures(
