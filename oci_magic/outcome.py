@@ -76,28 +76,25 @@ _MISSING_SAID = re.compile(
 def asked_columns(request: str) -> tuple[str, ...]:
     """The names `request` asks for as columns ("add a column value", "a numeric column price_num"): only a
     DataFrame's column answers them, not a variable of that name."""
-    prose = _CODE_BLOCK.sub(" ", request)
-    return tuple(
-        dict.fromkeys(
-            match.group(1)
-            for match in _COLUMN.finditer(prose)
-            if match.group(1).lower() not in _NOT_NAMES and _looks_like_a_name(match.group(1))
-        )
-    )
+    return _names_in(request, (_COLUMN,))
 
 
 def asked_names(request: str) -> tuple[str, ...]:
     """The names `request` asks the code to leave behind, in order: backticked names, snake_case words,
     names after "called"/"named", "into X" at the end of a clause, "a column X", "function f(".
     Code blocks in the request are skipped (a function to complete names many things it does not ask for)."""
+    return _names_in(request, (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN))
+
+
+def _names_in(request: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...]:
+    """The names `patterns` find in the request's prose (its code blocks left out), in order, once each."""
     prose = _CODE_BLOCK.sub(" ", request)
     found: dict[str, None] = {}
-    for pattern in (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN):
+    for pattern in patterns:
         for match in pattern.finditer(prose):
             name = match.group(1)
-            if pattern in (_BACKTICKED, _CALLED):  # named on purpose, whatever its case
-                found[name] = None
-            elif name.lower() not in _NOT_NAMES and _looks_like_a_name(name):
+            named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
+            if named_on_purpose or (name.lower() not in _NOT_NAMES and _looks_like_a_name(name)):
                 found[name] = None
     return tuple(found)
 
@@ -160,13 +157,16 @@ def _empty_result(name: str, value: Any) -> str | None:
     return None
 
 
-def _guards(code: str) -> bool:
+def _parsed(code: str) -> ast.Module:
+    try:
+        return ast.parse(code)
+    except SyntaxError:  # code that ran parses; an empty module says nothing either way
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _guards(tree: ast.Module) -> bool:
     """Whether the code checks for something before using it (`if 'x' in df.columns`, hasattr, exists) or
     catches errors: the shape of a guarded non-answer."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return False
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and node.handlers:
             return True
@@ -176,14 +176,13 @@ def _guards(code: str) -> bool:
                     isinstance(op, (ast.In, ast.NotIn)) for op in part.ops
                 ):
                     return True
-                if isinstance(part, ast.Call):
-                    called = (
-                        part.func.attr
-                        if isinstance(part.func, ast.Attribute)
-                        else getattr(part.func, "id", "")
-                    )
-                    if called in ("hasattr", "exists", "isfile", "isdir", "get"):
-                        return True
+                if isinstance(part, ast.Call) and _called_name(part) in (
+                    "hasattr",
+                    "exists",
+                    "isfile",
+                    "get",
+                ):
+                    return True
     return False
 
 
@@ -191,12 +190,8 @@ def _called_name(call: ast.Call) -> str:
     return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
 
 
-def _sources(code: str, frame: str, column: str) -> list[str]:
+def _sources(tree: ast.Module, frame: str, column: str) -> list[str]:
     """The columns of `frame` the code computed `frame[column]` from (`frame['price']` in its assignment)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
     found: dict[str, None] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Assign) or not any(_subscript(t, frame) == column for t in node.targets):
@@ -215,7 +210,7 @@ def _subscript(node: ast.AST, frame: str) -> str | None:
     return None
 
 
-def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], code: str) -> list[str]:
+def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], tree: ast.Module) -> list[str]:
     """Columns added to a DataFrame that was there before the run and are missing in every row, with the
     first values of the columns they were computed from: what the conversion failed on."""
     found = []
@@ -228,7 +223,7 @@ def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], code
                 if str(column) in old[3] or not _all_missing(value[column]):
                     continue
                 text = f"`{name}[{str(column)!r}]` is missing (NaN) in every row"
-                sources = [source for source in _sources(code, name, str(column)) if source in value.columns]
+                sources = [source for source in _sources(tree, name, str(column)) if source in value.columns]
                 if sources:
                     first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
                     source = f"`{name}[{sources[0]!r}]`"
@@ -259,14 +254,9 @@ def shortfalls(
             "DataFrame: assign the result back instead, e.g. df[col] = df[col].fillna(...)"
         )
     missing = [name for name in asked if not _known(name, namespace, column=name in columns)]
-    made = [
-        name for name in asked if name in namespace and namespace[name] is not None and name not in missing
-    ]
-    if (
-        _MISSING_SAID.search(output)
-        and _guards(code)
-        and not any(_changed(n, before, namespace) for n in made)
-    ):
+    tree = _parsed(code)
+    made = [name for name in asked if name in namespace and _changed(name, before, namespace)]
+    if _MISSING_SAID.search(output) and _guards(tree) and not made:
         said = next(line.strip() for line in output.splitlines() if _MISSING_SAID.search(line))
         found.append(
             f'the code printed "{said[:120]}" instead of computing the result: find why (the real names '
@@ -279,12 +269,12 @@ def shortfalls(
             found.append(
                 f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
             )
-    bound = _bound_names(code)
+    bound = _bound_names(tree)
     for name in asked:
         if name in namespace and (name in bound or _changed(name, before, namespace)):
             if (problem := _empty_result(name, namespace[name])) is not None:
                 found.append(problem)
-    found += _new_empty_columns(before, namespace, code)
+    found += _new_empty_columns(before, namespace, tree)
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
             found.append(
@@ -294,12 +284,8 @@ def shortfalls(
     return found
 
 
-def _bound_names(code: str) -> set[str]:
+def _bound_names(tree: ast.Module) -> set[str]:
     """The names the code assigns (a rebinding to None keeps the same object: identity cannot tell)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return set()
     return {
         node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
     }
