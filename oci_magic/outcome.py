@@ -157,6 +157,10 @@ def _empty_result(name: str, value: Any) -> str | None:
     return None
 
 
+# Calls that test for something before using it: hasattr(df, 'x'), os.path.exists(path), d.get('k').
+_GUARD_CALLS = ("hasattr", "exists", "isfile", "isdir", "get")
+
+
 def _parsed(code: str) -> ast.Module:
     try:
         return ast.parse(code)
@@ -176,12 +180,7 @@ def _guards(tree: ast.Module) -> bool:
                     isinstance(op, (ast.In, ast.NotIn)) for op in part.ops
                 ):
                     return True
-                if isinstance(part, ast.Call) and _called_name(part) in (
-                    "hasattr",
-                    "exists",
-                    "isfile",
-                    "get",
-                ):
+                if isinstance(part, ast.Call) and _called_name(part) in _GUARD_CALLS:
                     return True
     return False
 
