@@ -35,6 +35,9 @@ def round_figures(round_: Round) -> str:
         parts.append(f"{round_.tokens_per_second:.1f} tok/s")
     if round_.generated_tokens is not None:
         parts.append(f"{round_.generated_tokens} tokens")
+    if round_.drafted_tokens:
+        rate = round_.accepted_tokens / round_.drafted_tokens
+        parts.append(f"drafts {rate:.0%} accepted ({round_.accepted_tokens}/{round_.drafted_tokens})")
     if round_.reply_cut == CUT_AT_MAX_TOKENS:
         parts.append("cut at max_tokens")
     elif round_.reply_cut == CUT_REPEATING:

@@ -31,6 +31,7 @@ class EngineSettings:
     api_key_env: str = "OCI_MAGIC_API_KEY"
     check_memory: bool = True
     load: dict[str, Any] = field(default_factory=dict)  # LOAD_SETTINGS by name
+    speculation: str = "auto"  # applies to the loaded model from its next reply: no reload
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ModelFile:
 
     path: Path
     params: dict[str, Any]
+    speculation: str = "auto"
 
     @property
     def name(self) -> str:
@@ -57,7 +59,7 @@ def choose(settings: EngineSettings, model: str | None = None) -> Any:
     params = dict(settings.load)
     if params.get("n_gpu_layers") == "auto":
         params["n_gpu_layers"] = -1  # llama.cpp: every layer, where there is a GPU backend to take them
-    return ModelFile(path, params)
+    return ModelFile(path, params, settings.speculation)
 
 
 def _remote(settings: EngineSettings, model: str | None):
@@ -80,7 +82,9 @@ def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
 
     path, params = choice.path, choice.params
     if llamacpp.is_cached(path, **params):
-        return llamacpp.load_cached(path, **params)
+        backend = llamacpp.load_cached(path, **params)
+        backend.speculation = choice.speculation
+        return backend
     if check_memory:
         refusal = memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])
         if refusal is not None:
@@ -95,6 +99,7 @@ def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
     except KeyboardInterrupt:
         view.load_failed("interrupted")
         raise
+    backend.speculation = choice.speculation
     view.loaded(backend.name, backend.load_time)
     return backend
 

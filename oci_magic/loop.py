@@ -114,6 +114,8 @@ def _generate(backend, messages, settings, round_: Round, emit, *, seed: int | N
         round_.generated_tokens = stats.get("generated_tokens", chunks)
         round_.prompt_tokens = stats.get("prompt_tokens")
         round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
+        round_.drafted_tokens = stats.get("drafted_tokens")
+        round_.accepted_tokens = stats.get("accepted_tokens")
 
 
 def _error_text(error, settings: LoopSettings) -> str:

@@ -16,6 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
 
 from . import engine, records, session
+from .backends.speculation import MODES as SPECULATION_MODES
 from .cells import CELL_MODES, cells_for
 from .chat_formats import FORMAT_NAMES
 from .context import namespace_summary
@@ -115,6 +116,13 @@ class OciMagics(Magics):
         "auto",
         help="llama.cpp weight repacking; 'auto' turns it off where llama.cpp uses AMX, whose repacked "
         "quantized weights crash on the first token.",
+    ).tag(config=True)
+    speculation = Enum(
+        SPECULATION_MODES,
+        "auto",
+        help="Speculative decoding of greedy replies: 'ngram' drafts tokens from the conversation (a "
+        "repair round copies most of its code) and checks them in one batch; 'auto' is 'ngram'; 'off' "
+        "decodes one token at a time.",
     ).tag(config=True)
     temperature = Float(0.0, help="Sampling temperature; 0 is greedy.").tag(config=True)
     max_tokens = Int(1024, help="Most tokens the model writes in one round.").tag(config=True)
@@ -382,6 +390,7 @@ class OciMagics(Magics):
             api_key_env=self.api_key_env,
             check_memory=self.check_memory,
             load={name: getattr(self, name) for name in engine.LOAD_SETTINGS},
+            speculation=self.speculation,
         )
 
     def _model_choice(self, model: str | None) -> Any:

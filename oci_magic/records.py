@@ -99,6 +99,9 @@ class Round:
     generated_tokens: int | None = None
     prompt_tokens: int | None = None
     prompt_tokens_evaluated: int | None = None
+    # Speculative decoding: tokens drafted from the conversation and how many the model kept.
+    drafted_tokens: int | None = None
+    accepted_tokens: int | None = None
     execution_time: float | None = None
 
     def record_execution(self, result: ExecutionResult) -> None:

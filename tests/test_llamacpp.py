@@ -43,7 +43,8 @@ def test_random_bytes_stream_token_by_token_and_count_exactly(tiny):
     # A random-weight model writes arbitrary bytes: broken UTF-8 must not hold the stream back.
     arrived = []
     for chunk in tiny.stream_chat(MESSAGES, max_tokens=300, seed=1):
-        arrived.append((chunk, llama_cpp.llama_perf_context(tiny._llm._ctx.ctx).n_eval))
+        perf = llama_cpp.llama_perf_context(tiny._llm._ctx.ctx)
+        arrived.append((chunk, perf.n_eval + perf.n_p_eval))  # drafts are checked in batches: n_p_eval
     stats = tiny.last_stats
     assert stats["finish_reason"] == "length" and stats["generated_tokens"] == 300
     assert len(arrived) > 100  # one chunk per token or so, not one at the end

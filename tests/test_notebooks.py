@@ -226,7 +226,14 @@ def test_bench_prints_every_speed_figure_and_the_views(tmp_path):
     assert figures["memory"]["peak_above_baseline_bytes"] > figures["memory"]["kv_cache_bytes"] > 0
     assert figures["cold_load"]["seconds"] > figures["cold_load"]["load_seconds"] > 0
     assert 0 < figures["second_call"]["seconds"] < figures["second_call"]["cell_seconds"]
-    for number in range(1, 8):
+    for kind in ("repair", "fresh"):
+        speculation = figures["speculation"][kind]
+        assert speculation["on_tokens_per_second"] > 0 and speculation["off_tokens_per_second"] > 0
+        assert 0 <= speculation["accepted"] <= speculation["drafted"]
+    limit = figures["read_limit"]
+    assert limit["read_bytes_per_second"] > 2**28
+    assert 0 < limit["weight_bytes_per_token"] <= figures["memory"]["model_file_bytes"]
+    for number in range(1, 10):
         assert f"\n{number} " in done.stdout
     assert "(2)/(1) = " in done.stdout and "short mode" in done.stdout
     views = figures["views"]

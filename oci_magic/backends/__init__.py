@@ -4,7 +4,8 @@
 
 that yields the reply in chunks. Options the loop passes: `temperature`, `max_tokens`. A backend may also
 offer `count_tokens(messages) -> int`, `context_size: int` and `last_stats: dict` (prompt_tokens,
-prompt_tokens_evaluated, generated_tokens); the loop uses them when present.
+prompt_tokens_evaluated, generated_tokens, and drafted_tokens/accepted_tokens when it speculates); the
+loop uses them when present.
 """
 
 from __future__ import annotations

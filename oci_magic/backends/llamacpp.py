@@ -21,6 +21,7 @@ from typing import Any
 from ..chat_formats import ChatFormat, choose_format
 from ..errors import BackendError, ChatFormatError, ContextOverflowError, ModelLoadError
 from .reply_text import ReplyText
+from .speculation import SpeculationStats, greedy_tokens
 
 __all__ = [
     "LlamaCppBackend",
@@ -244,6 +245,7 @@ class LlamaCppBackend:
         n_gpu_layers: int = -1,
         chat_format: str = "auto",
         cpu_repack: str = "auto",
+        speculation: str = "auto",
         verbose: bool = False,
         on_progress: Callable[[float], None] | None = None,
     ) -> None:
@@ -251,6 +253,7 @@ class LlamaCppBackend:
         self.path = Path(model_path).expanduser()
         self.n_threads = n_threads or default_threads()
         self.n_gpu_layers = n_gpu_layers
+        self.speculation = speculation  # may change between replies: no reload needed
         self.repack = repacking_enabled(cpu_repack)
         self.amx_workaround = cpu_repack == "auto" and not self.repack
         self._check_file()
@@ -382,8 +385,16 @@ class LlamaCppBackend:
             reply = ReplyText(list(self.format.stop) + list(stop or []))
             pending = self.format.reply_prefix  # sent with the first text, so it times honestly
             generated, finish, limit = 0, None, min(max_tokens, room)
+            speculating = self.speculates(temperature=temperature, grammar=grammar)
+            drafts = SpeculationStats()
+            if speculating:
+                tokens = greedy_tokens(
+                    self._llm, prompt, drafts, is_end=self._is_end, is_control=self._is_control
+                )
+            else:
+                tokens = self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules)
             try:
-                for token in self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules):
+                for token in tokens:
                     if token is None:  # end of generation
                         finish = "stop"
                         break
@@ -404,13 +415,18 @@ class LlamaCppBackend:
                 self._free_sampler()
                 # An interrupted evaluation leaves work queued that llama.cpp counts at its next sync.
                 llama_cpp.llama_synchronize(self._llm.ctx)
+                tokens.close()
                 self.last_stats = {
                     "prompt_tokens": len(prompt),
                     # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
-                    "prompt_tokens_evaluated": self._prompt_evaluations() - before,
+                    "prompt_tokens_evaluated": drafts.prompt_evaluated
+                    if speculating
+                    else self._prompt_evaluations() - before,
                     "generated_tokens": generated,
                     "finish_reason": finish,
                 }
+                if speculating:
+                    self.last_stats |= {"drafted_tokens": drafts.drafted, "accepted_tokens": drafts.accepted}
             pending += reply.finish()
             if finish == "stop" and (self.format.reply_prefix + reply.text).count("```") % 2:
                 # The closing fence was the stop string: give it back so the reply reads as markdown.
@@ -430,6 +446,21 @@ class LlamaCppBackend:
                 yield None
                 return
             yield token
+
+    def speculates(self, *, temperature: float, grammar: str | None) -> bool:
+        """Whether a reply drafts tokens: greedy replies only (sampling would need the drafts' probabilities
+        to stay exact), without a grammar, unless speculation is off."""
+        return self.speculation != "off" and temperature == 0 and grammar is None
+
+    def _is_end(self, token: int) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self._llm._model.vocab, token))
+
+    def _is_control(self, token: int) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_control(self._llm._model.vocab, token))
 
     def _free_sampler(self) -> None:
         """Free the reply's sampler chain now. llama-cpp-python's sampler sits in a reference cycle that only
@@ -481,6 +512,10 @@ class LlamaCppBackend:
             if self.released_bytes
             else "no",
             "load time": f"{self.load_time:.2f} s",
+            "speculation": "off"
+            if self.speculation == "off"
+            else "drafts from the conversation, greedy replies"
+            + (" (auto)" if self.speculation == "auto" else ""),
         }
 
     def close(self) -> None:

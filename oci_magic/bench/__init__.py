@@ -3,7 +3,9 @@
 
 1. raw decode through llama.cpp's C API; 2. decode through `%%oci` with the widget (ratio to 1);
 3. prompt evaluation, cold; 4. a repair round's time to first token, history cached vs cold;
-5. model load, cold, and a second `%%oci`'s own time; 6. import + `%load_ext`; 7. peak memory.
+5. model load, cold, and a second `%%oci`'s own time; 6. import + `%load_ext`; 7. peak memory;
+8. speculative decoding on against off, a repair round and a fresh request; 9. raw decode against the
+machine's memory-read limit.
 `--views` adds what each view costs the decode speed; `--llama-bench PATH` adds llama.cpp's own figure.
 """
 
@@ -25,6 +27,9 @@ TARGETS = {
     "second_call_seconds": 0.050,  # at most
     "startup_seconds": 0.300,  # import + %load_ext, at most
     "memory_margin_bytes": 150 * MIB,  # peak above baseline <= model file + KV cache + this
+    "speculation_repair": 2.0,  # repair-round decode, speculation on / off, at least
+    "speculation_fresh": 1.0,  # fresh-request decode, on / off, at least
+    "read_limit_ratio": 0.8,  # raw decode / the memory-read limit, at least
 }
 
 
@@ -48,7 +53,7 @@ def llama_bench(binary: str, model: str, threads: int) -> dict[str, Any]:
 
 def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: int = 256,
             llama_bench_path: str | None = None, views: bool = False) -> dict[str, Any]:  # fmt: skip
-    from . import speed, startup
+    from . import bandwidth, speed, startup
 
     if short:
         repeats, max_tokens = 1, min(max_tokens, 64)
@@ -56,6 +61,10 @@ def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: in
     figures = speed.kernel_figures(model, repeats=repeats, max_tokens=max_tokens, reply_tokens=300)
     loaded = figures["loaded"]
     figures["cold_load"] = startup.cold_load(model, loaded["n_ctx"])
+    figures["read_limit"] = {
+        "read_bytes_per_second": bandwidth.read_speed(loaded["threads"]),
+        "weight_bytes_per_token": bandwidth.weight_bytes_per_token(model),
+    }
     figures["startup"] = startup.import_time(repeats=2 if short else 5)
     figures["machine"] = machine()
     figures["short"] = short
@@ -138,11 +147,52 @@ def report(figures: dict[str, Any]) -> str:
             + _mark(peak <= allowed),
         ),
     ]
+    lines += _speculation_rows(figures["speculation"])
+    lines += _read_limit_rows(figures["read_limit"], decode["raw_tokens_per_second"])
     if "llama_bench" in figures:
         native = figures["llama_bench"]["tokens_per_second"]
         ratio = decode["raw_tokens_per_second"] / native
         lines.append(_row("  llama-bench tg128 (native)", f"{native:.1f} tok/s", f"(1)/native = {ratio:.3f}"))
     return "\n".join(lines)
+
+
+def _speculation_rows(figures: dict[str, Any]) -> list[str]:
+    rows = []
+    for kind, label, target in (
+        ("repair", "8 speculative decoding: repair round", "speculation_repair"),
+        ("fresh", "  fresh request", "speculation_fresh"),
+    ):
+        kind_figures = figures[kind]
+        on, off = kind_figures["on_tokens_per_second"], kind_figures["off_tokens_per_second"]
+        ratio = on / off
+        floor = TARGETS[target]
+        drafted = kind_figures["drafted"]
+        accepted = f"drafts {kind_figures['accepted']}/{drafted} accepted" if drafted else "nothing drafted"
+        same = "same text ✓" if kind_figures["same_text"] else "text differs ✗"
+        rows.append(
+            _row(
+                label,
+                f"{on:.1f} tok/s",
+                f"off {off:.1f} tok/s: {ratio:.2f}x, target >= {floor} {_mark(ratio >= floor)}; "
+                f"{kind_figures['tokens']} tokens, {accepted}; {same}",
+            )
+        )
+    return rows
+
+
+def _read_limit_rows(figures: dict[str, Any], raw: float) -> list[str]:
+    read, per_token = figures["read_bytes_per_second"], figures["weight_bytes_per_token"]
+    limit = read / per_token
+    ratio = raw / limit
+    return [
+        _row(
+            "9 decode's memory-read limit",
+            f"{limit:.1f} tok/s",
+            f"reads {read / 2**30:.1f} GiB/s, {per_token / MIB:.0f} MiB of weights a token; "
+            f"(1)/limit = {ratio:.2f}, target >= {TARGETS['read_limit_ratio']} "
+            + _mark(ratio >= TARGETS["read_limit_ratio"]),
+        )
+    ]
 
 
 def main(model: str, *, short: bool, repeats: int, max_tokens: int, json_path: Path | None,

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import session
 
-__all__ = ["rss", "loaded", "oci_decode", "raw_decode", "second_call", "repair", "peak_memory"]
+__all__ = ["rss", "loaded", "oci_decode", "raw_decode", "second_call", "repair", "speculation", "peak_memory"]
 
 
 def rss() -> int:
@@ -168,6 +168,58 @@ def repair(request: str, feedback: str, reply_tokens: int = 300) -> dict[str, An
         "cold_evaluated": cold_stats["evaluated"],
         "prompt_eval_tokens_per_second": cold_stats["evaluated"] / cold_stats["eval_seconds"],
     }
+
+
+def _decode(backend, messages: list[dict], mode: str, max_tokens: int) -> dict[str, Any]:
+    """One greedy reply from a cold cache with speculation `mode`: its text and decode speed (first token to
+    last, as the loop times a round)."""
+    backend.speculation = mode
+    _forget_cache(backend._llm)
+    text, first = "", None
+    for chunk in backend.stream_chat(messages, temperature=0.0, max_tokens=max_tokens):
+        first = first if first is not None else time.perf_counter()
+        text += chunk
+    seconds = time.perf_counter() - first
+    stats = backend.last_stats
+    return {
+        "text": text,
+        "tokens": stats["generated_tokens"],
+        "tokens_per_second": (stats["generated_tokens"] - 1) / seconds,
+        "drafted": stats.get("drafted_tokens", 0),
+        "accepted": stats.get("accepted_tokens", 0),
+    }
+
+
+def speculation(request: str, feedback: str, max_tokens: int, repeats: int = 3) -> dict[str, Any]:
+    """Decode speed of a fresh request and of its repair round (the same history) with speculative
+    decoding on and off, in turns; the acceptance rate, and whether the greedy texts were the same."""
+    from ..prompts import SYSTEM_PROMPT
+
+    backend = _backend()
+    setting = backend.speculation
+    fresh = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
+    try:
+        backend.speculation = "off"
+        reply = "".join(backend.stream_chat(fresh, temperature=0.0, max_tokens=max_tokens))
+        repair = fresh + [{"role": "assistant", "content": reply}, {"role": "user", "content": feedback}]
+        figures: dict[str, Any] = {}
+        for kind, messages in (("fresh", fresh), ("repair", repair)):
+            runs: dict[str, list[dict[str, Any]]] = {"off": [], "ngram": []}
+            for repeat in range(repeats):
+                for mode in ("off", "ngram") if repeat % 2 == 0 else ("ngram", "off"):
+                    runs[mode].append(_decode(backend, messages, mode, max_tokens))
+            on, off = runs["ngram"][0], runs["off"][0]
+            figures[kind] = {
+                "tokens": off["tokens"],
+                "off_tokens_per_second": statistics.median(run["tokens_per_second"] for run in runs["off"]),
+                "on_tokens_per_second": statistics.median(run["tokens_per_second"] for run in runs["ngram"]),
+                "drafted": on["drafted"],
+                "accepted": on["accepted"],
+                "same_text": all(run["text"] == off["text"] for run in runs["off"] + runs["ngram"]),
+            }
+    finally:
+        backend.speculation = setting
+    return figures
 
 
 def peak_memory(baseline: int) -> dict[str, Any]:

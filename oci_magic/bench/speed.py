@@ -34,6 +34,9 @@ def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
             f"%config OciMagics.model = {model!r}\n"
             f"%config OciMagics.max_tokens = {max_tokens}\n"
             "%config OciMagics.cells = 'none'\n"
+            # Figure 2 is what the loop and the widget cost against raw decode: one token at a time like
+            # it; the speculation figures compare the two ways on the same replies.
+            "%config OciMagics.speculation = 'off'\n"
             "%config OciMagics.view = 'widget'"
         ),
         new_code_cell(oci),  # loads the model
@@ -44,9 +47,11 @@ def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
         raw_cells = [report("raw", "probes.raw_decode(probes.oci_decode()['tokens'])")]
         # Raw decode needs the token count of a %%oci reply: the first repeat starts with %%oci.
         cells += oci_cells + raw_cells if repeat % 2 == 0 else raw_cells + oci_cells
+    speculation = min(repeats, 3)  # each is four replies
     cells += [
         report("second_call", f"probes.second_call({REQUEST!r})"),
         report("repair", f"probes.repair({REQUEST!r}, {FEEDBACK!r}, {reply_tokens})"),
+        report("speculation", f"probes.speculation({REQUEST!r}, {FEEDBACK!r}, {max_tokens}, {speculation})"),
         report("memory", "probes.peak_memory(baseline)"),
     ]
     return new_notebook(cells=cells)
@@ -88,5 +93,6 @@ def kernel_figures(
         },
         "second_call": found["second_call"][0],
         "repair": found["repair"][0],
+        "speculation": found["speculation"][0],
         "memory": found["memory"][0],
     }

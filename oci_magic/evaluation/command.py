@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backends.speculation import MODES as SPECULATION_MODES
+
 __all__ = ["add_arguments", "main"]
 
 
@@ -47,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--memory-mb", type=int, default=1024, help="memory cap of an attempt's process (default 1024)")
     add("--n-ctx", type=int, default=4096, help="context window of a local model (default 4096)")
     add("--threads", type=int, default=0, help="CPU threads of a local model (default: as %%%%oci)")
+    add("--speculation", choices=SPECULATION_MODES, default="auto", help="speculative decoding of a local "
+        "model (default auto, as %%%%oci)")
     add("--self-check", action="store_true", help="check the harness on the canonical and broken solutions "
         "(no model)")
     # fmt: on
@@ -73,7 +77,7 @@ def _backend(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
     path, source = resolve_model(args.model)
     print(f"loading {path.name} ({source}) ...", file=sys.stderr)
-    backend = LlamaCppBackend(path, n_ctx=args.n_ctx, n_threads=args.threads)
+    backend = LlamaCppBackend(path, n_ctx=args.n_ctx, n_threads=args.threads, speculation=args.speculation)
     description = {
         "name": backend.name,
         "file": path.name,
@@ -81,6 +85,7 @@ def _backend(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         "n_ctx": backend.context_size,
         "threads": backend.n_threads,
         "chat_format": backend.format.name,
+        "speculation": backend.speculation,
     }
     return backend, description
 
@@ -155,6 +160,7 @@ def _notebook(args: argparse.Namespace) -> int:
         timeout=args.timeout or 60.0,
         n_ctx=args.n_ctx,
         threads=args.threads,
+        speculation=args.speculation,
     )
     if settings.rounds < 0:
         return _fail(f"--rounds must be 0 or more, not {settings.rounds}")

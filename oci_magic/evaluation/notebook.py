@@ -44,6 +44,7 @@ _eval_rounds = [{{
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
     "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "feedback": r.feedback,
+    "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
 }} for r in _oci.rounds]
 print({_MARK!r} + _eval_json.dumps({{
     "status": _oci.status, "message": _oci.message, "duration": _oci.duration, "rounds": _eval_rounds,
@@ -63,6 +64,7 @@ class NotebookSettings:
     timeout: float = 60.0  # seconds one round's code may run
     n_ctx: int = 4096
     threads: int = 0
+    speculation: str = "auto"
     cell_timeout: float = 900.0  # seconds one %%oci cell may take, the model's writing included
     kernel_setup: str = ""  # code each kernel runs after loading oci_magic (e.g. to plug in a backend)
 
@@ -81,6 +83,7 @@ class NotebookSettings:
             f"%config OciMagics.exec_timeout = {self.timeout}",
             f"%config OciMagics.n_ctx = {self.n_ctx}",
             f"%config OciMagics.n_threads = {self.threads}",
+            f"%config OciMagics.speculation = {self.speculation!r}",
         ]
         if self.model:
             lines.append(f"%config OciMagics.model = {self.model!r}")
