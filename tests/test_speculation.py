@@ -7,18 +7,36 @@ import pytest
 
 from oci_magic.backends import speculation
 from oci_magic.backends.llamacpp import LlamaCppBackend
-from oci_magic.backends.speculation import MIN_MATCH, NgramDrafter
+from oci_magic.backends.speculation import MIN_MATCH, MIN_MATCH_ELSEWHERE, NgramDrafter
 from oci_magic.describe import round_figures
 from oci_magic.records import Round
 
 LINE = list(range(100, 100 + MIN_MATCH + 4))  # a line of code, as tokens
 
 
+def _all_written(tokens):
+    return NgramDrafter(tokens, replies=[(0, len(tokens))])
+
+
 def test_the_drafter_copies_what_followed_the_same_passage():
     before, after = [1, 2, 3], [7, 8, 9, 10]
-    drafter = NgramDrafter([*before, *LINE, *after, 50, 51, *LINE])
+    drafter = _all_written([*before, *LINE, *after, 50, 51, *LINE])
     assert drafter.propose(3) == [7, 8, 9]
     assert drafter.match >= len(LINE)
+
+
+def test_passages_the_model_did_not_write_need_a_longer_agreement():
+    long_line = list(range(200, 200 + MIN_MATCH_ELSEWHERE + 2))
+    for line, copied in ((LINE, False), (long_line, True)):
+        prompt = [1, 2, *line, 7, 8, 9, 40]
+        request = NgramDrafter([*prompt, *line])  # the earlier passage is in a request
+        assert (request.propose(2) == [7, 8]) is copied
+        reply = NgramDrafter([*prompt, *line], replies=[(0, len(prompt))])  # in an earlier reply
+        assert reply.propose(2) == [7, 8]
+    # The reply being written counts as the model's: a line it repeats is copied after MIN_MATCH tokens.
+    drafter = NgramDrafter([1, 2])
+    drafter.extend([*LINE, 7, 8, 9, 40, *LINE])
+    assert drafter.propose(2) == [7, 8]
 
 
 def test_the_drafter_prefers_the_longest_agreement_over_the_latest():
@@ -27,13 +45,13 @@ def test_the_drafter_prefers_the_longest_agreement_over_the_latest():
     previous = [60, 61, 62, 63]
     code = [*previous, *LINE, 70, 71, 72]
     traceback = [90, 91, *LINE, 95, 96]
-    drafter = NgramDrafter([*code, *traceback, *previous, *LINE])
+    drafter = _all_written([*code, *traceback, *previous, *LINE])
     assert drafter.propose(3) == [70, 71, 72]
 
 
 def test_the_drafter_proposes_nothing_without_a_long_agreement():
     short = LINE[: MIN_MATCH - 1]
-    drafter = NgramDrafter([*short, 7, 8, 9, 40, *short])
+    drafter = _all_written([*short, 7, 8, 9, 40, *short])
     assert drafter.propose(4) == []
     assert drafter.propose(0) == []
     drafter.extend([41])  # a pair never seen before: nothing to copy
@@ -60,6 +78,7 @@ def test_round_figures_show_how_many_drafts_were_kept():
 def drafting(monkeypatch):
     """Drafts wherever two tokens agree: the random-weight model seldom repeats a long passage."""
     monkeypatch.setattr(speculation, "MIN_MATCH", 2)
+    monkeypatch.setattr(speculation, "MIN_MATCH_ELSEWHERE", 2)
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +161,8 @@ def test_sampled_and_grammar_replies_do_not_draft(tiny):
 def test_a_draft_stops_before_a_boundary_token():
     end_of_message = 99
     tokens = [*LINE, 30, 31, end_of_message, 32, 33, *LINE]
-    assert NgramDrafter(tokens).propose(5) == [30, 31, end_of_message, 32, 33]
-    drafter = NgramDrafter(tokens, boundary=lambda token: token == end_of_message)
+    assert _all_written(tokens).propose(5) == [30, 31, end_of_message, 32, 33]
+    drafter = NgramDrafter(tokens, boundary=lambda token: token == end_of_message, replies=[(0, 20)])
     assert drafter.propose(5) == [30, 31]
 
 
@@ -174,9 +193,7 @@ def coder():
     backend.close()
 
 
-def _greedy(
-    backend, prompt: list[int], mode: str, limit: int
-) -> tuple[list[int], speculation.SpeculationStats]:
+def _greedy(backend, prompt: list[int], mode: str, limit: int, replies=()):
     """The reply's tokens from a cold cache, plain (llama-cpp-python's generate) or drafted, and the
     drafts' figures."""
     backend._llm.reset()
@@ -185,7 +202,12 @@ def _greedy(
         tokens = backend._tokens_after(prompt, temperature=0.0, grammar=None)
     else:
         tokens = speculation.greedy_tokens(
-            backend._llm, prompt, stats, is_end=backend._is_end, is_control=backend._is_control
+            backend._llm,
+            prompt,
+            stats,
+            is_end=backend._is_end,
+            is_control=backend._is_control,
+            replies=replies,
         )
     reply = []
     for token in tokens:
@@ -226,7 +248,7 @@ def test_the_real_coder_model_replies_the_same_but_for_near_ties(coder):
     for messages in conversations:
         prompt = coder._tokens(coder.format.render(messages))
         plain, _ = _greedy(coder, prompt, "off", 200)
-        fast, stats = _greedy(coder, prompt, "ngram", 200)
+        fast, stats = _greedy(coder, prompt, "ngram", 200, coder._reply_spans(messages, prompt))
         drafted, accepted = drafted + stats.drafted, accepted + stats.accepted
         if fast == plain:
             same += 1

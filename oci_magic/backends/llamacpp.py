@@ -389,7 +389,12 @@ class LlamaCppBackend:
             drafts = SpeculationStats()
             if speculating:
                 tokens = greedy_tokens(
-                    self._llm, prompt, drafts, is_end=self._is_end, is_control=self._is_control
+                    self._llm,
+                    prompt,
+                    drafts,
+                    is_end=self._is_end,
+                    is_control=self._is_control,
+                    replies=self._reply_spans(messages, prompt),
                 )
             else:
                 tokens = self._tokens_after(prompt, temperature=temperature, grammar=grammar_rules)
@@ -451,6 +456,20 @@ class LlamaCppBackend:
         """Whether a reply drafts tokens: greedy replies only (sampling would need the drafts' probabilities
         to stay exact), without a grammar, unless speculation is off."""
         return self.speculation != "off" and temperature == 0 and grammar is None
+
+    def _reply_spans(self, messages: list[dict], prompt: list[int]) -> list[tuple[int, int]]:
+        """Where the model's earlier replies lie in the prompt's tokens, found by their own tokens (less the
+        first and last, which may merge with the text around them)."""
+        spans, searched = [], 0
+        for message in messages:
+            if message["role"] != "assistant":
+                continue
+            inner = self._llm.tokenize(message["content"].encode(), add_bos=False, special=True)[1:-1]
+            at = _find(prompt, inner, searched) if inner else -1
+            if at >= 0:
+                spans.append((at - 1, at + len(inner) + 1))
+                searched = at + len(inner)
+        return spans
 
     def _is_end(self, token: int) -> bool:
         import llama_cpp
@@ -525,6 +544,19 @@ class LlamaCppBackend:
             llm, self._llm = getattr(self, "_llm", None), None
             if llm is not None:
                 llm.close()
+
+
+def _find(tokens: list[int], part: list[int], start: int) -> int:
+    """Where `part` first occurs in `tokens` from `start`, or -1."""
+    at = start
+    while True:
+        try:
+            at = tokens.index(part[0], at)
+        except ValueError:
+            return -1
+        if tokens[at : at + len(part)] == part:
+            return at
+        at += 1
 
 
 _cache_lock = threading.Lock()

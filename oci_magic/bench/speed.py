@@ -19,6 +19,18 @@ FEEDBACK = (
     "    totals = sales.groupby('region')['units'].sum()\nNameError: name 'sales' is not defined"
 )
 
+# Speculative decoding is measured on a request whose repair is typical of the loop: the code is right but
+# for a column name, which the feedback gives, so the repair writes most of its code again.
+SPECULATION_REQUEST = (
+    "Write a function top_customers(orders, n) that returns the n customers with the highest total amount "
+    "from an orders DataFrame with columns customer and amount, and call it on orders with n=3 into top3."
+)
+SPECULATION_FEEDBACK = (
+    "Execution result: \nTraceback (most recent call last):\n  Cell In[4], line 5\nKeyError: 'customer'\n"
+    "`orders` has the columns 'customer_id', 'amount', 'date': there is no column 'customer'."
+)
+SPECULATION_TOKENS = 384  # replies end on their own, well within
+
 
 def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
     from nbformat.v4 import new_code_cell, new_notebook
@@ -47,11 +59,15 @@ def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
         raw_cells = [report("raw", "probes.raw_decode(probes.oci_decode()['tokens'])")]
         # Raw decode needs the token count of a %%oci reply: the first repeat starts with %%oci.
         cells += oci_cells + raw_cells if repeat % 2 == 0 else raw_cells + oci_cells
-    speculation = min(repeats, 3)  # each is four replies
+    speculation = min(repeats, 3)  # each repeat is four replies
     cells += [
         report("second_call", f"probes.second_call({REQUEST!r})"),
         report("repair", f"probes.repair({REQUEST!r}, {FEEDBACK!r}, {reply_tokens})"),
-        report("speculation", f"probes.speculation({REQUEST!r}, {FEEDBACK!r}, {max_tokens}, {speculation})"),
+        report(
+            "speculation",
+            f"probes.speculation({SPECULATION_REQUEST!r}, {SPECULATION_FEEDBACK!r}, "
+            f"{SPECULATION_TOKENS}, {speculation})",
+        ),
         report("memory", "probes.peak_memory(baseline)"),
     ]
     return new_notebook(cells=cells)
