@@ -8,8 +8,8 @@ the drafted tokens the model would have chosen itself, plus the model's own toke
 token is the greedy choice of its logits, and a pass of the weights can yield many.
 
 One difference remains, and it is measured, not hidden: llama.cpp computes a batch of tokens with other
-kernels than a single token, so the logits differ in their last digits (up to about one logit for
-Qwen2.5-Coder here, median 0.4). Where the model's two best tokens are closer than that, the reply can take
+kernels than a single token, so the logits differ a little (the largest difference per token: median 0.4,
+up to about one logit for Qwen2.5-Coder here). Where the model's two best tokens are closer than that, the reply can take
 the other one. Replaying 16 real rounds, 3 replies differed, each first at a choice the model led by
 0.04-0.11 logits, in the prose after the code. (Plain decoding has the same kind of difference between a
 prompt evaluated cold and one partly cached.)
