@@ -190,10 +190,33 @@ def _listing(items: list[Any], limit: int = _SHOWN_KEYS) -> str:
     return shown + (f", … {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _missing_key(exc: KeyError, names: list[tuple[str, Any]]) -> list[str]:
+def _looked_up_in(statement: ast.stmt | None, wanted: Any) -> list[ast.expr]:
+    """The expressions the statement subscripts with the constant `wanted` (`x[-1]`, `df['a']`)."""
+    found = []
+    for node in ast.walk(statement) if statement is not None else ():
+        if isinstance(node, ast.Subscript):
+            try:
+                key = ast.literal_eval(node.slice)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            if type(key) is type(wanted) and key == wanted:
+                found.append(node.value)
+    return found
+
+
+def _missing_key(exc: KeyError, names: list[tuple[str, Any]], statement, *, raised_in: str) -> list[str]:
     wanted = exc.args[0] if exc.args else ""
     notes = []
+    looked_up_in = _looked_up_in(statement, wanted)
+    subscripted = {node.id for node in looked_up_in if isinstance(node, ast.Name)}
+    if looked_up_in and not subscripted:
+        # `df['a'].str.split(expand=True)[-1]`: the key was looked up in what an expression made, not in a
+        # variable; the variables' keys would mislead.
+        notes.append(f"{wanted!r} was looked up in the result of `{ast.unparse(looked_up_in[0])}`")
+        names = []
     for name, value in names:
+        if subscripted and name not in subscripted:
+            continue
         keys = _keys_of(value)
         if keys is None:
             continue
@@ -202,6 +225,11 @@ def _missing_key(exc: KeyError, names: list[tuple[str, Any]]) -> list[str]:
             continue
         ranked = _closest(str(wanted), items)
         notes.append(f"{wanted!r} is not among {name}'s {kind}, which are: {_listing(ranked)}")
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and "pandas" in Path(raised_in).parts:
+        notes.append(
+            f"pandas' [] looks up labels, not positions, and no label is {wanted!r}: for positions use .iloc "
+            "(.iloc[:, -1] is the last column, .iloc[-1] the last row)"
+        )
     return notes
 
 
@@ -287,7 +315,7 @@ def failure_state(
             values.append((name, value))
             notes.append(f"- {name}: {describe_value(value)}")
     if isinstance(exc, KeyError):
-        notes += _missing_key(exc, values)
+        notes += _missing_key(exc, values, statement, raised_in=_frames(tb)[-1][0].f_code.co_filename)
     elif isinstance(exc, AttributeError):
         notes += _missing_attribute(exc)
     elif isinstance(exc, NameError):

@@ -34,6 +34,23 @@ def test_a_missing_column_shows_the_frame_and_the_columns_closest_first(run, she
     assert len(feedback) < len(error.traceback)  # and the user still has the whole traceback
 
 
+def test_a_key_looked_up_in_an_expression_is_not_blamed_on_a_variable(run, shell):
+    shell.user_ns["members"] = pd.DataFrame({"full_name": ["Ada Lovelace", "Grace Brewster Hopper"]})
+    feedback = run("members['last'] = members['full_name'].str.split(' ', expand=True)[-1]").feedback
+    assert "-1 was looked up in the result of `members['full_name'].str.split(' ', expand=True)`" in feedback
+    assert "not among members's columns" not in feedback  # members was never looked up with -1
+    # A negative position on label-based []: the fix is .iloc, said whatever was subscripted.
+    assert (
+        "pandas' [] looks up labels, not positions, and no label is -1: for positions use .iloc" in feedback
+    )
+    shell.user_ns["totals"] = pd.Series([3, 5, 8])
+    feedback = run("last = totals[-1]").feedback
+    assert "-1 is not among totals's index labels" in feedback and "use .iloc" in feedback
+    # A key of a plain dict is not a pandas label: no .iloc advice.
+    shell.user_ns["counts"] = {1: "a"}
+    assert ".iloc" not in run("x = counts[-1]").feedback
+
+
 def test_a_missing_dict_key_lists_the_keys(run, shell):
     shell.user_ns["scores"] = {"ann": [1, 2], "bob": [3]}
     feedback = run("print(scores['Ann'])").feedback

@@ -9,10 +9,10 @@ token is the greedy choice of its logits, and a pass of the weights can yield ma
 
 One difference remains, and it is measured, not hidden: llama.cpp computes a batch of tokens with other
 kernels than a single token, so the logits differ a little (the largest difference per token: median 0.4,
-up to about one logit for Qwen2.5-Coder here). Where the model's two best tokens are closer than that, the reply can take
-the other one. Replaying 16 real rounds, 3 replies differed, each first at a choice the model led by
-0.04-0.11 logits, in the prose after the code. (Plain decoding has the same kind of difference between a
-prompt evaluated cold and one partly cached.)
+up to about one logit for Qwen2.5-Coder here). Where the model's two best tokens are closer than that, the
+reply can take the other one. Replaying 20 real rounds, 3 replies differed, each first at a choice the model
+led by 0.04-0.11 logits, in the prose after the code. (Plain decoding has the same kind of difference
+between a prompt evaluated cold and one partly cached.)
 
 On a CPU a batch is not free (each extra token costs about half a single-token pass here), so drafts are
 made only from a long agreement with an earlier passage, and grow while they are accepted whole.
