@@ -201,6 +201,19 @@ def _sources(tree: ast.Module, frame: str, column: str) -> list[str]:
     return list(found)
 
 
+def _not_numeric(values: list[Any]) -> str:
+    """For text that looks like numbers: the characters in it that no number has ('$', ',', '%'), which a
+    conversion must remove first; "" when there are none or the values are not such text."""
+    texts = [value for value in values if isinstance(value, str)]
+    if not texts or not any(character.isdigit() for text in texts for character in text):
+        return ""
+    strange = dict.fromkeys(c for text in texts for c in text if not (c.isdigit() or c in "+-.eE "))
+    if not strange or len(strange) > 4:  # words, not decorated numbers
+        return ""
+    shown = ", ".join(repr(character) for character in strange)
+    return f"; they hold characters no number has ({shown}): remove them before converting"
+
+
 def _subscript(node: ast.AST, frame: str) -> str | None:
     """'price' for the expression frame['price'], else None."""
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == frame:
@@ -227,6 +240,7 @@ def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], tree
                     first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
                     source = f"`{name}[{sources[0]!r}]`"
                     text += f": nothing was converted from {source}, whose values look like {first}"
+                    text += _not_numeric(value[sources[0]].head(20).tolist())
                 found.append(text)
         except Exception:
             continue

@@ -109,9 +109,23 @@ def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(
     run, _ = run_both_ways(shell, scripted, request, replies, {"catalog": catalog})
     assert run.rounds[0].shortfalls == [
         "`catalog['price_num']` is missing (NaN) in every row: nothing was converted from "
-        "`catalog['price']`, whose values look like '$1,234.50', '$10.00'"
+        "`catalog['price']`, whose values look like '$1,234.50', '$10.00'; they hold characters no number "
+        "has ('$', ','): remove them before converting"
     ]
     assert shell.user_ns["catalog"]["price_num"].tolist() == [1234.5, 10.0]
+
+
+def test_the_characters_a_conversion_must_remove_are_named_only_for_decorated_numbers():
+    from oci_magic.outcome import _not_numeric
+
+    assert _not_numeric(["12 kg", "7.5 kg"]) == (
+        "; they hold characters no number has ('k', 'g'): remove them before converting"
+    )
+    assert _not_numeric(["45%", "-3%"]).startswith("; they hold characters no number has ('%')")
+    assert _not_numeric(["north", "south"]) == ""  # no digits: words, not numbers
+    assert _not_numeric(["2024-01-05"]) == ""  # nothing a number lacks
+    assert _not_numeric(["order 12 shipped to Paris"]) == ""  # too many: a sentence
+    assert _not_numeric([1.5, None]) == ""
 
 
 def test_in_a_real_kernel_pandas_saying_an_inplace_change_never_happened_is_not_a_pass():
