@@ -111,3 +111,13 @@ def test_fit_messages_says_how_to_fix_a_request_that_cannot_fit():
     messages[start]["content"] = "x" * 10_000
     with pytest.raises(ContextOverflowError, match="raise n_ctx"):
         fit_messages(messages, budget=100, count_tokens=count, current_start=start)
+
+
+def test_feedback_names_the_code_as_tracebacks_do_not_by_the_kernels_process_id():
+    # A warning names the cell's file, which holds ipykernel's process id: the same run would be told
+    # something different each time.
+    warned = "/tmp/ipykernel_7096/2632494239.py:1: ChainedAssignmentError: A value is set on a copy\n"
+    message = feedback_message(output=warned, error_text=None)
+    assert "your code, line 1: ChainedAssignmentError" in message and "7096" not in message
+    other = feedback_message(output=warned.replace("7096", "10954"), error_text=None)
+    assert other == message
