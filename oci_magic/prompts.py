@@ -80,7 +80,12 @@ def fix_request(source: str, error_traceback: str, cell_label: str, *, limit: in
 
 # Where a warning says the code was (ipykernel's file for a cell: /tmp/ipykernel_<pid>/<hash>.py:3:), as the
 # tracebacks say it ("your code"): the process id would make the same run's feedback differ from run to run.
-_OWN_CELL_FILE = re.compile(r"\S*ipykernel_\d+[/\\]\d+\.py:(\d+):")
+# Anchored at a line's start and lazy, so that a huge printed line costs linear time.
+_OWN_CELL_FILE = re.compile(r"^\S*?ipykernel_\d+[/\\]\d+\.py:(\d+):", re.MULTILINE)
+
+
+def _own_code_named(text: str) -> str:
+    return _OWN_CELL_FILE.sub(r"your code, line \1:", text) if "ipykernel_" in text else text
 
 
 def feedback_message(
@@ -98,7 +103,7 @@ def feedback_message(
     """The "Execution result:" turn that tells the model what its code did. `hidden_chars` is what was
     printed beyond the output limit and never kept: said at the end of the output. `shortfalls` are what
     code that raised nothing left undone (outcome.py): said after the output, which gives way to them."""
-    output = _OWN_CELL_FILE.sub(r"your code, line \1:", output)
+    output = _own_code_named(output)
     if hidden_chars:
         output = output.rstrip("\n") + f"\n...({hidden_chars} more characters printed, not kept)...\n"
     if interrupted or timed_out:

@@ -121,3 +121,12 @@ def test_feedback_names_the_code_as_tracebacks_do_not_by_the_kernels_process_id(
     assert "your code, line 1: ChainedAssignmentError" in message and "7096" not in message
     other = feedback_message(output=warned.replace("7096", "10954"), error_text=None)
     assert other == message
+
+
+def test_naming_the_code_stays_linear_on_a_huge_printed_line():
+    # A single 2-million-character line that mentions ipykernel_ but is no warning: a regex that backtracks
+    # over it would take hours.
+    huge = "x" * 2_000_000 + " ipykernel_12/34.py"
+    assert feedback_message(output=huge, error_text=None, limit=100).startswith("Execution result: \nxxx")
+    line = "x" * 2_000_000 + "\n/tmp/ipykernel_12/34.py:5: UserWarning: careful\n"
+    assert "your code, line 5: UserWarning" in feedback_message(output=line, error_text=None, limit=10_000)
