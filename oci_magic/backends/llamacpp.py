@@ -442,12 +442,10 @@ class LlamaCppBackend:
     def _tokens_after(self, prompt: list[int], *, temperature: float, grammar) -> Iterator[int | None]:
         """The generated tokens, then None at an end-of-generation token. llama-cpp-python's `generate`
         reuses the cached prefix of the prompt and samples in C; greedy at temperature 0."""
-        import llama_cpp
 
-        vocab = self._llm._model.vocab
         sampling = dict(temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
         for token in self._llm.generate(prompt, grammar=grammar, **sampling):
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
+            if self._is_end(token):
                 yield None
                 return
             yield token

@@ -39,16 +39,11 @@ DRAFT, STREAK_DRAFT = 15, 31  # tokens per draft; the second after a draft accep
 
 @dataclass
 class SpeculationStats:
-    """What one reply cost: prompt tokens evaluated, tokens drafted and accepted, batches verified."""
+    """What one reply cost: prompt tokens evaluated, tokens drafted and accepted."""
 
     drafted: int = 0
     accepted: int = 0
-    batches: int = 0
     prompt_evaluated: int = 0  # prompt tokens not found in the KV cache
-
-    @property
-    def acceptance(self) -> float | None:
-        return self.accepted / self.drafted if self.drafted else None
 
 
 class NgramDrafter:
@@ -176,7 +171,6 @@ def greedy_tokens(
         if draft:
             stats.drafted += len(draft)
             stats.accepted += accepted
-            stats.batches += 1
         streak = bool(draft) and accepted == len(draft)
         for kept in draft[:accepted]:
             if is_end(kept):
