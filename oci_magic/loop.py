@@ -274,7 +274,13 @@ def run_request(
             round_.record_execution(result)
             if checked and result.success:
                 round_.shortfalls = outcome.shortfalls(
-                    asked, namespace, before, code=round_.code, output=result.output, columns=asked_columns
+                    asked,
+                    namespace,
+                    before,
+                    code=round_.code,
+                    output=result.output,
+                    columns=asked_columns,
+                    request=request,
                 )
             emit("executed", round_)
             prompt = round_.feedback = prompts.feedback_message(

@@ -28,6 +28,7 @@ from typing import Any
 from .context import describe_value
 from .diagnose import misread_separator
 from .executors.changes import fingerprint
+from .expectations import unmet_expectations
 
 __all__ = ["asked_names", "asked_columns", "shortfalls", "invented_data"]
 
@@ -255,11 +256,13 @@ def shortfalls(
     code: str,
     output: str,
     columns: tuple[str, ...] = (),
+    request: str = "",
 ) -> list[str]:
     """What the run left undone, one sentence each ([] when nothing is known to be missing).
 
     `before` is `executors.changes.snapshot` of the namespace taken before the code ran; `columns` are the
-    asked names that must be columns (`asked_columns`)."""
+    asked names that must be columns (`asked_columns`); the `request`'s words about the results (kinds,
+    indexes, examples: expectations.py) are checked against what the run left."""
     found = []
     if "ChainedAssignmentError" in output:
         found.append(
@@ -283,10 +286,14 @@ def shortfalls(
                 f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
             )
     bound = _bound_names(tree)
+    answered = {
+        name for name in asked if name in namespace and (name in bound or _changed(name, before, namespace))
+    }
     for name in asked:
-        if name in namespace and (name in bound or _changed(name, before, namespace)):
-            if (problem := _empty_result(name, namespace[name])) is not None:
-                found.append(problem)
+        if name in answered and (problem := _empty_result(name, namespace[name])) is not None:
+            found.append(problem)
+    if request:
+        found += unmet_expectations(request, asked, namespace, code, answered)
     found += _new_empty_columns(before, namespace, tree)
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
@@ -298,10 +305,11 @@ def shortfalls(
 
 
 def _bound_names(tree: ast.Module) -> set[str]:
-    """The names the code assigns (a rebinding to None keeps the same object: identity cannot tell)."""
+    """The names the code assigns or defines (a rebinding to None keeps the same object: identity cannot
+    tell)."""
     return {
         node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
-    }
+    } | {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -157,3 +158,31 @@ def llama_server(model, *, key: str, n_ctx: int = 2048, extra: tuple[str, ...] =
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+FENCE = "```"
+
+
+def block(code: str) -> str:
+    return f"{FENCE}python\n{code}\n{FENCE}"
+
+
+def run_both_ways(shell, scripted, request: str, replies: list[str], setup: dict):
+    """The run without the checks, then the same run with them: (checked run, its backend). The namespace is
+    left as the checked run left it."""
+    import oci_magic
+
+    results, start = [], dict(shell.user_ns)
+    for checks in (False, True):
+        shell.user_ns.clear()
+        shell.user_ns.update(start)
+        shell.user_ns.update({name: value.copy() for name, value in setup.items()})
+        shell.run_line_magic("config", f"OciMagics.result_checks = {checks}")
+        backend = scripted(list(replies))
+        with warnings.catch_warnings():  # pandas' deprecation warnings are not errors in a notebook
+            warnings.simplefilter("ignore")
+            shell.run_cell(f"%%oci --new\n{request}")
+        results.append((oci_magic.last_run(), backend))
+    (unchecked, _), (checked, backend) = results
+    assert unchecked.status == "passed" and len(unchecked.rounds) == 1  # the miss goes unseen without checks
+    return checked, backend

@@ -35,6 +35,19 @@ def _block(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
+@pytest.mark.slow  # a fresh kernel for each task
+def test_the_result_checks_let_every_reference_solution_pass_in_its_first_round():
+    """The checks of a round that raised nothing (outcome.py, expectations.py) are read from the request's
+    words: on every task of the suite, its right answer given as the model's reply passes at once."""
+    stopped = []
+    for task in TASKS:
+        result = solve_task(task, _scripted([_block(code) for code in task.reference]))
+        for run in result.runs:
+            if [r["status"] for r in run["rounds"]] != ["passed"]:
+                stopped.append((task.name, [r.get("shortfalls") or r.get("error") for r in run["rounds"]]))
+    assert stopped == []
+
+
 def test_a_repair_counts_from_the_round_that_made_it(tmp_path):
     task = select_notebook_tasks("semicolon-csv")[0]
     grouped = "region_totals = sales.groupby('region')['amount'].sum()"

@@ -2,38 +2,12 @@
 fail without the check (result_checks off), and the names a request asks for, including the ones it must not
 take for names."""
 
-import warnings
-
 import pandas as pd
 import pytest
+from helpers import block, run_both_ways
 
 import oci_magic
 from oci_magic.outcome import asked_names
-
-FENCE = "```"
-
-
-def block(code: str) -> str:
-    return f"{FENCE}python\n{code}\n{FENCE}"
-
-
-def run_both_ways(shell, scripted, request: str, replies: list[str], setup: dict):
-    """The run without the checks, then the same run with them: (checked run, its backend). The namespace is
-    left as the checked run left it."""
-    results, start = [], dict(shell.user_ns)
-    for checks in (False, True):
-        shell.user_ns.clear()
-        shell.user_ns.update(start)
-        shell.user_ns.update({name: value.copy() for name, value in setup.items()})
-        shell.run_line_magic("config", f"OciMagics.result_checks = {checks}")
-        backend = scripted(list(replies))
-        with warnings.catch_warnings():  # pandas' deprecation warnings are not errors in a notebook
-            warnings.simplefilter("ignore")
-            shell.run_cell(f"%%oci --new\n{request}")
-        results.append((oci_magic.last_run(), backend))
-    (unchecked, _), (checked, backend) = results
-    assert unchecked.status == "passed" and len(unchecked.rounds) == 1  # the miss goes unseen without checks
-    return checked, backend
 
 
 def test_a_result_the_request_names_but_the_code_never_made_goes_back_to_the_model(shell, scripted, capsys):

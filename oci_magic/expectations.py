@@ -1,0 +1,358 @@
+"""What a request says about the results it asks for beyond their names, and whether a run's values agree.
+Only words with one meaning are read, so a miss here is a miss for sure:
+
+- the kind of value: "region_totals (a Series ...)", "a DataFrame players", "a list ... called missing";
+- "monthly_visits, indexed by the month": not the default 0, 1, 2, ... index;
+- "total_revenue, the sum of ...", "the average basket size into avg_basket": one number, not many
+  ("per", "each", "by" in the words make them many);
+- a function asked for with examples: "f('a b') should return 'a-b'" must give that, and inputs it is
+  shown ("strings like '1h30m', '45m' or '2h'") must not make it raise or give nothing (0, None, '') for all;
+- a merge that lost rows whose keys match once case and spaces are ignored ('Ann Lee' and 'ann lee ').
+
+Each miss is one sentence for the model's "Execution result:" turn (outcome.shortfalls adds them). Nothing
+here imports pandas: values are looked at through the attributes they carry.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+import io
+import math
+import re
+import signal
+import threading
+from typing import Any
+
+__all__ = ["unmet_expectations"]
+
+_NAME = r"`?([A-Za-z_]\w*)`?"
+_KIND_WORDS = {
+    "dataframe": "DataFrame",
+    "data frame": "DataFrame",
+    "series": "Series",
+    "list": "list",
+    "dict": "dict",
+    "dictionary": "dict",
+}
+_KIND = r"(DataFrame|dataframe|data frame|Series|series|list|dict|dictionary)"
+# "region_totals (a Series indexed by region)", "a DataFrame players", "into a list ... called missing".
+_KIND_PATTERNS = (
+    re.compile(rf"{_NAME}\s*\(\s*(?:a|an)\s+(?:new\s+)?{_KIND}\b"),
+    re.compile(
+        rf"\b(?:a|an)\s+(?:new\s+)?{_KIND}\s+(?:called\s+|named\s+)?{_NAME}(?=\s*(?:[.,;:()]|$)|\s+\w)"
+    ),
+    re.compile(
+        rf"\b(?:a|an)\s+(?:new\s+)?{_KIND}\b(?:\s+of\s+[\w\s'\"-]{{1,40}}?)?\s+(?:called|named)\s+{_NAME}"
+    ),
+)
+_KIND_HINTS = {
+    ("list", "Series"): " (.tolist() makes one)",
+    ("list", "ndarray"): " (.tolist() makes one)",
+    ("DataFrame", "Series"): " (.to_frame() or .reset_index() makes one)",
+    ("Series", "DataFrame"): " (one column of it, or a groupby on one column)",
+}
+_INDEXED_BY = re.compile(r"\bindexed by\s+(?:the\s+)?([\w\s'-]{1,40}?)(?=\s*(?:[.,;:)]|$|\s+and\b))")
+_AGGREGATE = (
+    r"(sum|total|mean|average|median|number|count|share|percentage|proportion|fraction|ratio|maximum|minimum)"
+)
+# "total_revenue, the sum of quantity times price" / "the average basket size into avg_basket".
+_ONE_NUMBER = (
+    re.compile(rf"{_NAME},?\s+(?:which is\s+)?the\s+(?:overall\s+)?{_AGGREGATE}\b([^.;:()]*)"),
+    re.compile(
+        rf"\bthe\s+(?:overall\s+)?{_AGGREGATE}\b([^.;:()]*?)\s+(?:as|into|in)\s+{_NAME}\s*(?=[.,;:()]|$)"
+    ),
+)
+_MANY = re.compile(r"\b(?:per|each|every|by|grouped|groups?)\b")
+_REDUCE = {"sum": ".sum()", "total": ".sum()", "mean": ".mean()", "average": ".mean()", "median": ".median()",
+           "number": "len(...)", "count": "len(...)", "maximum": ".max()", "minimum": ".min()"}  # fmt: skip
+
+_LITERAL = r"('(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|-?\d+(?:\.\d+)?|True|False|None|\[[^\[\]\n]*\])"
+# "slugify('A b') should return 'a-b'", "f(2) == 4", "f('x') -> 'y'", "parse('1h') gives 3600".
+_EXAMPLE_PAIR = re.compile(
+    r"\b([A-Za-z_]\w*)\(([^()\n]*)\)`?\s*(?:==|->|→|=>|returns?|should (?:return|give|be)|gives?|is)\s+`?"
+    + _LITERAL
+)
+# "strings like '1h30m', '45m', '2h' or '1h5m30s'": inputs a function is said to take.
+_EXAMPLE_INPUTS = re.compile(
+    r"\b(?:like|such as|e\.g\.,?|for example,?|for instance,?)\s+"
+    r"((?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*(?:,|or|and|, or|, and)\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*)"
+)
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+CALL_SECONDS = 2.0  # an example call that runs longer is left unjudged (it may be waiting for input)
+
+
+def unmet_expectations(
+    request: str, asked: tuple[str, ...], namespace: dict[str, Any], code: str, bound: set[str]
+) -> list[str]:
+    """What the run's values contradict in the request's words, one sentence each. Only the names the round
+    bound are judged (a name left from before is not this round's answer)."""
+    prose = re.sub(r"```.*?(?:```|$)", " ", request, flags=re.S)
+    judged = [name for name in asked if name in namespace and name in bound]
+    found = []
+    for name in judged:
+        value = namespace[name]
+        found += filter(None, (_wrong_kind(prose, name, value), _not_indexed(prose, name, value, asked),
+                               _not_one_number(prose, name, value)))  # fmt: skip
+    found += _function_examples(prose, [name for name in judged if inspect.isfunction(namespace[name])],
+                                namespace)  # fmt: skip
+    found += _lossy_merges(code, namespace)
+    return found
+
+
+# -- kinds, indexes, single numbers ------------------------------------------------------------------------
+def _kind_of(value: Any) -> str:
+    kind = type(value).__name__
+    return kind if kind in ("DataFrame", "Series") else {list: "list", dict: "dict"}.get(type(value), kind)
+
+
+def _wrong_kind(prose: str, name: str, value: Any) -> str | None:
+    for pattern in _KIND_PATTERNS:
+        for match in pattern.finditer(prose):
+            named, kind = (
+                (match.group(1), match.group(2)) if pattern is _KIND_PATTERNS[0] else match.group(2, 1)
+            )
+            if named != name:
+                continue
+            wanted, got = _KIND_WORDS.get(kind.lower(), kind), _kind_of(value)
+            if wanted == got:
+                return None
+            hint = _KIND_HINTS.get((wanted, got), "")
+            return f"`{name}` is a {got}; the request asks for a {wanted}{hint}"
+    return None
+
+
+def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> str | None:
+    """A Series or DataFrame asked to be "indexed by" something that kept the default 0, 1, 2, ... index.
+    "indexed by" belongs to the asked name written last before it in its sentence."""
+    index = getattr(value, "index", None)
+    if type(index).__name__ != "RangeIndex" or index.name is not None or not hasattr(value, "iloc"):
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", prose):
+        for match in _INDEXED_BY.finditer(sentence):
+            before = sentence[: match.start()]
+            owners = [
+                (m.start(), n) for n in asked for m in re.finditer(rf"(?<![\w.]){re.escape(n)}\b", before)
+            ]
+            if owners and max(owners)[1] == name:
+                return (
+                    f"`{name}` has the default index 0, 1, 2, ...; the request asks for it indexed by "
+                    f"{match.group(1).strip()}: make that the index (grouping by it does, or .set_index)"
+                )
+    return None
+
+
+def _not_one_number(prose: str, name: str, value: Any) -> str | None:
+    """A result the request calls "the sum of ..." (one number) that holds many values."""
+    try:
+        many = not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and len(value) > 1
+    except Exception:
+        return None
+    if not many:
+        return None
+    for pattern in _ONE_NUMBER:
+        for match in pattern.finditer(prose):
+            named, word, words = (
+                match.group(1, 2, 3) if pattern is _ONE_NUMBER[0] else (match.group(3), *match.group(1, 2))
+            )
+            if named != name or _MANY.search(words):
+                continue
+            reduce = _REDUCE.get(word.lower())
+            hint = f" (e.g. with {reduce})" if reduce else ""
+            return (
+                f"`{name}` holds {len(value)} values (a {type(value).__name__}); the request asks for one "
+                f"number, the {word}{words.rstrip()}: reduce it to a single value{hint}"
+            )
+    return None
+
+
+# -- functions and their examples ---------------------------------------------------------------------------
+def _function_examples(prose: str, functions: list[str], namespace: dict[str, Any]) -> list[str]:
+    found = []
+    for name in functions:
+        pairs = _example_pairs(prose, name)
+        if pairs:
+            found += _wrong_answers(name, namespace[name], pairs)
+        elif len(functions) == 1:  # inputs shown without answers go with the one function asked for
+            found += _unhandled_inputs(name, namespace[name], _example_inputs(prose))
+    return found
+
+
+def _example_pairs(prose: str, name: str) -> list[tuple[tuple, Any]]:
+    """(arguments, answer) of the examples the request gives for `name`: "slugify('A b') gives 'a-b'"."""
+    pairs = []
+    for match in _EXAMPLE_PAIR.finditer(prose):
+        if match.group(1) == name and (args := _literals(match.group(2))) is not None:
+            with contextlib.suppress(ValueError, SyntaxError):
+                pairs.append((args, ast.literal_eval(match.group(3))))
+    return pairs
+
+
+def _wrong_answers(name: str, function: Any, pairs: list[tuple[tuple, Any]]) -> list[str]:
+    found = []
+    for args, expected in pairs:
+        outcome, result = _call(function, args)
+        shown = f"{name}({', '.join(map(repr, args))})"
+        if outcome == "raised":
+            found.append(f"{shown} raised {result}; the request says it gives {expected!r}")
+        elif outcome == "returned" and not _equal(result, expected):
+            found.append(f"{shown} returned {result!r}; the request says it gives {expected!r}")
+    return found
+
+
+def _example_inputs(prose: str) -> list[Any]:
+    """The quoted inputs after "like", "such as", "e.g." ("strings like '1h30m', '45m' or '2h')."""
+    found = []
+    for match in _EXAMPLE_INPUTS.finditer(prose):
+        for text in _QUOTED.findall(match.group(1)):
+            with contextlib.suppress(ValueError, SyntaxError):
+                found.append(ast.literal_eval(text))
+    return found
+
+
+def _unhandled_inputs(name: str, function: Any, inputs: list[Any]) -> list[str]:
+    """An input the function raises on, or nothing (0, None, '') for every one of several inputs."""
+    if not inputs or not _takes_one_argument(function):
+        return []
+    answers = []
+    for argument in inputs:
+        outcome, result = _call(function, (argument,))
+        if outcome == "raised":
+            return [
+                f"{name}({argument!r}) raised {result}; the request shows {argument!r} as an input it takes"
+            ]
+        if outcome == "returned":
+            answers.append(result)
+    same = len({repr(answer) for answer in answers}) == 1
+    if len(set(inputs)) > 1 and len(answers) == len(inputs) and same and _nothing(answers[0]):
+        shown = ", ".join(f"{name}({argument!r})" for argument in inputs)
+        return [
+            f"{shown} all returned {answers[0]!r}: the function gives nothing for the inputs the request "
+            "shows; make it handle them"
+        ]
+    return []
+
+
+def _literals(text: str) -> tuple | None:
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        return tuple(ast.literal_eval(argument) for argument in call.args) if not call.keywords else None
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _takes_one_argument(function: Any) -> bool:
+    try:
+        inspect.signature(function).bind("x")
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _nothing(value: Any) -> bool:
+    return value is None or (type(value) in (int, float, str, list, dict, tuple) and not value)
+
+
+def _equal(result: Any, expected: Any) -> bool:
+    try:
+        if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+            return math.isclose(float(result), float(expected), rel_tol=1e-6, abs_tol=1e-9)
+        if isinstance(expected, list) and isinstance(result, tuple):
+            result = list(result)
+        return bool(result == expected)
+    except Exception:
+        return False
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _call(function: Any, args: tuple) -> tuple[str, Any]:
+    """("returned", value), ("raised", "ValueError: ...") or ("unknown", None): the call runs with its
+    printing swallowed and, on the main thread, at most CALL_SECONDS (elsewhere it is not made at all)."""
+    if threading.current_thread() is not threading.main_thread():
+        return "unknown", None
+
+    def too_long(signum, frame):
+        raise _TooLong
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return "returned", function(*args)
+    except _TooLong:
+        return "unknown", None
+    except Exception as exc:
+        return "raised", f"{type(exc).__name__}: {str(exc)[:120]}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# -- merges -------------------------------------------------------------------------------------------------
+def _lossy_merges(code: str, namespace: dict[str, Any]) -> list[str]:
+    """Merges in the code (pd.merge(a, b, on=...), a.merge(b, left_on=..., right_on=...)) of two DataFrames
+    of the namespace whose key values match only once case and spaces are ignored."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "merge"
+        ):
+            continue
+        frames = [*([node.func.value] if not _is_module(node.func.value, namespace) else []), *node.args]
+        if len(frames) < 2 or not all(isinstance(f, ast.Name) for f in frames[:2]):
+            continue
+        left, right = (namespace.get(f.id) for f in frames[:2])
+        if not (hasattr(left, "columns") and hasattr(right, "columns")):
+            continue
+        keywords = {k.arg: _constant(k.value) for k in node.keywords}
+        left_keys = keywords.get("left_on") or keywords.get("on")
+        right_keys = keywords.get("right_on") or keywords.get("on")
+        if isinstance(left_keys, str) and isinstance(right_keys, str):
+            said = _near_misses(left, right, left_keys, right_keys, frames[0].id, frames[1].id)
+            if said:
+                found.append(said)
+    return found
+
+
+def _is_module(node: ast.AST, namespace: dict[str, Any]) -> bool:
+    return isinstance(node, ast.Name) and type(namespace.get(node.id)).__name__ == "module"
+
+
+def _constant(node: ast.AST) -> Any:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _near_misses(
+    left: Any, right: Any, left_key: str, right_key: str, left_name: str, right_name: str
+) -> str | None:
+    try:
+        if left_key not in left.columns or right_key not in right.columns:
+            return None
+        ours, theirs = left[left_key].dropna().tolist(), right[right_key].dropna().tolist()
+    except Exception:
+        return None
+    if not all(isinstance(v, str) for v in ours + theirs):
+        return None
+
+    def normal(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    exact, loose = set(theirs), {normal(v): v for v in theirs}
+    misses = [(v, loose[normal(v)]) for v in dict.fromkeys(ours) if v not in exact and normal(v) in loose]
+    if not misses:
+        return None
+    ours_shown, theirs_shown = misses[0]
+    return (
+        f"merging `{left_name}` and `{right_name}` on {left_key!r}: {len(misses)} of `{left_name}`'s keys "
+        f"match `{right_name}`'s only when case and spaces are ignored ({ours_shown!r} vs {theirs_shown!r}), "
+        "so their rows were lost or left unmatched: normalize both key columns (e.g. "
+        ".str.strip().str.lower()) and merge again"
+    )

@@ -1,0 +1,148 @@
+"""A round that raised nothing also has to agree with what the request says of its results: their kind, their
+index, one number where one is asked, a function's examples, merge keys that match. Each check on real code in
+the real IPython shell, shown to miss without the checks (result_checks off), then a request that says none of
+these things passes as before."""
+
+import pandas as pd
+
+import oci_magic
+from helpers import block, run_both_ways
+from oci_magic.expectations import unmet_expectations
+from oci_magic.outcome import asked_names
+
+
+def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(shell, scripted):
+    visits = pd.DataFrame({"date": ["01/02/2024", "15/02/2024", "03/03/2024"]})
+    shell.user_ns["pd"] = pd
+    replies = [
+        block("monthly_visits = visits.groupby('date').size().reset_index(name='visits')"),
+        block(
+            "monthly_visits = visits.groupby(pd.to_datetime(visits['date'], dayfirst=True).dt.month).size()"
+        ),
+    ]
+    request = "Count the visits per month into monthly_visits, indexed by the month number."
+    run, backend = run_both_ways(shell, scripted, request, replies, {"visits": visits})
+    assert [r.status for r in run.rounds] == ["incomplete", "passed"]
+    assert run.rounds[0].shortfalls == [
+        "`monthly_visits` has the default index 0, 1, 2, ...; the request asks for it indexed by month number: "
+        "make that the index (grouping by it does, or .set_index)"
+    ]
+    assert "indexed by month number" in backend.calls[1][-1]["content"]
+    assert shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
+
+
+def test_a_result_of_another_kind_than_the_request_names(shell, scripted):
+    sales = pd.DataFrame({"region": ["n", "s", "n"], "amount": [1, 2, 3]})
+    replies = [
+        block("region_totals = sales.groupby('region', as_index=False)['amount'].sum()"),
+        block("region_totals = sales.groupby('region')['amount'].sum()"),
+    ]
+    request = "Compute the total amount per region as region_totals (a Series indexed by region)."
+    run, _ = run_both_ways(shell, scripted, request, replies, {"sales": sales})
+    assert run.rounds[0].shortfalls[0] == (
+        "`region_totals` is a DataFrame; the request asks for a Series (one column of it, or a groupby on one "
+        "column)"
+    )
+    assert run.status == "passed" and shell.user_ns["region_totals"].to_dict() == {"n": 4, "s": 2}
+
+
+def test_one_number_asked_for_and_many_values_made(shell, scripted):
+    orders = pd.DataFrame({"quantity": [1, 2], "price": [2.0, 3.0]})
+    replies = [
+        block("total_revenue = orders['quantity'] * orders['price'].sum()"),
+        block("total_revenue = (orders['quantity'] * orders['price']).sum()"),
+    ]
+    request = "Compute total_revenue, the sum of quantity times price over all orders."
+    run, _ = run_both_ways(shell, scripted, request, replies, {"orders": orders})
+    assert run.rounds[0].shortfalls == [
+        "`total_revenue` holds 2 values (a Series); the request asks for one number, the sum of quantity times "
+        "price over all orders: reduce it to a single value (e.g. with .sum())"
+    ]
+    assert shell.user_ns["total_revenue"] == 8.0
+
+
+def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted):
+    wrong = (
+        "def parse_duration(text):\n    parts = text.split()\n    return int(parts[0]) if 'h' in parts else 0"
+    )
+    raises = "def parse_duration(text):\n    return int(text[:-1]) * 60"
+    right = (
+        "import re\ndef parse_duration(text):\n    units = {'h': 3600, 'm': 60, 's': 1}\n"
+        "    return sum(int(n) * units[u] for n, u in re.findall(r'(\\d+)([hms])', text))"
+    )
+    request = "Write parse_duration(text) that turns strings like '1h30m', '45m', '2h' or '1h5m30s' into a number of seconds."
+    run, backend = run_both_ways(shell, scripted, request, [block(wrong), block(raises), block(right)], {})
+    assert [r.status for r in run.rounds] == ["incomplete", "incomplete", "passed"]
+    assert run.rounds[0].shortfalls == [
+        "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), parse_duration('1h5m30s') all "
+        "returned 0: the function gives nothing for the inputs the request shows; make it handle them"
+    ]
+    assert run.rounds[1].shortfalls == [
+        "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the request "
+        "shows '1h30m' as an input it takes"
+    ]
+    assert shell.user_ns["parse_duration"]("1h5m30s") == 3930
+
+    replies = [
+        block(
+            "import re\ndef slugify(title):\n    return re.sub('[^a-z0-9]', '-', title.lower()).strip('-')"
+        ),
+        block(
+            "import re\ndef slugify(title):\n    return re.sub('[^a-z0-9]+', '-', title.lower()).strip('-')"
+        ),
+    ]
+    request = "Write slugify(title); slugify('Hello, World!') should return 'hello-world'."
+    run, _ = run_both_ways(shell, scripted, request, replies, {})
+    assert run.rounds[0].shortfalls == [
+        "slugify('Hello, World!') returned 'hello--world'; the request says it gives 'hello-world'"
+    ]
+    assert run.status == "passed"
+
+
+def test_an_example_call_that_never_returns_is_left_unjudged(shell, scripted):
+    scripted([block("def wait(text):\n    while True:\n        pass")])
+    shell.run_cell("%%oci --new\nWrite wait(text) for inputs such as 'a' and 'b'.")
+    assert oci_magic.last_run().status == "passed"
+
+
+def test_a_merge_whose_keys_differ_only_in_case_and_spaces(shell, scripted):
+    people = pd.DataFrame({"name": ["Ann Lee", "bob ray", "Cy"], "team": ["x", "y", "x"]})
+    salaries = pd.DataFrame({"name": ["ann lee", "Bob Ray ", "Cy"], "salary": [1, 2, 3]})
+    shell.user_ns["pd"] = pd
+    replies = [
+        block("staff = pd.merge(people, salaries, on='name')"),
+        block(
+            "key = lambda s: s.str.strip().str.lower()\n"
+            "staff = people.assign(key=key(people['name'])).merge(salaries.assign(key=key(salaries['name']))"
+            ".drop(columns='name'), on='key')"
+        ),
+    ]
+    request = "Merge people and salaries on the name into staff, with one row per person."
+    run, _ = run_both_ways(shell, scripted, request, replies, {"people": people, "salaries": salaries})
+    assert run.rounds[0].shortfalls == [
+        "merging `people` and `salaries` on 'name': 2 of `people`'s keys match `salaries`'s only when case and "
+        "spaces are ignored ('Ann Lee' vs 'ann lee'), so their rows were lost or left unmatched: normalize both "
+        "key columns (e.g. .str.strip().str.lower()) and merge again"
+    ]
+    assert run.status == "passed" and len(shell.user_ns["staff"]) == 3
+
+
+def test_words_that_expect_nothing_of_the_results_check_nothing():
+    """Groups ("per", "each") are many numbers; a kind, index or example said of another name is not this one's;
+    a merge on keys that match exactly, or that differ by more than case, is left alone."""
+    namespace = {
+        "totals": pd.Series([1, 2], index=["a", "b"]),
+        "counts": pd.DataFrame({"n": [1, 2]}),
+        "frame": pd.DataFrame({"k": ["a", "b"]}),
+        "other": pd.DataFrame({"k": ["a", "c"]}),
+        "sizes": [1, 2],
+    }
+    for request, code in [
+        ("Compute the total amount per region as totals.", ""),
+        ("Store the number of orders of each customer in counts.", ""),
+        ("Put the sizes into sizes, and make region_totals (a Series indexed by region).", ""),
+        ("Merge frame and other on k into counts.", "counts = frame.merge(other, on='k')"),
+        ("Make a list called sizes.", ""),
+    ]:
+        asked = asked_names(request)
+        assert unmet_expectations(request, asked, namespace, code, set(asked)) == [], request
