@@ -204,7 +204,10 @@ def _looked_up_in(statement: ast.stmt | None, wanted: Any) -> list[ast.expr]:
     return found
 
 
-def _missing_key(exc: KeyError, names: list[tuple[str, Any]], statement, *, raised_in: str) -> list[str]:
+def _missing_key(
+    exc: KeyError, names: list[tuple[str, Any]], statement, *, raised_in: str, looked_up_by: str = ""
+) -> list[str]:
+    """What exists instead of the missing key; `looked_up_by` is the type whose [] raised ("DataFrame")."""
     wanted = exc.args[0] if exc.args else ""
     notes = []
     looked_up_in = _looked_up_in(statement, wanted)
@@ -226,11 +229,30 @@ def _missing_key(exc: KeyError, names: list[tuple[str, Any]], statement, *, rais
         ranked = _closest(str(wanted), items)
         notes.append(f"{wanted!r} is not among {name}'s {kind}, which are: {_listing(ranked)}")
     if isinstance(wanted, int) and not isinstance(wanted, bool) and "pandas" in Path(raised_in).parts:
+        container = ast.unparse(looked_up_in[0]) if looked_up_in else ""
         notes.append(
-            f"pandas' [] looks up labels, not positions, and no label is {wanted!r}: for positions use .iloc "
-            "(.iloc[:, -1] is the last column, .iloc[-1] the last row)"
+            f"pandas' [] looks up labels, not positions, and no label is {wanted!r}: for positions use .iloc"
+            + _by_position(container, wanted, looked_up_by)
         )
     return notes
+
+
+def _by_position(container: str, position: int, kind: str) -> str:
+    """The lookup by position written out: `parts.iloc[:, -1]` (its last column) for a DataFrame."""
+    which = {0: "first", -1: "last"}.get(position, f"at position {position}")
+    if container and kind == "DataFrame":
+        return f": `{container}.iloc[:, {position}]` is its {which} column"
+    if container and kind == "Series":
+        return f": `{container}.iloc[{position}]` is its {which} value"
+    return " (.iloc[:, -1] is the last column, .iloc[-1] the last row)"
+
+
+def _looked_up_by(tb: TracebackType | None) -> str:
+    """The pandas type whose [] raised: the `self` of the first pandas `__getitem__` in the traceback."""
+    for frame, _ in _frames(tb):
+        if frame.f_code.co_name == "__getitem__" and "pandas" in Path(frame.f_code.co_filename).parts:
+            return type(frame.f_locals.get("self")).__name__
+    return ""
 
 
 def _missing_attribute(exc: AttributeError) -> list[str]:
@@ -315,7 +337,8 @@ def failure_state(
             values.append((name, value))
             notes.append(f"- {name}: {describe_value(value)}")
     if isinstance(exc, KeyError):
-        notes += _missing_key(exc, values, statement, raised_in=_frames(tb)[-1][0].f_code.co_filename)
+        raised_in = _frames(tb)[-1][0].f_code.co_filename
+        notes += _missing_key(exc, values, statement, raised_in=raised_in, looked_up_by=_looked_up_by(tb))
     elif isinstance(exc, AttributeError):
         notes += _missing_attribute(exc)
     elif isinstance(exc, NameError):

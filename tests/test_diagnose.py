@@ -39,13 +39,16 @@ def test_a_key_looked_up_in_an_expression_is_not_blamed_on_a_variable(run, shell
     feedback = run("members['last'] = members['full_name'].str.split(' ', expand=True)[-1]").feedback
     assert "-1 was looked up in the result of `members['full_name'].str.split(' ', expand=True)`" in feedback
     assert "not among members's columns" not in feedback  # members was never looked up with -1
-    # A negative position on label-based []: the fix is .iloc, said whatever was subscripted.
+    # A negative position on label-based []: the fix is .iloc, written out for what was subscripted (a
+    # DataFrame's [] takes columns, a Series' [] values).
     assert (
-        "pandas' [] looks up labels, not positions, and no label is -1: for positions use .iloc" in feedback
+        "pandas' [] looks up labels, not positions, and no label is -1: for positions use .iloc: "
+        "`members['full_name'].str.split(' ', expand=True).iloc[:, -1]` is its last column" in feedback
     )
     shell.user_ns["totals"] = pd.Series([3, 5, 8])
     feedback = run("last = totals[-1]").feedback
-    assert "-1 is not among totals's index labels" in feedback and "use .iloc" in feedback
+    assert "-1 is not among totals's index labels" in feedback
+    assert "use .iloc: `totals.iloc[-1]` is its last value" in feedback
     # A key of a plain dict is not a pandas label: no .iloc advice.
     shell.user_ns["counts"] = {1: "a"}
     assert ".iloc" not in run("x = counts[-1]").feedback
