@@ -133,10 +133,12 @@ def normalized(code: str) -> str:
 
 
 def _failed_before(rounds: list[Round], code: str) -> Round | None:
-    """The earlier round that ran this same code and failed (or left the request undone), if any."""
+    """The earlier round that ran this same code and failed (or left the request undone), or did not run it
+    because it would replace the user's data, if any."""
     key = normalized(code)
     for earlier in rounds:
-        if earlier.executed and earlier.code is not None and earlier.status != records.PASSED:
+        unanswered = earlier.executed and earlier.status != records.PASSED
+        if (unanswered or earlier.status == records.REFUSED) and earlier.code is not None:
             if normalized(earlier.code) == key:
                 return earlier
     return None
@@ -224,7 +226,9 @@ def run_request(
                 # The same code would fail the same way: say so, and ask again with a little sampling.
                 round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
                 shortfall = repeated.shortfalls[0] if repeated.shortfalls else None
-                said = prompts.repeated_code_message(repeated.index, repeated.error, shortfall)
+                said = prompts.repeated_code_message(
+                    repeated.index, repeated.error, shortfall, refused=repeated.status == records.REFUSED
+                )
                 conversation.add_user(said)
                 emit("repeated", round_)
                 round_.reply, round_.time_to_first_token = "", None

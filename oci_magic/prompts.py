@@ -137,9 +137,17 @@ def not_run_message(reasons: list[str]) -> str:
     )
 
 
-def repeated_code_message(round_index: int, error: object | None, shortfall: str | None = None) -> str:
+def repeated_code_message(
+    round_index: int, error: object | None, shortfall: str | None = None, *, refused: bool = False
+) -> str:
     """The turn after a reply that repeats the code of a round that failed (or ran but left `shortfall`
-    undone): it is not run again."""
+    undone, or was not run because of `shortfall`): it is not run again."""
+    if refused:
+        return (
+            f"Execution result: \nThis is the same code as round {round_index}, which was not run: "
+            f"{shortfall}. It is not run now either. Do not define that data again: write code that starts "
+            "from the existing variable as it is."
+        )
     if error is not None:
         failure = f"failed with {error}"
     else:

@@ -4,9 +4,9 @@ the real IPython shell, shown to miss without the checks (result_checks off), th
 these things passes as before."""
 
 import pandas as pd
+from helpers import block, run_both_ways
 
 import oci_magic
-from helpers import block, run_both_ways
 from oci_magic.expectations import unmet_expectations
 from oci_magic.outcome import asked_names
 
@@ -24,8 +24,8 @@ def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(s
     run, backend = run_both_ways(shell, scripted, request, replies, {"visits": visits})
     assert [r.status for r in run.rounds] == ["incomplete", "passed"]
     assert run.rounds[0].shortfalls == [
-        "`monthly_visits` has the default index 0, 1, 2, ...; the request asks for it indexed by month number: "
-        "make that the index (grouping by it does, or .set_index)"
+        "`monthly_visits` has the default index 0, 1, 2, ...; the request asks for it indexed by month "
+        "number: make that the index (grouping by it does, or .set_index)"
     ]
     assert "indexed by month number" in backend.calls[1][-1]["content"]
     assert shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
@@ -40,8 +40,8 @@ def test_a_result_of_another_kind_than_the_request_names(shell, scripted):
     request = "Compute the total amount per region as region_totals (a Series indexed by region)."
     run, _ = run_both_ways(shell, scripted, request, replies, {"sales": sales})
     assert run.rounds[0].shortfalls[0] == (
-        "`region_totals` is a DataFrame; the request asks for a Series (one column of it, or a groupby on one "
-        "column)"
+        "`region_totals` is a DataFrame; the request asks for a Series (one column of it, or a groupby on "
+        "one column)"
     )
     assert run.status == "passed" and shell.user_ns["region_totals"].to_dict() == {"n": 4, "s": 2}
 
@@ -55,8 +55,8 @@ def test_one_number_asked_for_and_many_values_made(shell, scripted):
     request = "Compute total_revenue, the sum of quantity times price over all orders."
     run, _ = run_both_ways(shell, scripted, request, replies, {"orders": orders})
     assert run.rounds[0].shortfalls == [
-        "`total_revenue` holds 2 values (a Series); the request asks for one number, the sum of quantity times "
-        "price over all orders: reduce it to a single value (e.g. with .sum())"
+        "`total_revenue` holds 2 values (a Series); the request asks for one number, the sum of quantity "
+        "times price over all orders: reduce it to a single value (e.g. with .sum())"
     ]
     assert shell.user_ns["total_revenue"] == 8.0
 
@@ -70,7 +70,10 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted)
         "import re\ndef parse_duration(text):\n    units = {'h': 3600, 'm': 60, 's': 1}\n"
         "    return sum(int(n) * units[u] for n, u in re.findall(r'(\\d+)([hms])', text))"
     )
-    request = "Write parse_duration(text) that turns strings like '1h30m', '45m', '2h' or '1h5m30s' into a number of seconds."
+    request = (
+        "Write parse_duration(text) that turns strings like '1h30m', '45m', '2h' or '1h5m30s' into a number "
+        "of seconds."
+    )
     run, backend = run_both_ways(shell, scripted, request, [block(wrong), block(raises), block(right)], {})
     assert [r.status for r in run.rounds] == ["incomplete", "incomplete", "passed"]
     assert run.rounds[0].shortfalls == [
@@ -78,8 +81,8 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted)
         "returned 0: the function gives nothing for the inputs the request shows; make it handle them"
     ]
     assert run.rounds[1].shortfalls == [
-        "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the request "
-        "shows '1h30m' as an input it takes"
+        "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the "
+        "request shows '1h30m' as an input it takes"
     ]
     assert shell.user_ns["parse_duration"]("1h5m30s") == 3930
 
@@ -120,16 +123,16 @@ def test_a_merge_whose_keys_differ_only_in_case_and_spaces(shell, scripted):
     request = "Merge people and salaries on the name into staff, with one row per person."
     run, _ = run_both_ways(shell, scripted, request, replies, {"people": people, "salaries": salaries})
     assert run.rounds[0].shortfalls == [
-        "merging `people` and `salaries` on 'name': 2 of `people`'s keys match `salaries`'s only when case and "
-        "spaces are ignored ('Ann Lee' vs 'ann lee'), so their rows were lost or left unmatched: normalize both "
-        "key columns (e.g. .str.strip().str.lower()) and merge again"
+        "merging `people` and `salaries` on 'name': 2 of `people`'s keys match `salaries`'s only when case "
+        "and spaces are ignored ('Ann Lee' vs 'ann lee'), so their rows were lost or left unmatched: "
+        "normalize both key columns (e.g. .str.strip().str.lower()) and merge again"
     ]
     assert run.status == "passed" and len(shell.user_ns["staff"]) == 3
 
 
 def test_words_that_expect_nothing_of_the_results_check_nothing():
-    """Groups ("per", "each") are many numbers; a kind, index or example said of another name is not this one's;
-    a merge on keys that match exactly, or that differ by more than case, is left alone."""
+    """Groups ("per", "each") are many numbers; a kind, index or example said of another name is not this
+    one's; a merge on keys that match exactly, or that differ by more than case, is left alone."""
     namespace = {
         "totals": pd.Series([1, 2], index=["a", "b"]),
         "counts": pd.DataFrame({"n": [1, 2]}),

@@ -137,6 +137,7 @@ def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(s
     invented = "contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'], 'n': [1, 2]})\n"
     replies = [
         block(invented + "unique_contacts = contacts.drop_duplicates('email')"),
+        block(invented + "unique_contacts = contacts.drop_duplicates('email')"),  # the same again
         block(
             "key = contacts['email'].str.strip().str.lower()\nfirst = contacts[~key.duplicated()]\n"
             "unique_contacts = first"
@@ -151,6 +152,11 @@ def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(s
         "written into the code; use the `contacts` that is there"
     ]
     assert backend.calls[1][-1]["content"].startswith("Execution result: \nThe code was not run:\n- it would")
+    # The same code again is not judged again: the model is told, and asked once more (with sampling).
+    assert run.rounds[1].repeat_of == 1 and backend.options[2]["temperature"] > 0
+    assert backend.calls[2][-1]["content"].startswith(
+        "Execution result: \nThis is the same code as round 1, which was not run: it would replace your"
+    )
     assert shell.user_ns["contacts"]["n"].tolist() == [1, 2, 3]  # the user's data is untouched
     assert shell.user_ns["unique_contacts"]["n"].tolist() == [1, 3]
     assert "⊗ not run: it would replace your `contacts`" in capsys.readouterr().out
