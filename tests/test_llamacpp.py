@@ -149,11 +149,19 @@ def test_weight_repacking_switch(tiny_gguf):
         assert native.llama_model_default_params().use_extra_bufts is False
     assert native.llama_model_default_params().use_extra_bufts is True
     backend = LlamaCppBackend(tiny_gguf, n_ctx=1024, cpu_repack="off")
-    assert backend.info()["weight repacking"].startswith("off")
+    assert backend.info()["weight repacking"] == (
+        "off (cpu_repack = 'off': faster prompts and loading, slower decoding)"
+    )
     assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
     backend.close()
     system_info = llama_cpp.llama_print_system_info().decode()
     assert llamacpp.repacking_enabled("auto") == ("AMX" not in system_info)
+    # What auto chose is said with why: the AMX workaround, or faster decoding with the trade named.
+    assert llamacpp.repacking_choice("auto") == (
+        "off (AMX workaround)"
+        if "AMX" in system_info
+        else "on (auto: faster decoding; cpu_repack = 'off' evaluates prompts faster and loads sooner)"
+    )
 
 
 @pytest.mark.parametrize(

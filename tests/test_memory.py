@@ -56,6 +56,7 @@ def test_doctor_reports_the_build_memory_and_the_model():
     out = done.stdout
     assert "llama.cpp build: CPU :" in out and "GPU backend compiled in:" in out
     assert "AMX weight-repacking workaround:" in out and "free memory:" in out
+    assert "weight repacking with cpu_repack = auto: o" in out
     assert "it needs about" in out and "fits" in out
     assert done.stderr == ""
 
