@@ -64,6 +64,12 @@ _ONE_NUMBER = (
         rf"\bthe\s+(?:overall\s+)?{_AGGREGATE}\b([^.;:()]*?)\s+(?:as|into|in)\s+{_NAME}\s*(?=[.,;:()]|$)"
     ),
 )
+# "Count the visits per month", "the total amount for each region": one value per group.
+_PER_GROUP = re.compile(
+    rf"\b(?:count|counts|counted|{_AGGREGATE[1:-1]})\b[^.;]*?\b(?:per|for each|for every|of each)\s+"
+    r"(?:the\s+)?(\w+)",
+    re.I,
+)
 _MANY = re.compile(r"\b(?:per|each|every|by|grouped|groups?)\b")
 _REDUCE = {"sum": ".sum()", "total": ".sum()", "mean": ".mean()", "average": ".mean()", "median": ".median()",
            "number": "len(...)", "count": "len(...)", "maximum": ".max()", "minimum": ".min()"}  # fmt: skip
@@ -93,10 +99,17 @@ def unmet_expectations(
     found = []
     for name in judged:
         value = namespace[name]
-        found += filter(None, (_wrong_kind(prose, name, value), _not_indexed(prose, name, value, asked),
-                               _not_one_number(prose, name, value)))  # fmt: skip
-    found += _function_examples(prose, [name for name in judged if inspect.isfunction(namespace[name])],
-                                namespace)  # fmt: skip
+        found += filter(
+            None,
+            (
+                _wrong_kind(prose, name, value),
+                _not_indexed(prose, name, value, asked),
+                _repeated_groups(prose, name, value),
+                _not_one_number(prose, name, value),
+            ),
+        )
+    functions = [name for name in judged if inspect.isfunction(namespace[name])]
+    found += _function_examples(prose, functions, namespace)
     found += _lossy_merges(code, namespace)
     return found
 
@@ -140,6 +153,30 @@ def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> s
                     f"`{name}` has the default index 0, 1, 2, ...; the request asks for it indexed by "
                     f"{match.group(1).strip()}: make that the index (grouping by it does, or .set_index)"
                 )
+    return None
+
+
+def _repeated_groups(prose: str, name: str, value: Any) -> str | None:
+    """A count or total "per month" whose index repeats a label: one value per group was asked, and the
+    index was set without aggregating."""
+    index = getattr(value, "index", None)
+    if index is None or not hasattr(value, "iloc") or type(index).__name__ == "RangeIndex":
+        return None
+    try:
+        if index.is_unique:
+            return None
+        counts = index.value_counts()
+        label, times = counts.index[0], int(counts.iloc[0])
+        label = repr(label) if isinstance(label, str) else str(label)  # 2, not np.int64(2)
+    except Exception:
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", prose):
+        if re.search(rf"(?<![\w.]){re.escape(name)}\b", sentence) and (group := _PER_GROUP.search(sentence)):
+            return (
+                f"`{name}` repeats index labels ({label} appears {times} times in {len(index)} rows); the "
+                f"request asks for one value per {group.group(1)}: aggregate by it (groupby(...).size() or "
+                ".sum()), do not only set the index"
+            )
     return None
 
 

@@ -58,6 +58,14 @@ _COLUMN = re.compile(
     r"\b(?:a|an|the)\s+(?:(?:new|numeric|datetime|date|boolean|text|string|integer|float|extra|separate|"
     r"additional|helper)\s+)?column\s+(?:called\s+|named\s+)?[`'\"]?([A-Za-z_]\w*)"
 )
+# "into first and last columns", "into new columns lat, lon and alt": each listed name, as a column.
+_LIST = r"([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*,?\s+and\s+[A-Za-z_]\w*)"
+_COLUMN_LISTS = (
+    re.compile(rf"\binto\s+(?:(?:the|two|three|new|separate)\s+)*{_LIST}\s+columns\b"),
+    re.compile(
+        rf"\b(?:into|new)\s+(?:(?:the|two|three|new|separate)\s+)*columns\s+(?:called\s+|named\s+)?{_LIST}"
+    ),
+)
 # Words that follow "into", "a column" and the like without naming anything ("into a single '-'" is caught
 # by the end-of-clause rule; "first" is not here: "into first and last columns" asks for a column `first`).
 _NOT_NAMES = set(
@@ -77,14 +85,16 @@ _MISSING_SAID = re.compile(
 def asked_columns(request: str) -> tuple[str, ...]:
     """The names `request` asks for as columns ("add a column value", "a numeric column price_num"): only a
     DataFrame's column answers them, not a variable of that name."""
-    return _names_in(request, (_COLUMN,))
+    return _names_in(request, (_COLUMN, *_COLUMN_LISTS))
 
 
 def asked_names(request: str) -> tuple[str, ...]:
     """The names `request` asks the code to leave behind, in order: backticked names, snake_case words,
     names after "called"/"named", "into X" at the end of a clause, "a column X", "function f(".
     Code blocks in the request are skipped (a function to complete names many things it does not ask for)."""
-    return _names_in(request, (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN))
+    return _names_in(
+        request, (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN, *_COLUMN_LISTS)
+    )
 
 
 def _names_in(request: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...]:
@@ -93,10 +103,10 @@ def _names_in(request: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str,
     found: dict[str, None] = {}
     for pattern in patterns:
         for match in pattern.finditer(prose):
-            name = match.group(1)
-            named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
-            if named_on_purpose or (name.lower() not in _NOT_NAMES and _looks_like_a_name(name)):
-                found[name] = None
+            for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", match.group(1)):  # a list: each name
+                named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
+                if named_on_purpose or (name.lower() not in _NOT_NAMES and _looks_like_a_name(name)):
+                    found[name] = None
     return tuple(found)
 
 

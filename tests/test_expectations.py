@@ -31,6 +31,37 @@ def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(s
     assert shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
 
 
+def test_a_count_per_group_whose_index_repeats_a_group_was_never_aggregated(shell, scripted):
+    visits = pd.DataFrame({"date": ["01/02/2024", "15/02/2024", "03/03/2024"], "month": [2, 2, 3]})
+    replies = [
+        block(
+            "monthly_visits = visits.groupby('date').size().to_frame('n').join(visits.set_index('date'))"
+            ".set_index('month')"
+        ),  # fmt: skip
+        block("monthly_visits = visits.groupby('month').size()"),
+    ]
+    request = "Count the visits per month into monthly_visits, indexed by the month number."
+    run, _ = run_both_ways(shell, scripted, request, replies, {"visits": visits})
+    assert run.rounds[0].shortfalls == [
+        "`monthly_visits` repeats index labels (2 appears 2 times in 3 rows); the request asks for one value "
+        "per month: aggregate by it (groupby(...).size() or .sum()), do not only set the index"
+    ]
+    assert run.status == "passed" and shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
+
+
+def test_columns_the_request_lists_are_each_asked_for(shell, scripted):
+    members = pd.DataFrame({"full_name": ["Ada Lovelace", "Grace Brewster Hopper"]})
+    parts = "members['full_name'].str.split(' ', expand=True)"
+    replies = [
+        block(f"members['first'] = {parts}[0]"),
+        block(f"members['first'] = {parts}[0]\nmembers['last'] = members['full_name'].str.split().str[-1]"),
+    ]
+    request = "Split the full_name column of members into first and last columns."
+    run, _ = run_both_ways(shell, scripted, request, replies, {"members": members})
+    assert run.rounds[0].shortfalls == ["no DataFrame has a column `last`; the request asks for that column"]
+    assert shell.user_ns["members"]["last"].tolist() == ["Lovelace", "Hopper"]
+
+
 def test_a_result_of_another_kind_than_the_request_names(shell, scripted):
     sales = pd.DataFrame({"region": ["n", "s", "n"], "amount": [1, 2, 3]})
     replies = [

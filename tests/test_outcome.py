@@ -250,12 +250,15 @@ def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripte
         ("Now add a column value equal to qty times unit_price.", ("unit_price", "value")),
         ("Write a function slugify(title) that lowercases it.", ("slugify",)),
         ("Standardize X into Xn.", ("Xn",)),
+        ("Split full_name into first and last columns.", ("full_name", "first", "last")),
+        ("Split coords into new columns lat, lon and alt.", ("lat", "lon", "alt")),
         ("Store it in `Total`.", ("Total",)),
         # Not names: words after "into"/"as"/"column" that are prose, files, attributes, code to complete.
         ("Turn every run of spaces into a single '-'.", ()),
         ("Convert the dates into Excel format and save it to report_2024.csv.", ()),
         ("inventory_raw has a qty column read as text.", ("inventory_raw",)),
         ("Use pd.to_datetime and plot sales as a Series indexed by date.", ()),
+        ("Convert the date and amount columns to numbers.", ()),
         ("Complete this:\n```python\ndef add_one(x_value):\n    pass\n```", ()),
     ],
 )
