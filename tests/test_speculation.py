@@ -122,6 +122,24 @@ def test_drafts_are_accepted_and_counted(tiny, drafting):
     assert accepted_total < drafted_total  # and some were rejected and rolled back
 
 
+def test_drafts_are_cut_so_their_logits_rows_stay_a_small_share_of_the_model(tiny, drafting, monkeypatch):
+    # Gemma 3 270M (262k-token vocabulary, 2 MiB of logits a row kept twice) gets 5-position batches; the
+    # default coder model keeps its 32-position ones.
+    assert speculation.longest_batch(246_587_904, 262_144) == 5
+    assert speculation.longest_batch(1_111_370_240, 151_936) >= 32
+    limits = []
+    propose = speculation.NgramDrafter.propose
+    monkeypatch.setattr(
+        speculation.NgramDrafter, "propose", lambda self, n: limits.append(n) or propose(self, n)
+    )
+    monkeypatch.setattr(speculation, "LOGITS_SHARE", 0.015)  # 3 rows of the tiny model's 270-token logits
+    messages = [{"role": "user", "content": REQUESTS[0]}]
+    plain, _ = _reply(tiny, messages, "off", max_tokens=80)
+    drafted, stats = _reply(tiny, messages, "ngram", max_tokens=80)
+    assert drafted == plain and stats["accepted_tokens"] > 0
+    assert max(limits) == 2
+
+
 def test_max_tokens_and_a_repair_round_after_drafts(tiny, drafting):
     messages = [{"role": "user", "content": REQUESTS[0]}]
     for limit in (1, 7, 33):

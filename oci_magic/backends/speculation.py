@@ -35,6 +35,16 @@ MIN_MATCH_ELSEWHERE = 24  # ... with a passage of a request or feedback (peeks, 
 MAX_MATCH = 64  # a longer agreement says no more about what comes next
 CANDIDATES = 64  # earlier occurrences of the anchor weighed per draft (the latest first)
 DRAFT, STREAK_DRAFT = 15, 31  # tokens per draft; the second after a draft accepted whole
+# A batch with logits at each position keeps them twice (llama.cpp's output buffer and its compute buffer),
+# vocabulary x 4 bytes a row: 2 MiB a row for Gemma 3's 262k tokens (+56 MiB for 32 rows, measured). Drafts
+# are shortened so that these rows stay within this share of the weights' size (the memory a user plans
+# for): Qwen2.5-Coder-1.5B keeps its 32-row batches, Gemma 3 270M gets 6.
+LOGITS_SHARE = 0.05
+
+
+def longest_batch(model_bytes: int, vocab_size: int) -> int:
+    """The most positions a draft batch may ask logits for (at least 2: the token and one draft)."""
+    return max(2, int(LOGITS_SHARE * model_bytes) // (2 * 4 * vocab_size))
 
 
 @dataclass
@@ -122,6 +132,7 @@ def greedy_tokens(
     import numpy as np
 
     ctx, vocab_size, n_ctx = llm._ctx.ctx, llm.n_vocab(), llm.n_ctx()
+    rows = min(llm.n_batch, longest_batch(llama_cpp.llama_model_size(llm.model), vocab_size))
 
     def logits(row: int):
         return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, row), shape=(vocab_size,))
@@ -153,7 +164,7 @@ def greedy_tokens(
         room = n_ctx - llm.n_tokens - 1
         if room < 0:
             return
-        draft = drafter.propose(min(STREAK_DRAFT if streak else DRAFT, room, llm.n_batch - 1))
+        draft = drafter.propose(min(STREAK_DRAFT if streak else DRAFT, room, rows - 1))
         n_past, batch = llm.n_tokens, [token, *draft]
         decode(batch)
         accepted, token = 0, choice(0)
