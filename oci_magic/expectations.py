@@ -3,6 +3,7 @@ Only words with one meaning are read, so a miss here is a miss for sure:
 
 - the kind of value: "region_totals (a Series ...)", "a DataFrame players", "a list ... called missing";
 - "monthly_visits, indexed by the month": not the default 0, 1, 2, ... index;
+- "count the visits per month into monthly_visits": no month twice in its index (set, never aggregated);
 - "total_revenue, the sum of ...", "the average basket size into avg_basket": one number, not many
   ("per", "each", "by" in the words make them many);
 - a function asked for with examples: "f('a b') should return 'a-b'" must give that, and inputs it is
