@@ -35,6 +35,19 @@ def _block(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
+def test_code_that_never_ran_is_not_replayed_for_the_earlier_rounds():
+    """A round refused for replacing the user's data (and its repeats) never touched the kernel: the replay
+    that scores "solved after k rounds" leaves its code out too."""
+    task = select_notebook_tasks("bar-chart-shown")[0]
+    invented = (
+        "import matplotlib.pyplot as plt\ntickets = pd.DataFrame({'status': ['open', 'closed']})\n"
+        "tickets['status'].value_counts().plot(kind='bar')\nplt.show()"
+    )
+    result = solve_task(task, _scripted([_block(invented)] * 6))
+    assert [r["status"] for r in result.runs[0]["rounds"]] == ["refused", "repeated", "repeated"]
+    assert result.solved_after == [False, False, False], result.reasons
+
+
 @pytest.mark.slow  # a fresh kernel for each task
 def test_the_result_checks_let_every_reference_solution_pass_in_its_first_round():
     """The checks of a round that raised nothing (outcome.py, expectations.py) are read from the request's

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import records
 from .notebook_tasks import TASKS, NotebookTask
 
 __all__ = [
@@ -36,6 +37,8 @@ _MARK = "<<oci-eval>>"
 _DISPLAYED = "_eval_displayed"
 
 # The run's record, sent back as one JSON line (no images: the notebook of failures keeps the text).
+# The round statuses whose code was executed in the kernel.
+_RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, records.INTERRUPTED}
 _RECORD = f"""
 import json as _eval_json
 from oci_magic.transcript import run_cells as _eval_cells
@@ -255,7 +258,10 @@ def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult
             solved.append(final_passed)
             reasons.append(final_reason)
             continue
-        codes = [[r["code"] for r in run["rounds"][:k] if r["code"]] for run in result.runs]
+        # Only code that ran is replayed: a refused or repeated round's code never touched the kernel.
+        codes = [
+            [r["code"] for r in run["rounds"][:k] if r["code"] and r["status"] in _RAN] for run in result.runs
+        ]
         passed, reason = replay(task, codes)
         solved.append(passed)
         reasons.append(reason)
