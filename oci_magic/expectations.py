@@ -24,11 +24,12 @@ import math
 import re
 import signal
 import threading
+import types
 from typing import Any
 
 __all__ = ["unmet_expectations"]
 
-_NAME = r"`?([A-Za-z_]\w*)`?"
+_NAME = r"`?(?P<name>[A-Za-z_]\w*)`?"
 _KIND_WORDS = {
     "dataframe": "DataFrame",
     "data frame": "DataFrame",
@@ -37,7 +38,7 @@ _KIND_WORDS = {
     "dict": "dict",
     "dictionary": "dict",
 }
-_KIND = r"(DataFrame|dataframe|data frame|Series|series|list|dict|dictionary)"
+_KIND = r"(?P<kind>DataFrame|dataframe|data frame|Series|series|list|dict|dictionary)"
 # "region_totals (a Series indexed by region)", "a DataFrame players", "into a list ... called missing".
 _KIND_PATTERNS = (
     re.compile(rf"{_NAME}\s*\(\s*(?:a|an)\s+(?:new\s+)?{_KIND}\b"),
@@ -55,19 +56,21 @@ _KIND_HINTS = {
     ("Series", "DataFrame"): " (one column of it, or a groupby on one column)",
 }
 _INDEXED_BY = re.compile(r"\bindexed by\s+(?:the\s+)?([\w\s'-]{1,40}?)(?=\s*(?:[.,;:)]|$|\s+and\b))")
-_AGGREGATE = (
-    r"(sum|total|mean|average|median|number|count|share|percentage|proportion|fraction|ratio|maximum|minimum)"
+_AGGREGATES = (
+    "sum|total|mean|average|median|number|count|share|percentage|proportion|fraction|ratio|maximum|minimum"
 )
+_AGGREGATE = rf"(?P<word>{_AGGREGATES})"
 # "total_revenue, the sum of quantity times price" / "the average basket size into avg_basket".
 _ONE_NUMBER = (
-    re.compile(rf"{_NAME},?\s+(?:which is\s+)?the\s+(?:overall\s+)?{_AGGREGATE}\b([^.;:()]*)"),
+    re.compile(rf"{_NAME},?\s+(?:which is\s+)?the\s+(?:overall\s+)?{_AGGREGATE}\b(?P<words>[^.;:()]*)"),
     re.compile(
-        rf"\bthe\s+(?:overall\s+)?{_AGGREGATE}\b([^.;:()]*?)\s+(?:as|into|in)\s+{_NAME}\s*(?=[.,;:()]|$)"
+        rf"\bthe\s+(?:overall\s+)?{_AGGREGATE}\b(?P<words>[^.;:()]*?)\s+(?:as|into|in)\s+{_NAME}\s*"
+        r"(?=[.,;:()]|$)"
     ),
 )
 # "Count the visits per month", "the total amount for each region": one value per group.
 _PER_GROUP = re.compile(
-    rf"\b(?:count|counts|counted|{_AGGREGATE[1:-1]})\b[^.;]*?\b(?:per|for each|for every|of each)\s+"
+    rf"\b(?:count|counts|counted|{_AGGREGATES})\b[^.;]*?\b(?:per|for each|for every|of each)\s+"
     r"(?:the\s+)?(\w+)",
     re.I,
 )
@@ -87,15 +90,16 @@ _EXAMPLE_INPUTS = re.compile(
     r"((?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*(?:,|or|and|, or|, and)\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*)"
 )
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 CALL_SECONDS = 2.0  # an example call that runs longer is left unjudged (it may be waiting for input)
 
 
 def unmet_expectations(
-    request: str, asked: tuple[str, ...], namespace: dict[str, Any], code: str, bound: set[str]
+    prose: str, asked: tuple[str, ...], namespace: dict[str, Any], tree: ast.Module, bound: set[str]
 ) -> list[str]:
-    """What the run's values contradict in the request's words, one sentence each. Only the names the round
-    bound are judged (a name left from before is not this round's answer)."""
-    prose = re.sub(r"```.*?(?:```|$)", " ", request, flags=re.S)
+    """What the run's values contradict in the request's words (`prose`: its code blocks left out), one
+    sentence each; `tree` is the round's parsed code. Only the names the round bound are judged (a name left
+    from before is not this round's answer)."""
     judged = [name for name in asked if name in namespace and name in bound]
     found = []
     for name in judged:
@@ -111,25 +115,17 @@ def unmet_expectations(
         )
     functions = [name for name in judged if inspect.isfunction(namespace[name])]
     found += _function_examples(prose, functions, namespace)
-    found += _lossy_merges(code, namespace)
+    found += _lossy_merges(tree, namespace)
     return found
 
 
 # -- kinds, indexes, single numbers ------------------------------------------------------------------------
-def _kind_of(value: Any) -> str:
-    kind = type(value).__name__
-    return kind if kind in ("DataFrame", "Series") else {list: "list", dict: "dict"}.get(type(value), kind)
-
-
 def _wrong_kind(prose: str, name: str, value: Any) -> str | None:
     for pattern in _KIND_PATTERNS:
         for match in pattern.finditer(prose):
-            named, kind = (
-                (match.group(1), match.group(2)) if pattern is _KIND_PATTERNS[0] else match.group(2, 1)
-            )
-            if named != name:
+            if match["name"] != name:
                 continue
-            wanted, got = _KIND_WORDS.get(kind.lower(), kind), _kind_of(value)
+            wanted, got = _KIND_WORDS.get(match["kind"].lower(), match["kind"]), type(value).__name__
             if wanted == got:
                 return None
             hint = _KIND_HINTS.get((wanted, got), "")
@@ -143,18 +139,21 @@ def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> s
     index = getattr(value, "index", None)
     if type(index).__name__ != "RangeIndex" or index.name is not None or not hasattr(value, "iloc"):
         return None
-    for sentence in re.split(r"(?<=[.!?])\s+", prose):
+    for sentence in _SENTENCE_END.split(prose):
         for match in _INDEXED_BY.finditer(sentence):
             before = sentence[: match.start()]
-            owners = [
-                (m.start(), n) for n in asked for m in re.finditer(rf"(?<![\w.]){re.escape(n)}\b", before)
-            ]
+            owners = [(m.start(), n) for n in asked for m in _mentions(n).finditer(before)]
             if owners and max(owners)[1] == name:
                 return (
                     f"`{name}` has the default index 0, 1, 2, ...; the request asks for it indexed by "
                     f"{match.group(1).strip()}: make that the index (grouping by it does, or .set_index)"
                 )
     return None
+
+
+def _mentions(name: str) -> re.Pattern[str]:
+    """`name` as a word of prose (not part of `df.name` or `name_2`)."""
+    return re.compile(rf"(?<![\w.]){re.escape(name)}\b")
 
 
 def _repeated_groups(prose: str, name: str, value: Any) -> str | None:
@@ -171,8 +170,8 @@ def _repeated_groups(prose: str, name: str, value: Any) -> str | None:
         label = repr(label) if isinstance(label, str) else str(label)  # 2, not np.int64(2)
     except Exception:
         return None
-    for sentence in re.split(r"(?<=[.!?])\s+", prose):
-        if re.search(rf"(?<![\w.]){re.escape(name)}\b", sentence) and (group := _PER_GROUP.search(sentence)):
+    for sentence in _SENTENCE_END.split(prose):
+        if _mentions(name).search(sentence) and (group := _PER_GROUP.search(sentence)):
             return (
                 f"`{name}` repeats index labels ({label} appears {times} times in {len(index)} rows); the "
                 f"request asks for one value per {group.group(1)}: aggregate by it (groupby(...).size() or "
@@ -191,10 +190,8 @@ def _not_one_number(prose: str, name: str, value: Any) -> str | None:
         return None
     for pattern in _ONE_NUMBER:
         for match in pattern.finditer(prose):
-            named, word, words = (
-                match.group(1, 2, 3) if pattern is _ONE_NUMBER[0] else (match.group(3), *match.group(1, 2))
-            )
-            if named != name or _MANY.search(words):
+            word, words = match["word"], match["words"]
+            if match["name"] != name or _MANY.search(words):
                 continue
             reduce = _REDUCE.get(word.lower())
             hint = f" (e.g. with {reduce})" if reduce else ""
@@ -331,13 +328,9 @@ def _call(function: Any, args: tuple) -> tuple[str, Any]:
 
 
 # -- merges -------------------------------------------------------------------------------------------------
-def _lossy_merges(code: str, namespace: dict[str, Any]) -> list[str]:
+def _lossy_merges(tree: ast.Module, namespace: dict[str, Any]) -> list[str]:
     """Merges in the code (pd.merge(a, b, on=...), a.merge(b, left_on=..., right_on=...)) of two DataFrames
     of the namespace whose key values match only once case and spaces are ignored."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
     found = []
     for node in ast.walk(tree):
         if not (
@@ -361,7 +354,7 @@ def _lossy_merges(code: str, namespace: dict[str, Any]) -> list[str]:
 
 
 def _is_module(node: ast.AST, namespace: dict[str, Any]) -> bool:
-    return isinstance(node, ast.Name) and type(namespace.get(node.id)).__name__ == "module"
+    return isinstance(node, ast.Name) and isinstance(namespace.get(node.id), types.ModuleType)
 
 
 def _constant(node: ast.AST) -> Any:

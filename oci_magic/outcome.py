@@ -102,9 +102,9 @@ def _names_in(request: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str,
     prose = _CODE_BLOCK.sub(" ", request)
     found: dict[str, None] = {}
     for pattern in patterns:
+        named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
         for match in pattern.finditer(prose):
             for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", match.group(1)):  # a list: each name
-                named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
                 if named_on_purpose or (name.lower() not in _NOT_NAMES and _looks_like_a_name(name)):
                     found[name] = None
     return tuple(found)
@@ -303,7 +303,7 @@ def shortfalls(
         if name in answered and (problem := _empty_result(name, namespace[name])) is not None:
             found.append(problem)
     if request:
-        found += unmet_expectations(request, asked, namespace, code, answered)
+        found += unmet_expectations(_CODE_BLOCK.sub(" ", request), asked, namespace, tree, answered)
     found += _new_empty_columns(before, namespace, tree)
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):

@@ -3,6 +3,8 @@ index, one number where one is asked, a function's examples, merge keys that mat
 the real IPython shell, shown to miss without the checks (result_checks off), then a request that says none of
 these things passes as before."""
 
+import ast
+
 import pandas as pd
 from helpers import block, run_both_ways
 
@@ -179,4 +181,4 @@ def test_words_that_expect_nothing_of_the_results_check_nothing():
         ("Make a list called sizes.", ""),
     ]:
         asked = asked_names(request)
-        assert unmet_expectations(request, asked, namespace, code, set(asked)) == [], request
+        assert unmet_expectations(request, asked, namespace, ast.parse(code), set(asked)) == [], request

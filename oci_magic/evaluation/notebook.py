@@ -36,9 +36,9 @@ _MARK = "<<oci-eval>>"
 # What the check can read besides the user's variables: the mime types shown during the requests.
 _DISPLAYED = "_eval_displayed"
 
-# The run's record, sent back as one JSON line (no images: the notebook of failures keeps the text).
 # The round statuses whose code was executed in the kernel.
 _RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, records.INTERRUPTED}
+# The run's record, sent back as one JSON line (no images: the notebook of failures keeps the text).
 _RECORD = f"""
 import json as _eval_json
 from oci_magic.transcript import run_cells as _eval_cells
