@@ -476,6 +476,7 @@ def test_an_unwritable_model_cache_says_how_to_fix_it(shell, tmp_path, monkeypat
         shell.run_line_magic("oci", "pull oci-ds-6.7b")
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 # -- 13. AMX ------------------------------------------------------------------------------------------------
 def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeypatch):
     from oci_magic.backends import llamacpp
@@ -490,6 +491,43 @@ def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeyp
         assert backend.last_stats["generated_tokens"] == 8 and reply
     finally:
         backend.close()
+
+
+def test_repacking_forced_on_is_refused_before_loading_where_llama_cpp_uses_amx(
+    shell, small_model, widget_views, monkeypatch
+):
+    """The crash of `cpu_repack = "on"` on an AMX build (FACTS: first decode dies in ggml's AMX matmul) is
+    refused before anything is loaded: the kernel, its variables and the model already loaded survive."""
+    from oci_magic.backends import llamacpp
+    from oci_magic.errors import ModelLoadError
+
+    real_info = llamacpp.system_info()
+    amx = "AMX" in real_info
+    monkeypatch.setattr(llamacpp, "_system_info", lambda: real_info + ("" if amx else " AMX_INT8 = 1 |"))
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("llama.cpp was asked to load the model")
+
+    import llama_cpp
+
+    monkeypatch.setattr(llama_cpp, "Llama", no_load)
+    with pytest.raises(ModelLoadError) as refused:
+        llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="on")
+    message = str(refused.value)
+    assert "cpu_repack = 'on' is refused" in message and "AMX" in message and "issue 20824" in message
+    assert "OciMagics.cpu_repack = 'auto'" in message and "-DGGML_NATIVE=OFF" in message
+    assert llamacpp.crashing_settings(cpu_repack="auto") is None
+    assert llamacpp.crashing_settings(cpu_repack="off") is None
+
+    # Through %%oci: a one-line error naming the fix, the widget says it, the user's variables stay.
+    shell.user_ns["kept"] = [1, 2, 3]
+    shell.run_line_magic("config", f"OciMagics.model = {str(small_model)!r}")
+    shell.run_line_magic("config", 'OciMagics.cpu_repack = "on"')
+    with pytest.raises(UsageError, match="cpu_repack = 'on' is refused"):
+        shell.run_cell("%%oci\nanything").raise_error()
+    assert shell.user_ns["kept"] == [1, 2, 3]
+    assert "cpu_repack = 'on' is refused" in widget_views[0].status.value
+    assert llamacpp.cached_backend() is None or llamacpp.cached_backend().repack is False
 
 
 def test_confirm_with_the_widget_shows_the_code_and_the_refusal(shell, scripted, widget_views, monkeypatch):

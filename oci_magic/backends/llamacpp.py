@@ -32,6 +32,7 @@ __all__ = [
     "release_mapped_file",
     "route_native_log",
     "default_threads",
+    "crashing_settings",
 ]
 
 
@@ -233,6 +234,32 @@ def repacking_enabled(setting: str) -> bool:
     return "AMX" not in _system_info()
 
 
+# A llama.cpp built for the CPU it was compiled on (GGML_NATIVE, pip's default) enables AMX where the CPU
+# has it; llama-cpp-python can then only switch its extra buffer types off, not AMX alone.
+NON_AMX_BUILD = (
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON" '
+    "pip install --force-reinstall --no-cache-dir llama-cpp-python"
+)
+
+
+def crashing_settings(*, cpu_repack: str) -> str | None:
+    """Why these load settings would crash this llama.cpp build, or None.
+
+    A segfault in llama.cpp takes the kernel, and every variable in it, down with it: settings known to
+    crash a build are refused before the load, with what to set instead. Known: weight repacking forced on
+    where the build uses AMX (repacked quantized weights go through AMX tiles that are never configured:
+    the first decode dies in ggml_backend_amx_mul_mat, llama.cpp issue 20824)."""
+    if cpu_repack == "on" and "AMX" in _system_info():
+        return (
+            "cpu_repack = 'on' is refused: this llama.cpp build uses AMX (AMX_INT8 = 1 in its system info), "
+            "and its repacked weights crash the process on the first decode of a quantized model (llama.cpp "
+            "issue 20824), which would take the kernel and your variables with it. Set "
+            "OciMagics.cpu_repack = 'auto' (it turns repacking off here) or 'off'; for repacked weights on "
+            f"this CPU, install a llama.cpp built without AMX: {NON_AMX_BUILD}"
+        )
+    return None
+
+
 def repacking_choice(setting: str) -> str:
     """What `setting` chooses and why, for `%oci status` and `oci-magic doctor`. Measured on the default
     coder model (Qwen2.5-Coder-1.5B Q4_K_M, 2 AVX-512 cores): repacked weights decode ~15% faster, but
@@ -267,6 +294,9 @@ class LlamaCppBackend:
         self.n_threads = n_threads or default_threads()
         self.n_gpu_layers = n_gpu_layers
         self.speculation = speculation  # may change between replies: no reload needed
+        refusal = crashing_settings(cpu_repack=cpu_repack)
+        if refusal is not None:
+            raise ModelLoadError(refusal)
         self.repack = repacking_enabled(cpu_repack)
         self.repack_choice = repacking_choice(cpu_repack)
         self._check_file()
@@ -592,6 +622,9 @@ def load_cached(
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
+        refusal = crashing_settings(cpu_repack=params.get("cpu_repack", "auto"))
+        if refusal is not None:  # before the loaded model is let go: the user keeps a working one
+            raise ModelLoadError(refusal)
         _release_locked()
         backend = LlamaCppBackend(model_path, on_progress=on_progress, **params)
         _cached = (key, backend)
