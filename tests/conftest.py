@@ -6,10 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import suite_config
 from helpers import ScriptedBackend
 from tiny_gguf import write_tiny_gguf
 
 from oci_magic import session
+
+# Tests marked `isolated` run in a child process: a native crash fails that test, not the run.
+pytest_plugins = ["isolated"]
+suite_config.apply()  # $OCI_TEST_LLAMA: the suite under another llama.cpp configuration
 
 
 @pytest.fixture(scope="session")

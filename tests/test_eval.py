@@ -295,6 +295,7 @@ def _summary(results):
     return [(r.task.task_id, r.solved_after, [a.code for a in r.attempts]) for r in results]
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_the_real_engine_through_the_loop_scores_the_paper_table(tiny_gguf):
     engine = LlamaCppBackend(tiny_gguf, n_ctx=4096)
     try:
@@ -353,6 +354,7 @@ def test_bad_flags_say_what_to_do(flags, message, capsys):
 # -- the real small model, as a user runs it -----------------------------------------------------------------
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_a_short_run_of_the_small_model_prints_the_table_and_repeats_exactly(small_model, tmp_path, capsys):
     runs = []
     for name in ("first", "second"):
@@ -389,6 +391,7 @@ def test_a_short_run_of_the_small_model_prints_the_table_and_repeats_exactly(sma
     assert len(code_cells) == sum(a["code"] is not None for t in unsolved for a in t["attempts"])
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_traceback_mode_with_the_small_model(small_model, tmp_path, capsys):
     out = tmp_path / "traceback"
     flags = ["--model", str(small_model), "--tasks", "2", "--feedback", "traceback", "--rounds", "2"]
@@ -402,6 +405,7 @@ def test_traceback_mode_with_the_small_model(small_model, tmp_path, capsys):
             assert "Expected Output" not in attempt["feedback"]
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_the_default_output_folder_is_named_after_model_mode_and_rounds(small_model, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert (

@@ -5,7 +5,8 @@ import pytest
 import oci_magic
 from oci_magic.backends import llamacpp
 
-pytestmark = pytest.mark.slow
+# A quantized model decoding in this process: in a child, so that a native crash fails this test alone.
+pytestmark = [pytest.mark.slow, pytest.mark.isolated]
 
 
 def test_small_model_end_to_end(shell, small_model, capsys):

@@ -101,6 +101,7 @@ REQUESTS = [f"repeat after me: the cat sat on the mat {i} " * 5 for i in range(1
 ]
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 @pytest.mark.parametrize("request_text", REQUESTS)
 def test_greedy_replies_are_the_same_with_and_without_drafts(tiny, drafting, request_text):
     messages = [{"role": "user", "content": request_text}]
@@ -111,6 +112,7 @@ def test_greedy_replies_are_the_same_with_and_without_drafts(tiny, drafting, req
     assert "drafted_tokens" in stats and "drafted_tokens" not in plain_stats
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_drafts_are_accepted_and_counted(tiny, drafting):
     drafted_total = accepted_total = 0
     for request_text in REQUESTS:
@@ -122,6 +124,7 @@ def test_drafts_are_accepted_and_counted(tiny, drafting):
     assert accepted_total < drafted_total  # and some were rejected and rolled back
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_drafts_are_cut_so_their_logits_rows_stay_a_small_share_of_the_model(tiny, drafting, monkeypatch):
     # Gemma 3 270M (262k-token vocabulary, 2 MiB of logits a row kept twice) gets 5-position batches; the
     # default coder model keeps its 32-position ones.
@@ -140,6 +143,7 @@ def test_drafts_are_cut_so_their_logits_rows_stay_a_small_share_of_the_model(tin
     assert max(limits) == 2
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 def test_max_tokens_and_a_repair_round_after_drafts(tiny, drafting):
     messages = [{"role": "user", "content": REQUESTS[0]}]
     for limit in (1, 7, 33):
@@ -252,6 +256,7 @@ def _plain_lead(backend, prompt: list[int], reply: list[int], chosen: int, other
     return float(logits[chosen] - logits[other])
 
 
+@pytest.mark.isolated  # native code: a crash fails this test alone
 @pytest.mark.slow
 def test_the_real_coder_model_replies_the_same_but_for_near_ties(coder):
     from oci_magic.prompts import SYSTEM_PROMPT
