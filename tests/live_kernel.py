@@ -48,7 +48,8 @@ class LiveKernel:
 
     def _ready(self) -> None:
         self.client.wait_for_ready(timeout=60)
-        self.run(f"import sys; sys.path.insert(0, {str(TESTS)!r})")  # the tests' helpers importable
+        # The tests' helpers importable, and the suite's llama.cpp configuration applied ($OCI_TEST_LLAMA).
+        self.run(f"import sys; sys.path.insert(0, {str(TESTS)!r}); import suite_config; suite_config.apply()")
 
     def restart(self) -> None:
         """Restart the kernel now, whatever it is doing (its state is lost, as in JupyterLab)."""
