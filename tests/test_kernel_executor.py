@@ -70,3 +70,33 @@ def test_the_error_knows_its_line_in_the_generated_code(shell):
     assert deep.error.type == "JSONDecodeError" and deep.error.line == 4  # inside the library: the call site
     assert run("x = 1\ny = (\n").error.line == 2  # a syntax error: its own line
     assert run("x = 1\ny = undefined_name").error.line == 2
+
+
+def test_a_huge_out_value_shows_its_head_and_tail_and_how_much_was_left_out(shell, capsys):
+    # 3 MB of bytes: its repr is 12 MB of text (b'\x00...'), which a terminal used to get whole.
+    result = KernelExecutor(shell, shown_limit=10_000).run("bytes(3_000_000)")
+    assert result.success
+    printed = capsys.readouterr().out
+    assert len(printed) < 12_000
+    assert printed.count("\\x00") > 2_000  # the head and the tail are there ...
+    assert "characters not shown" in printed and printed.rstrip().endswith("\\x00'")  # ... and the end
+    left_out = int(printed.split("… ")[1].split(" characters")[0].replace(",", ""))
+    assert left_out == len(repr(bytes(3_000_000))) - 10_000
+    # The record keeps its own capped copy (output_limit), the model reads that.
+    assert len(result.outputs[-1]["data"]["text/plain"]) < 1_100_000
+
+
+def test_a_checked_function_says_what_it_defined(shell, scripted):
+    import oci_magic
+
+    def mean_block(body: str) -> str:
+        return f"```python\ndef mean(xs):\n    return {body}\n```"
+
+    scripted([mean_block("sum(xs) / len(xs)"), mean_block("sum(xs) / len(xs) if xs else 0")])
+    shell.run_line_magic("config", 'OciMagics.view = "quiet"')
+    shell.run_cell('%%oci --check "assert mean([]) == 0"\nwrite a function mean(xs)')
+    rounds = oci_magic.last_run().rounds
+    assert [r.status for r in rounds] == ["failed", "passed"]
+    assert [d.split(":")[0] for d in rounds[1].defined] == [
+        "mean"
+    ]  # not "defined nothing": the check ran last

@@ -83,6 +83,19 @@ class _ShownBudget:
         return shown
 
 
+def shown_value(format_dict: dict, limit: int) -> dict:
+    """The Out[] value's formats as a cell may show them: a text longer than `limit` becomes its head and
+    tail with how much was left out between them (the record keeps its own capped copy)."""
+    shown = {}
+    for mime, value in format_dict.items():
+        if isinstance(value, str) and len(value) > limit:
+            half = limit // 2
+            left_out = len(value) - 2 * half
+            value = f"{value[:half]}\n… {left_out:,} characters not shown …\n{value[-half:]}"
+        shown[mime] = value
+    return shown
+
+
 # After the first alarm, how often it fires again: code that catches the first one (`except BaseException`)
 # meets the next. And how long past its limit a run may go before the user is told it is stuck in a C call.
 ALARM_REPEAT = 1.0
@@ -309,8 +322,8 @@ class KernelExecutor:
 
         def write_format_data(format_dict, md_dict=None):
             collector.add_result(format_dict, md_dict)
-            if show:
-                original_format(format_dict, md_dict)
+            if show:  # a 60 MB bytes value's repr is 240 MB of text: the cell gets its head and tail
+                original_format(shown_value(format_dict, self.shown_limit), md_dict)
 
         def finish_displayhook():
             if show:
