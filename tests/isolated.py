@@ -95,7 +95,7 @@ def _run_in_child(item: pytest.Item) -> list[TestReport]:
             done = subprocess.run(
                 command,
                 cwd=config.rootpath,
-                env={**os.environ, REPORTS: str(path)},
+                env={**os.environ, REPORTS: str(path), "PYTHONPATH": _with_this_folder()},
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
@@ -130,6 +130,12 @@ def _run_in_child(item: pytest.Item) -> list[TestReport]:
         duration=seconds,
     )
     return [*reports, crash]
+
+
+def _with_this_folder() -> str:
+    """PYTHONPATH with this plugin's folder first: `-p isolated` is imported before any conftest runs."""
+    here = str(Path(__file__).parent)
+    return os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
 
 
 def _text(value: bytes | str | None) -> str:
