@@ -32,6 +32,15 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# Milliseconds to wait for JupyterLab: what takes seconds on a quiet machine can take minutes on a loaded
+# one (the other core busy with a model). Waits end as soon as their condition holds: only a failure waits
+# this long.
+SLOW_MACHINE_TIMEOUT = 180_000
+# For the real model: the quickstart's four requests take about a minute on a quiet AVX-512 machine,
+# several minutes on one with half the decode speed (AMX kind), and longer under load.
+REAL_MODEL_TIMEOUT = 1_800_000
+
+
 def scripted_cell(*codes: str) -> str:
     return scripted_setup([f"Here:\n```python\n{code}\n```" for code in codes])
 
@@ -109,6 +118,8 @@ class Notebook:
             cells = [new_code_cell(source) for source in sources]
             nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), lab.root / name)
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # A loaded 2-core machine takes far longer than Playwright's default 30 s to open JupyterLab.
+        self.page.set_default_timeout(SLOW_MACHINE_TIMEOUT)
         # A workspace of its own: JupyterLab would otherwise reopen the notebooks of earlier tests.
         workspace = Path(name).stem
         self.page.goto(f"http://127.0.0.1:{lab.port}/lab/workspaces/{workspace}/tree/{name}?reset")
@@ -117,7 +128,7 @@ class Notebook:
         )
         self.wait_idle()
 
-    def wait_idle(self, timeout: float = 90_000) -> None:
+    def wait_idle(self, timeout: float = SLOW_MACHINE_TIMEOUT) -> None:
         self.page.wait_for_function(
             "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
             " return s.session?.kernel?.status === 'idle' && !s.pendingInput; }",
@@ -255,9 +266,9 @@ def test_the_quickstart_example_with_the_real_model(browser, lab):
         "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
         " return nb.widgets.filter(c => c.model.type === 'code' && !c.model.getMetadata('oci_magic'))"
         ".every(c => c.model.executionCount !== null); }",
-        timeout=300_000,
+        timeout=REAL_MODEL_TIMEOUT,
     )  # every cell of the example has run (the inserted ones are never run)
-    notebook.wait_idle(timeout=300_000)
+    notebook.wait_idle(timeout=REAL_MODEL_TIMEOUT)
     cells = notebook.cells()
     runs = [c for c in cells if c["source"].startswith("%%oci")]
     assert len(runs) == 4
@@ -266,15 +277,16 @@ def test_the_quickstart_example_with_the_real_model(browser, lab):
         "() => window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells"
         ".filter(c => c.getSource().startsWith('%%oci')).map(c => JSON.stringify(c.toJSON().outputs))"
     )
+    # Which round passes is one machine's greedy text (llama.cpp's kernels differ between CPUs): not asserted.
     assert len(summaries) == 4 and all("passed in round" in text for text in summaries)
-    assert "passed in round 2 of 3" in summaries[-1]  # the checked function, repaired
     marks = [c["metadata"]["oci_magic"] for c in inserted(cells)]
     assert len(marks) == 4 and all(m["model"] for m in marks)  # one final cell per run, by the comm
+    assert sum(m["status"] == "passed" for m in marks) == 4
     # The sidebar names the model and why it was chosen.
     page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
     sidebar = page.locator("#oci-magic-sidebar")
     why = "qwen-coder-1.5b, the best model installed (oci-magic[coder])"
-    sidebar.get_by_text(why).wait_for(timeout=60_000)
+    sidebar.get_by_text(why).wait_for()
     notebook.screenshot("quickstart.png")
     page.close()
 
