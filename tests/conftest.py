@@ -23,6 +23,8 @@ def ipython():
 
     shell = start_ipython()
     shell.run_line_magic("load_ext", "oci_magic")
+    for line in suite_config.config_lines():  # $OCI_TEST_LLAMA
+        shell.run_line_magic("config", line.removeprefix("%config "))
     return shell
 
 

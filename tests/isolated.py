@@ -80,6 +80,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     for report in _run_in_child(item):
         item.ihook.pytest_runtest_logreport(report=report)
+    # What the tests before it set up here and the next one does not use is torn down, as pytest's own
+    # protocol does after each test (the next test's setup checks it).
+    item.session._setupstate.teardown_exact(nextitem)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
 

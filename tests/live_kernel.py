@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import suite_config
 from jupyter_client.manager import KernelManager
 
 TESTS = Path(__file__).parent
@@ -58,7 +59,7 @@ class LiveKernel:
 
     def load_oci(self, model=None, then: str = "") -> None:
         """%load_ext oci_magic with the text view (printed, easy to read back), `model`, then `then`."""
-        lines = ["%load_ext oci_magic", "%config OciMagics.view = 'text'"]
+        lines = ["%load_ext oci_magic", "%config OciMagics.view = 'text'", *suite_config.config_lines()]
         if model is not None:
             lines.append(f"%config OciMagics.model = {str(model)!r}")
         reply = self.run("\n".join([*lines, then]))

@@ -1,8 +1,8 @@
 """The suite under another llama.cpp configuration than the defaults, so that it can be run under every one
 a machine allows: `OCI_TEST_LLAMA="cpu_repack=off speculation=off n_threads=1" pytest`.
 
-What a setting left at its default ("auto", 0) chooses is replaced by the configured value, in this process
-(conftest applies it) and in the kernels the tests start (live_kernel applies it); a test that sets a value
+The configured values become the magic's settings (`%config OciMagics...`, in the test shell and in the
+kernels the tests start) and the values of a `LlamaCppBackend` made without them; a test that sets a value
 of its own keeps it. Notebooks run by nbclient and command-line subprocesses use the defaults.
 """
 
@@ -12,7 +12,7 @@ import functools
 import os
 
 ENV = "OCI_TEST_LLAMA"
-DEFAULTS = {"cpu_repack": "auto", "speculation": "auto", "n_threads": 0}
+SETTINGS = ("cpu_repack", "speculation", "n_threads")
 
 
 def configured() -> dict[str, object]:
@@ -20,14 +20,19 @@ def configured() -> dict[str, object]:
     chosen: dict[str, object] = {}
     for item in os.environ.get(ENV, "").split():
         name, _, value = item.partition("=")
-        if name not in DEFAULTS or not value:
-            raise ValueError(f"{ENV}: {item!r} is not one of {', '.join(f'{n}=...' for n in DEFAULTS)}")
+        if name not in SETTINGS or not value:
+            raise ValueError(f"{ENV}: {item!r} is not one of {', '.join(f'{n}=...' for n in SETTINGS)}")
         chosen[name] = int(value) if name == "n_threads" else value
     return chosen
 
 
+def config_lines() -> list[str]:
+    """`%config` lines that make the configured values the magic's settings."""
+    return [f"%config OciMagics.{name} = {value!r}" for name, value in configured().items()]
+
+
 def apply() -> None:
-    """Make the configured values the defaults of every llama.cpp load and reply in this process."""
+    """Make the configured values those of every llama.cpp backend made in this process without them."""
     chosen = configured()
     if not chosen:
         return
@@ -36,25 +41,11 @@ def apply() -> None:
     backend = llamacpp.LlamaCppBackend
     if getattr(backend.__init__, "configured", False):
         return
-    original_init, original_speculates = backend.__init__, backend.speculates
+    original = backend.__init__
 
-    @functools.wraps(original_init)
+    @functools.wraps(original)
     def init(self, model_path, **options):
-        for name in ("cpu_repack", "n_threads"):
-            if name in chosen and options.get(name, DEFAULTS[name]) == DEFAULTS[name]:
-                options[name] = chosen[name]
-        original_init(self, model_path, **options)
-
-    @functools.wraps(original_speculates)
-    def speculates(self, **options):
-        # The magic sets `speculation` after the load, from its own setting: applied per reply.
-        saved = self.speculation
-        if "speculation" in chosen and saved == DEFAULTS["speculation"]:
-            self.speculation = chosen["speculation"]
-        try:
-            return original_speculates(self, **options)
-        finally:
-            self.speculation = saved
+        original(self, model_path, **{**chosen, **options})
 
     init.configured = True
-    backend.__init__, backend.speculates = init, speculates
+    backend.__init__ = init

@@ -31,10 +31,10 @@ def kernel(tmp_path_factory):
         then=(
             f"import os; os.chdir({str(folder)!r})\n"
             "from helpers import GrammarBackend, fixed_reply\n"
-            "from oci_magic.backends.llamacpp import load_cached\n"
-            "from oci_magic.models import resolve_model\n"
+            "from oci_magic.backends.llamacpp import cached_backend\n"
             "import oci_magic\n"
-            "coder = load_cached(resolve_model('qwen-coder-0.5b')[0], n_ctx=4096)"
+            "%oci model qwen-coder-0.5b\n"
+            "coder = cached_backend()  # the model as %%oci loads it, wrapped by the tests' grammars"
         ),
     )
     yield kernel
@@ -74,6 +74,7 @@ def test_the_coder_model_repairs_its_first_attempt_from_the_error(kernel):
 
 
 def test_status_names_the_model_and_why(kernel):
+    kernel.run("oci_magic.set_backend(None)")  # the loaded model itself, not the grammars' wrapper
     status = kernel.run("%oci status").stdout
     assert "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in status
     assert "chat format: template" in status

@@ -484,7 +484,7 @@ def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeyp
     real_info = llamacpp.system_info()
     monkeypatch.setattr(llamacpp, "_system_info", lambda: real_info + " AMX_INT8 = 1 |")
     assert llamacpp.repacking_enabled("auto") is False and llamacpp.repacking_enabled("on") is True
-    backend = llamacpp.LlamaCppBackend(small_model, n_ctx=512)
+    backend = llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="auto")
     try:
         assert backend.info()["weight repacking"] == "off (AMX workaround)"
         reply = "".join(backend.stream_chat([{"role": "user", "content": "def add(a, b):"}], max_tokens=8))
@@ -526,7 +526,7 @@ def test_repacking_forced_on_is_refused_before_loading_where_llama_cpp_uses_amx(
     with pytest.raises(UsageError, match="cpu_repack = 'on' is refused"):
         shell.run_cell("%%oci\nanything").raise_error()
     assert shell.user_ns["kept"] == [1, 2, 3]
-    assert "cpu_repack = 'on' is refused" in widget_views[0].status.value
+    assert "is refused: this llama.cpp build uses AMX" in widget_views[0].status.value
     assert llamacpp.cached_backend() is None or llamacpp.cached_backend().repack is False
 
 
