@@ -8,6 +8,8 @@ oci-magic eval humaneval --self-check         # the harness itself: right answer
 oci-magic eval notebook                        # realistic notebook requests through real %%oci, 3 rounds
 oci-magic eval notebook --tasks semicolon-csv,10-14 --model qwen-coder-0.5b
 oci-magic eval notebook --self-check          # reference solutions pass every check, doing nothing fails
+oci-magic eval ds1000 --sample 150 --seed 0    # DS-1000's StackOverflow problems through real %%oci
+oci-magic eval ds1000 --self-check --libs pandas  # which problems can run here; false stops of the checks
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     # fmt: off
-    add("benchmark", choices=["humaneval", "notebook"], help="humaneval: HumanEval's 164 functions; "
-        "notebook: realistic notebook requests (files, merges, dates, cleaning, plots, follow-ups), each "
-        "through %%%%oci in a fresh kernel with a hidden check")
+    add("benchmark", choices=["humaneval", "notebook", "ds1000"], help="humaneval: HumanEval's 164 "
+        "functions; notebook: realistic notebook requests (files, merges, dates, cleaning, plots, "
+        "follow-ups), each through %%%%oci in a fresh kernel with a hidden check; ds1000: DS-1000's "
+        "StackOverflow problems, each through %%%%oci in a fresh kernel holding its inputs, judged by "
+        "its own tests")
     add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
         "with --endpoint, the server's model")
     add("--rounds", type=int, help="execution-feedback rounds after the first attempt (default: humaneval 1, "
@@ -52,7 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--speculation", choices=SPECULATION_MODES, default="auto", help="speculative decoding of a local "
         "model (default auto, as %%%%oci)")
     add("--self-check", action="store_true", help="check the harness on the canonical and broken solutions "
-        "(no model)")
+        "(no model); ds1000: which problems can run here, and the checks' false stops on their references")
+    add("--data", type=Path, help="ds1000: a local copy of DS-1000's test.jsonl (or .jsonl.gz); default: the "
+        "Hugging Face dataset xlangai/DS-1000 through huggingface_hub's cache")
+    add("--sample", type=int, help="ds1000: a seeded sample of N problems that can run here, stratified by "
+        "library and perturbation")
+    add("--seed", type=int, default=0, help="ds1000: the sample's seed (default 0)")
+    add("--libs", default="", help="ds1000: only these libraries, e.g. pandas,numpy")
+    add("--result-checks", choices=["on", "off"], default="on", help="notebook, ds1000: the checks of a "
+        "round that raised nothing (default on, as %%%%oci)")
     # fmt: on
 
 
@@ -118,6 +130,17 @@ def _self_check(args: argparse.Namespace, tasks) -> int:
     return 0
 
 
+def kernel_model(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The model the eval's kernels load (a GGUF path, or the server's name) and what the results say of
+    it. Raises OciError with the fix."""
+    if args.endpoint:
+        return args.model, {"name": args.model or "the server's", "endpoint": args.endpoint}
+    from ..models import resolve_model
+
+    path, source = resolve_model(args.model)
+    return str(path), {"name": path.stem, "file": path.name, "source": source}
+
+
 def _notebook(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
@@ -141,17 +164,10 @@ def _notebook(args: argparse.Namespace) -> int:
         return 0
     if args.jobs != 1:
         return _fail("--jobs is for humaneval: notebook tasks run one kernel at a time")
-    model, description = args.model, {"name": args.model or "default"}
-    if args.endpoint:
-        description = {"name": args.model or "the server's", "endpoint": args.endpoint}
-    else:
-        from ..models import resolve_model
-
-        try:
-            path, source = resolve_model(args.model)
-        except OciError as exc:
-            return _fail(str(exc))
-        model, description = str(path), {"name": path.stem, "file": path.name, "source": source}
+    try:
+        model, description = kernel_model(args)
+    except OciError as exc:
+        return _fail(str(exc))
     settings = NotebookSettings(
         model=model,
         endpoint=args.endpoint,
@@ -161,6 +177,7 @@ def _notebook(args: argparse.Namespace) -> int:
         n_ctx=args.n_ctx,
         threads=args.threads,
         speculation=args.speculation,
+        result_checks=args.result_checks == "on",
     )
     if settings.rounds < 0:
         return _fail(f"--rounds must be 0 or more, not {settings.rounds}")
@@ -191,6 +208,10 @@ def _notebook(args: argparse.Namespace) -> int:
 def main(args: argparse.Namespace) -> int:
     if args.benchmark == "notebook":
         return _notebook(args)
+    if args.benchmark == "ds1000":
+        from .ds1000_command import run_ds1000
+
+        return run_ds1000(args)
     args.rounds = 1 if args.rounds is None else args.rounds
     args.timeout = 10.0 if args.timeout is None else args.timeout
     from ..errors import OciError

@@ -70,6 +70,7 @@ class NotebookSettings:
     speculation: str = "auto"
     cell_timeout: float = 900.0  # seconds one %%oci cell may take, the model's writing included
     kernel_setup: str = ""  # code each kernel runs after loading oci_magic (e.g. to plug in a backend)
+    result_checks: bool = True  # the checks of a round that raised nothing (outcome.py)
 
     @property
     def max_rounds(self) -> int:
@@ -87,6 +88,7 @@ class NotebookSettings:
             f"%config OciMagics.n_ctx = {self.n_ctx}",
             f"%config OciMagics.n_threads = {self.threads}",
             f"%config OciMagics.speculation = {self.speculation!r}",
+            f"%config OciMagics.result_checks = {self.result_checks}",
         ]
         if self.model:
             lines.append(f"%config OciMagics.model = {self.model!r}")

@@ -1,0 +1,118 @@
+"""`oci-magic eval ds1000`: DS-1000's problems through real `%%oci`, or (`--self-check`) which of them can
+run here and how often the loop's checks stop their reference solutions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .command import _fail, _slug, kernel_model
+
+__all__ = ["run_ds1000"]
+
+
+def run_ds1000(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from ..errors import OciError
+    from .ds1000 import load_problems, select_problems, stratified_order
+    from .ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
+    from .ds1000_run import sample_usable, self_check, solve_all
+    from .notebook import NotebookSettings
+
+    try:
+        problems = select_problems(load_problems(args.data), libs=args.libs, tasks=args.tasks)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    if args.sample is not None and args.sample < 1:
+        return _fail(f"--sample must be 1 or more, not {args.sample}")
+    if args.jobs < 1:
+        return _fail(f"--jobs must be at least 1, not {args.jobs}")
+    if args.jobs > 1 and not args.endpoint and not args.self_check:
+        return _fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
+    if args.rounds is not None and args.rounds < 0:
+        return _fail(f"--rounds must be 0 or more, not {args.rounds}")
+    ordered = (
+        stratified_order(problems, args.seed)[: args.limit]
+        if args.limit
+        else stratified_order(problems, args.seed)
+    )
+    skipped: dict[int, str] = {}
+    if args.sample is not None:
+        bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
+        chosen = sample_usable(
+            ordered,
+            args.sample,
+            jobs=args.jobs,
+            on_skip=lambda p, why: (skipped.update({p.id: why}), bar.update()),
+        )
+        bar.close()
+        if len(chosen) < args.sample:
+            print(f"only {len(chosen)} of the problems chosen can run here", file=sys.stderr)
+    else:
+        chosen = ordered
+    settings = NotebookSettings(
+        rounds=2 if args.rounds is None else args.rounds,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout or 60.0,
+        n_ctx=args.n_ctx,
+        threads=args.threads,
+        speculation=args.speculation,
+        result_checks=args.result_checks == "on",
+    )
+    if args.self_check:
+        bar = tqdm(total=len(chosen), desc="self-check", unit="problem", file=sys.stderr)
+        report = self_check(
+            chosen,
+            settings,
+            jobs=args.jobs,
+            known_usable=args.sample is not None,
+            progress=lambda p: bar.update(),
+        )
+        bar.close()
+        report["problems"] += len(skipped)
+        report["unusable"].update(skipped)
+        print(self_check_table(report))
+        return 0
+    try:
+        model, description = kernel_model(args)
+    except OciError as exc:
+        return _fail(str(exc))
+    settings = NotebookSettings(**{**settings.__dict__, "model": model, "endpoint": args.endpoint})
+    if args.sample is None:  # the whole selection: those that cannot run here are named and left out
+        bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
+        chosen = sample_usable(
+            ordered, None, jobs=1, on_skip=lambda p, why: (skipped.update({p.id: why}), bar.update())
+        )
+        bar.close()
+    for problem_id, why in sorted(skipped.items()):
+        print(f"  problem {problem_id} cannot run here: {why}", file=sys.stderr)
+    checks = "" if settings.result_checks else "-nochecks"
+    out = args.out or Path("oci-eval") / f"ds1000-{_slug(description['name'])}-r{settings.rounds}{checks}"
+    bar = tqdm(total=len(chosen), desc="DS-1000", unit="problem", file=sys.stderr)
+    finished = []
+
+    def on_result(result) -> None:
+        finished.append(result)
+        first = sum(r.solved_after[0] for r in finished)
+        bar.set_postfix_str(f"solved {first} → {sum(r.solved for r in finished)} of {len(finished)}")
+        bar.update()
+
+    started = time.perf_counter()
+    try:
+        solve_all(chosen, settings, jobs=args.jobs, on_result=on_result)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the {len(finished)} problems finished before are saved", file=sys.stderr)
+    finally:
+        bar.close()
+    duration = time.perf_counter() - started
+    description["problems_skipped"] = skipped
+    paths = write_ds1000_outputs(out, finished, settings, description, duration=duration)
+    print(ds1000_table(finished, settings, description["name"]))
+    print(
+        f"\n{len(finished)} problems in {duration / 60:.1f} min · every round: {paths['json']} · "
+        f"unsolved problems' rounds: {paths['notebook']}"
+    )
+    return 0 if len(finished) == len(chosen) else 1
