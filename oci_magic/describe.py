@@ -78,9 +78,10 @@ def round_outcome(round_: Round, run: Run) -> str:
     if round_.shortfalls:
         defined = f" · defined {'; '.join(round_.defined)}" if round_.defined else ""
         return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
+    notes = f" · to look at: {'; '.join(round_.notes)}" if round_.notes else ""
     if round_.defined:
-        return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}"
-    return f"✓ ran without error · defined nothing{retried}"
+        return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}{notes}"
+    return f"✓ ran without error · defined nothing{retried}{notes}"
 
 
 def repeated_note(round_: Round) -> str:

@@ -6,11 +6,18 @@ Only words with one meaning are read, so a miss here is a miss for sure:
 - "count the visits per month into monthly_visits": no month twice in its index (set, never aggregated);
 - "total_revenue, the sum of ...", "the average basket size into avg_basket": one number, not many
   ("per", "each", "by" in the words make them many);
-- a function asked for with examples: "f('a b') should return 'a-b'" must give that, and inputs it is
-  shown ("strings like '1h30m', '45m' or '2h'") must not make it raise or give nothing (0, None, '') for all;
-- a merge that lost rows whose keys match once case and spaces are ignored ('Ann Lee' and 'ann lee ').
+- a function asked for with examples: "f('a b') should return 'a-b'" must give that.
 
-Each miss is one sentence for the model's "Execution result:" turn (outcome.shortfalls adds them). Nothing
+What cannot be known for certain is a note for the user, not a miss: inputs a function is shown with
+("strings like '1h30m', '45m' or '2h'": the prose may speak of a column's values, not the function's
+argument) that make it raise or give nothing, an example whose answer does not compare (an array against a
+list), a merge that lost rows whose keys match once case and spaces are ignored ('Ann Lee' and 'ann lee ':
+the user may want exact keys).
+
+A kind is its subclasses too: a Counter is a dict. "the mean of the numeric columns into col_means" is not
+one number: plural words or a plural name ask for many.
+
+Each miss is one sentence for the model's "Execution result:" turn (outcome.judge_round adds them). Nothing
 here imports pandas: values are looked at through the attributes they carry.
 """
 
@@ -75,6 +82,9 @@ _PER_GROUP = re.compile(
     re.I,
 )
 _MANY = re.compile(r"\b(?:per|each|every|by|grouped|groups?)\b")
+# "the mean of the numeric columns": one value per column.
+_PLURAL_WORDS = re.compile(r"\b(?:columns|rows|fields|variables|features|series|arrays|frames|lists)\b")
+_PLURAL = re.compile(r"(?<!s)s$")
 _REDUCE = {"sum": ".sum()", "total": ".sum()", "mean": ".mean()", "average": ".mean()", "median": ".median()",
            "number": "len(...)", "count": "len(...)", "maximum": ".max()", "minimum": ".min()"}  # fmt: skip
 
@@ -96,12 +106,14 @@ CALL_SECONDS = 2.0  # an example call that runs longer is left unjudged (it may 
 
 def unmet_expectations(
     prose: str, asked: tuple[str, ...], namespace: dict[str, Any], tree: ast.Module, bound: set[str]
-) -> list[str]:
-    """What the run's values contradict in the request's words (`prose`: its code blocks left out), one
-    sentence each; `tree` is the round's parsed code. Only the names the round bound are judged (a name left
-    from before is not this round's answer)."""
+) -> tuple[list[str], list[str]]:
+    """(misses, notes): what the run's values contradict in the request's words for certain, and what the
+    user may want to look at (`prose`: the request without its code blocks), one sentence each; `tree` is
+    the round's parsed code. Only the names the round bound are judged (a name left from before is not this
+    round's answer)."""
     judged = [name for name in asked if name in namespace and name in bound]
-    found = []
+    found: list[str] = []
+    notes: list[str] = []
     for name in judged:
         value = namespace[name]
         found += filter(
@@ -114,9 +126,8 @@ def unmet_expectations(
             ),
         )
     functions = [name for name in judged if inspect.isfunction(namespace[name])]
-    found += _function_examples(prose, functions, namespace)
-    found += _lossy_merges(tree, namespace)
-    return found
+    misses, unsure = _function_examples(prose, functions, namespace)
+    return found + misses, notes + unsure + _lossy_merges(tree, namespace)
 
 
 # -- kinds, indexes, single numbers ------------------------------------------------------------------------
@@ -126,7 +137,7 @@ def _wrong_kind(prose: str, name: str, value: Any) -> str | None:
             if match["name"] != name:
                 continue
             wanted, got = _KIND_WORDS.get(match["kind"].lower(), match["kind"]), type(value).__name__
-            if wanted == got:
+            if wanted in {kind.__name__ for kind in type(value).__mro__}:  # a Counter is a dict
                 return None
             hint = _KIND_HINTS.get((wanted, got), "")
             return f"`{name}` is a {got}; the request asks for a {wanted}{hint}"
@@ -188,10 +199,12 @@ def _not_one_number(prose: str, name: str, value: Any) -> str | None:
         return None
     if not many:
         return None
+    if _PLURAL.search(name):  # col_means, totals: a plural name asks for many
+        return None
     for pattern in _ONE_NUMBER:
         for match in pattern.finditer(prose):
             word, words = match["word"], match["words"]
-            if match["name"] != name or _MANY.search(words):
+            if match["name"] != name or _MANY.search(words) or _PLURAL_WORDS.search(words):
                 continue
             reduce = _REDUCE.get(word.lower())
             hint = f" (e.g. with {reduce})" if reduce else ""
@@ -203,15 +216,19 @@ def _not_one_number(prose: str, name: str, value: Any) -> str | None:
 
 
 # -- functions and their examples ---------------------------------------------------------------------------
-def _function_examples(prose: str, functions: list[str], namespace: dict[str, Any]) -> list[str]:
-    found = []
+def _function_examples(
+    prose: str, functions: list[str], namespace: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    found, notes = [], []
     for name in functions:
         pairs = _example_pairs(prose, name)
         if pairs:
-            found += _wrong_answers(name, namespace[name], pairs)
+            misses, unsure = _wrong_answers(name, namespace[name], pairs)
+            found += misses
+            notes += unsure
         elif len(functions) == 1:  # inputs shown without answers go with the one function asked for
-            found += _unhandled_inputs(name, namespace[name], _example_inputs(prose))
-    return found
+            notes += _unhandled_inputs(name, namespace[name], _example_inputs(prose))
+    return found, notes
 
 
 def _example_pairs(prose: str, name: str) -> list[tuple[tuple, Any]]:
@@ -224,16 +241,22 @@ def _example_pairs(prose: str, name: str) -> list[tuple[tuple, Any]]:
     return pairs
 
 
-def _wrong_answers(name: str, function: Any, pairs: list[tuple[tuple, Any]]) -> list[str]:
-    found = []
+def _wrong_answers(name: str, function: Any, pairs: list[tuple[tuple, Any]]) -> tuple[list[str], list[str]]:
+    found, notes = [], []
     for args, expected in pairs:
         outcome, result = _call(function, args)
         shown = f"{name}({', '.join(map(repr, args))})"
         if outcome == "raised":
             found.append(f"{shown} raised {result}; the request says it gives {expected!r}")
-        elif outcome == "returned" and not _equal(result, expected):
-            found.append(f"{shown} returned {result!r}; the request says it gives {expected!r}")
-    return found
+        elif outcome == "returned" and (same := _equal(result, expected)) is not True:
+            said = f"{shown} returned {_shown(result)}; the request says it gives {expected!r}"
+            (found if same is False else notes).append(said)
+    return found, notes
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + " ..."
 
 
 def _example_inputs(prose: str) -> list[Any]:
@@ -289,15 +312,21 @@ def _nothing(value: Any) -> bool:
     return value is None or (type(value) in (int, float, str, list, dict, tuple) and not value)
 
 
-def _equal(result: Any, expected: Any) -> bool:
+def _equal(result: Any, expected: Any) -> bool | None:
+    """Whether `result` is the example's answer; None when that cannot be told (an array against a list,
+    objects whose == does not give one truth value)."""
     try:
         if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+            if isinstance(result, (str, bytes, list, tuple, dict, type(None))):
+                return False
             return math.isclose(float(result), float(expected), rel_tol=1e-6, abs_tol=1e-9)
         if isinstance(expected, list) and isinstance(result, tuple):
             result = list(result)
-        return bool(result == expected)
+        if type(result) in (str, bytes, list, tuple, dict, set, bool, int, float, type(None)):
+            return bool(result == expected)
+        return None  # numpy, pandas and other objects: their == is their own
     except Exception:
-        return False
+        return None
 
 
 class _TooLong(Exception):

@@ -19,6 +19,7 @@ from .errors import OciError
 from .executors import ExecutionResult, Executor
 from .executors.changes import snapshot
 from .extract import extract_code
+from .reading import read_request
 from .records import Round, Run
 from .repetition import repetition_start
 
@@ -199,8 +200,7 @@ def run_request(
     round_: Round | None = None
     namespace = getattr(executor, "namespace", None)
     checked = settings.result_checks and namespace is not None and not settings.check
-    asked = outcome.asked_names(request) if checked else ()
-    asked_columns = outcome.asked_columns(request) if checked else ()
+    reading = read_request(request) if checked else None
 
     def ask(round_: Round, seed: int | None = None) -> None:
         """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
@@ -278,16 +278,11 @@ def run_request(
             before = snapshot(namespace) if checked else {}
             result, check_failed = _execute(executor, round_.code, settings, on_output)
             round_.record_execution(result)
-            if checked and result.success:
-                round_.shortfalls = outcome.shortfalls(
-                    asked,
-                    namespace,
-                    before,
-                    code=round_.code,
-                    output=result.output,
-                    columns=asked_columns,
-                    request=request,
+            if reading is not None and result.success:
+                findings = outcome.judge_round(
+                    reading, namespace, before, code=round_.code, output=result.output
                 )
+                round_.shortfalls, round_.notes = findings.stops, findings.notes
             emit("executed", round_)
             prompt = round_.feedback = prompts.feedback_message(
                 output=result.output,

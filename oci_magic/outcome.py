@@ -1,19 +1,26 @@
-"""Did a round that raised nothing do what was asked? Only what can be known for sure is checked:
+"""Did a round that raised nothing do what was asked? A round is stopped only for what is certain; what a
+check cannot know for certain is a note for the user, never fed back to the model as a failure.
 
-- the names the request asks for (`revenue`, "into a DataFrame called sales", "a column value") exist after
-  the run, as variables, columns of a DataFrame or keys of a dict;
-- the code did not end in a guarded non-answer: a check or try/except that printed "... does not exist"
-  instead of computing anything asked for;
+Stops (`Findings.stops`, fed back; the round is "incomplete"):
+- a name the request certainly asks for (reading.py: "called X", "into X", "Put the answer in `result`")
+  exists after the run, as a variable, a DataFrame's column or a dict's key; when the code instead printed
+  "... does not exist" behind a check, that is said;
+- such a result is not None (an inplace method's return value);
+- a column the code computed from another column is not missing in every row (a conversion that matched
+  nothing, with the values it failed on);
 - no DataFrame the code made still holds a separator in its column names (a file read the wrong way);
-- an asked-for result is not None (an inplace method's return value) or NaN, and a column the code added is
-  not NaN in every row (a conversion that matched nothing);
-- pandas did not say that an inplace change never reached the DataFrame (ChainedAssignmentError).
+- pandas did not say that an inplace change never reached the DataFrame (ChainedAssignmentError);
+- what the request says of a result's kind, index, groups, or a function's examples (expectations.py).
 
-And before code runs: it does not replace the user's data (a DataFrame, a list, a dict they have) with values
-written into the code, the way a model that cannot see the data invents some (`invented_data`).
+Notes (`Findings.notes`, shown to the user only): a name the request only mentions that nothing defines, a
+result that is NaN, a new column missing everywhere that came from no column, what expectations.py cannot
+decide.
 
-Each miss is a sentence for the model's "Execution result:" turn and for the views. Nothing here imports
-pandas: values are looked at through the attributes they carry.
+And before code runs: it does not replace the user's data (a DataFrame, an array, a list, a dict they have)
+with other values written into the code, the way a model that cannot see the data invents some
+(`invented_data`); the user's own values written out again are not refused.
+
+Nothing here imports pandas or numpy: values are looked at through the attributes they carry.
 """
 
 from __future__ import annotations
@@ -23,56 +30,23 @@ import builtins
 import math
 import re
 import types
+from dataclasses import dataclass, field
 from typing import Any
 
 from .context import describe_value
 from .diagnose import misread_separator
 from .executors.changes import fingerprint
 from .expectations import unmet_expectations
+from .reading import Reading
 
-__all__ = ["asked_names", "asked_columns", "shortfalls", "invented_data"]
+__all__ = ["Findings", "judge_round", "invented_data"]
 
-_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
-_BACKTICKED = re.compile(r"`([A-Za-z_]\w*)`")
-# snake_case words of the prose (not file names such as sales_2024.csv, not attributes such as pd.to_numeric,
-# not keyword arguments such as skip_blank_lines=True).
-_SNAKE = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w/\\=-]|\.\w)")
-_CALLED = re.compile(r"\b(?:called|named)\s+[`'\"]?([A-Za-z_]\w*)")
-_FUNCTION = re.compile(r"\b(?:function|method)\s+`?([A-Za-z_]\w*)\s*\(")
-_CALL = re.compile(r"(?<![\w.])([a-z_]\w*)\((?=[\w\s,=*'\"]*\))")  # "write slugify(title)"
-_KINDS = (
-    r"(?:DataFrame|dataframe|data frame|frame|Series|series|list|dict|dictionary|variable|array|set|table|"
-    r"tuple|string|number|value|function)"
-)
-# "into X" when X ends the clause: "Read trips.csv into trips.", "into a DataFrame readings and ...".
-_INTO = re.compile(
-    rf"\binto\s+(?:(?:a|an|the|new)\s+)*(?:{_KINDS}\s+)?[`'\"]?([A-Za-z_]\w*)[`'\"]?"
-    r"(?=\s*(?:[.,;:!?()]|$)|\s+(?:and|with|then|so|that|which|indexed|sorted|where|for|per|by|from)\b)"
-)
-# "a DataFrame players from ...": a kind of value, then its name.
-_KIND_NAMED = re.compile(
-    rf"\b(?:a|an|the)\s+(?:new\s+)?{_KINDS}\s+[`'\"]?([A-Za-z_]\w*)[`'\"]?"
-    r"(?=\s*(?:[.,;:!?()]|$)|\s+(?:and|with|then|from|of|that|which|where|for|per|by)\b)"
-)
-_COLUMN = re.compile(
-    r"\b(?:a|an|the)\s+(?:(?:new|numeric|datetime|date|boolean|text|string|integer|float|extra|separate|"
-    r"additional|helper)\s+)?column\s+(?:called\s+|named\s+)?[`'\"]?([A-Za-z_]\w*)"
-)
-# "into first and last columns", "into new columns lat, lon and alt": each listed name, as a column.
-_LIST = r"([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*,?\s+and\s+[A-Za-z_]\w*)"
-_COLUMN_LISTS = (
-    re.compile(rf"\binto\s+(?:(?:the|two|three|new|separate)\s+)*{_LIST}\s+columns\b"),
-    re.compile(
-        rf"\b(?:into|new)\s+(?:(?:the|two|three|new|separate)\s+)*columns\s+(?:called\s+|named\s+)?{_LIST}"
-    ),
-)
-# Words that follow "into", "a column" and the like without naming anything ("into a single '-'" is caught
-# by the end-of-clause rule; "first" is not here: "into first and last columns" asks for a column `first`).
-_NOT_NAMES = set(
-    "a an the of with to for per by and or that which where from in on at as is are be it its each every one "
-    "two all this these those equal equals containing holding showing called named new into than then so if "
-    "when whose whether not no only also indexed sorted grouped keyed ordered filtered".split()
-)
+
+@dataclass
+class Findings:
+    stops: list[str] = field(default_factory=list)  # certain: the round did not do what was asked
+    notes: list[str] = field(default_factory=list)  # for the user to look at: not known for certain
+
 
 # What code prints when it guarded against the error instead of fixing it.
 _MISSING_SAID = re.compile(
@@ -80,39 +54,6 @@ _MISSING_SAID = re.compile(
     r"not present|no such|not available|could not find|cannot find|can't find|unable to find)\b",
     re.I,
 )
-
-
-def asked_columns(request: str) -> tuple[str, ...]:
-    """The names `request` asks for as columns ("add a column value", "a numeric column price_num"): only a
-    DataFrame's column answers them, not a variable of that name."""
-    return _names_in(request, (_COLUMN, *_COLUMN_LISTS))
-
-
-def asked_names(request: str) -> tuple[str, ...]:
-    """The names `request` asks the code to leave behind, in order: backticked names, snake_case words,
-    names after "called"/"named", "into X" at the end of a clause, "a column X", "function f(".
-    Code blocks in the request are skipped (a function to complete names many things it does not ask for)."""
-    return _names_in(
-        request, (_BACKTICKED, _SNAKE, _CALLED, _FUNCTION, _CALL, _INTO, _KIND_NAMED, _COLUMN, *_COLUMN_LISTS)
-    )
-
-
-def _names_in(request: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...]:
-    """The names `patterns` find in the request's prose (its code blocks left out), in order, once each."""
-    prose = _CODE_BLOCK.sub(" ", request)
-    found: dict[str, None] = {}
-    for pattern in patterns:
-        named_on_purpose = pattern in (_BACKTICKED, _CALLED)  # whatever its case
-        for match in pattern.finditer(prose):
-            for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", match.group(1)):  # a list: each name
-                if named_on_purpose or (name.lower() not in _NOT_NAMES and _looks_like_a_name(name)):
-                    found[name] = None
-    return tuple(found)
-
-
-def _looks_like_a_name(word: str) -> bool:
-    """'sales', 'Xn', 'X_train', 'df2' are names; 'Excel' and 'CSV' ("into Excel") are not."""
-    return not word[0].isupper() or len(word) <= 2 or not word.isalpha()
 
 
 def _is_frame(value: Any) -> bool:
@@ -131,6 +72,8 @@ def _known(name: str, namespace: dict[str, Any], *, column: bool = False) -> boo
             if isinstance(value, types.ModuleType):
                 if hasattr(value, name):
                     return True
+            elif not name.startswith("_") and hasattr(type(value), name):  # a method: df.value_counts
+                return True
             elif _is_frame(value):
                 if name in value.columns:
                     return True
@@ -156,11 +99,16 @@ def _all_missing(value: Any) -> bool:
         return False
 
 
-def _empty_result(name: str, value: Any) -> str | None:
+def _none_result(name: str, value: Any) -> str | None:
     if value is None:
         return (
             f"`{name}` is None (an inplace method returns None: keep the object, not what the call returned)"
         )
+    return None
+
+
+def _missing_result(name: str, value: Any) -> str | None:
+    """A result that is NaN: often a failed conversion, sometimes the right answer (no data to average)."""
     if isinstance(value, float) and math.isnan(value):
         return f"`{name}` is nan: the values it was computed from are missing or were not numbers"
     if hasattr(value, "isna") and hasattr(value, "iloc") and _all_missing(value):
@@ -233,10 +181,13 @@ def _subscript(node: ast.AST, frame: str) -> str | None:
     return None
 
 
-def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], tree: ast.Module) -> list[str]:
-    """Columns added to a DataFrame that was there before the run and are missing in every row, with the
-    first values of the columns they were computed from: what the conversion failed on."""
-    found = []
+def _new_empty_columns(
+    before: dict[str, tuple], namespace: dict[str, Any], tree: ast.Module
+) -> tuple[list[str], list[str]]:
+    """Columns added to a DataFrame that was there before the run and are missing in every row: stops when
+    computed from a column that holds values (with its first values: what the conversion failed on), notes
+    otherwise (an empty column can be what was asked)."""
+    found, notes = [], []
     for name, old in before.items():
         value = namespace.get(name)
         if value is None or not _is_frame(value) or not old[3]:
@@ -247,71 +198,80 @@ def _new_empty_columns(before: dict[str, tuple], namespace: dict[str, Any], tree
                     continue
                 text = f"`{name}[{str(column)!r}]` is missing (NaN) in every row"
                 sources = [source for source in _sources(tree, name, str(column)) if source in value.columns]
-                if sources:
-                    first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
-                    source = f"`{name}[{sources[0]!r}]`"
-                    text += f": nothing was converted from {source}, whose values look like {first}"
-                    text += _not_numeric(value[sources[0]].head(20).tolist())
+                sources = [source for source in sources if not _all_missing(value[source])]
+                if not sources:
+                    notes.append(text)
+                    continue
+                first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
+                source = f"`{name}[{sources[0]!r}]`"
+                text += f": nothing was converted from {source}, whose values look like {first}"
+                text += _not_numeric(value[sources[0]].head(20).tolist())
                 found.append(text)
         except Exception:
             continue
-    return found
+    return found, notes
 
 
-def shortfalls(
-    asked: tuple[str, ...],
-    namespace: dict[str, Any],
-    before: dict[str, tuple],
-    *,
-    code: str,
-    output: str,
-    columns: tuple[str, ...] = (),
-    request: str = "",
-) -> list[str]:
-    """What the run left undone, one sentence each ([] when nothing is known to be missing).
+def judge_round(
+    reading: Reading, namespace: dict[str, Any], before: dict[str, tuple], *, code: str, output: str
+) -> Findings:
+    """What the run left undone (stops) and what the user may want to look at (notes).
 
-    `before` is `executors.changes.snapshot` of the namespace taken before the code ran; `columns` are the
-    asked names that must be columns (`asked_columns`); the `request`'s words about the results (kinds,
-    indexes, examples: expectations.py) are checked against what the run left."""
-    found = []
+    `before` is `executors.changes.snapshot` of the namespace taken before the code ran."""
+    findings = Findings()
+    stops, notes = findings.stops, findings.notes
     if "ChainedAssignmentError" in output:
-        found.append(
+        stops.append(
             "pandas warned (ChainedAssignmentError) that an inplace method on a column never changes the "
             "DataFrame: assign the result back instead, e.g. df[col] = df[col].fillna(...)"
         )
-    missing = [name for name in asked if not _known(name, namespace, column=name in columns)]
     tree = _parsed(code)
-    made = [name for name in asked if name in namespace and _changed(name, before, namespace)]
-    if _MISSING_SAID.search(output) and _guards(tree) and not made:
+    columns = set(reading.columns)
+    certain, mentioned = reading.certain, reading.mentioned
+    missing = [name for name in certain if not _known(name, namespace, column=name in columns)]
+    made = [name for name in certain if name in namespace and _changed(name, before, namespace)]
+    if missing and not made and _MISSING_SAID.search(output) and _guards(tree):
         said = next(line.strip() for line in output.splitlines() if _MISSING_SAID.search(line))
-        found.append(
+        stops.append(
             f'the code printed "{said[:120]}" instead of computing the result: find why (the real names '
             "and values are shown above) and fix that; do not guard against it"
         )
     for name in missing:
         if name in columns:
-            found.append(f"no DataFrame has a column `{name}`; the request asks for that column")
+            stops.append(f"no DataFrame has a column `{name}`; the request asks for that column")
         else:
-            found.append(
+            stops.append(
                 f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
             )
+    for name in mentioned:
+        if not _known(name, namespace, column=name in columns):
+            notes.append(f"the request mentions `{name}`; nothing of that name was defined (if it is asked "
+                         "for, the round did not make it)")  # fmt: skip
     bound = _bound_names(tree)
     answered = {
-        name for name in asked if name in namespace and (name in bound or _changed(name, before, namespace))
+        name
+        for name in reading.names
+        if name in namespace and (name in bound or _changed(name, before, namespace))
     }
-    for name in asked:
-        if name in answered and (problem := _empty_result(name, namespace[name])) is not None:
-            found.append(problem)
-    if request:
-        found += unmet_expectations(_CODE_BLOCK.sub(" ", request), asked, namespace, tree, answered)
-    found += _new_empty_columns(before, namespace, tree)
+    for name in reading.names:
+        if name in answered:
+            if name in certain and (problem := _none_result(name, namespace[name])) is not None:
+                stops.append(problem)
+            elif (problem := _missing_result(name, namespace[name])) is not None:
+                notes.append(problem)
+    unmet, unsure = unmet_expectations(reading.prose, reading.names, namespace, tree, answered)
+    stops += unmet
+    notes += unsure
+    empty, unsure = _new_empty_columns(before, namespace, tree)
+    stops += empty
+    notes += unsure
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
-            found.append(
+            stops.append(
                 f"the column names of `{name}` contain {separator}: its file is separated by {separator} and "
                 "was not read that way"
             )
-    return found
+    return findings
 
 
 def _bound_names(tree: ast.Module) -> set[str]:
@@ -367,16 +327,28 @@ def _holds_data(value: Any) -> bool:
 
 
 def _same_values(node: ast.AST, value: Any) -> bool:
-    """Whether the literal `node` builds holds what `value` holds (a list or dict written out again, or a
-    DataFrame built from the same columns)."""
+    """Whether the literal `node` builds holds what `value` holds: a list or dict written out again, an
+    array (np.array([...])) or a DataFrame built from the same values, floats equal to their printed
+    precision."""
     try:
-        if isinstance(node, ast.Call):
-            if not node.args:
+        literal = ast.literal_eval(node.args[0] if isinstance(node, ast.Call) else node)
+    except (ValueError, SyntaxError, IndexError, TypeError):  # not a plain literal: a name bound in the code
+        return False
+    try:
+        if hasattr(value, "dtype") or _is_frame(value) or hasattr(value, "iloc"):
+            import numpy  # the value is numpy's or pandas': numpy is there
+
+            built = (
+                type(value)(literal) if _is_frame(value) or hasattr(value, "iloc") else numpy.asarray(literal)
+            )
+            ours, theirs = numpy.asarray(built), numpy.asarray(value)
+            if ours.shape != theirs.shape:
                 return False
-            built = type(value)(ast.literal_eval(node.args[0]))
-            return bool(built.equals(value)) if hasattr(built, "equals") else bool(built == value)
-        return bool(ast.literal_eval(node) == value)
-    except Exception:  # not a plain literal (a name bound in the code), or values that do not compare
+            if ours.dtype.kind in "biufc" and theirs.dtype.kind in "biufc":
+                return bool(numpy.allclose(ours, theirs, rtol=1e-4, atol=1e-8, equal_nan=True))
+            return bool((ours == theirs).all())
+        return bool(literal == value)
+    except Exception:  # values that do not compare
         return False
 
 

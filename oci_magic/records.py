@@ -88,6 +88,9 @@ class Round:
     # Why code that raised nothing did not pass (what the request asks for and the run left undone), or why
     # code was not run at all (it would replace the user's data with made-up values).
     shortfalls: list[str] = field(default_factory=list)
+    # What the checks could not know for certain (a name the request only mentions that nothing defines, a
+    # NaN result): shown to the user, never fed back to the model as a failure.
+    notes: list[str] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
     # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
     # model was told so and asked again with a little sampling (`repeated_reply` keeps that first reply).

@@ -10,7 +10,7 @@ from helpers import block, run_both_ways
 
 import oci_magic
 from oci_magic.expectations import unmet_expectations
-from oci_magic.outcome import asked_names
+from oci_magic.reading import read_request
 
 
 def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(shell, scripted):
@@ -94,7 +94,7 @@ def test_one_number_asked_for_and_many_values_made(shell, scripted):
     assert shell.user_ns["total_revenue"] == 8.0
 
 
-def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted):
+def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted, capsys):
     wrong = (
         "def parse_duration(text):\n    parts = text.split()\n    return int(parts[0]) if 'h' in parts else 0"
     )
@@ -107,18 +107,28 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted)
         "Write parse_duration(text) that turns strings like '1h30m', '45m', '2h' or '1h5m30s' into a number "
         "of seconds."
     )
-    run, backend = run_both_ways(shell, scripted, request, [block(wrong), block(raises), block(right)], {})
-    assert [r.status for r in run.rounds] == ["incomplete", "incomplete", "passed"]
-    assert run.rounds[0].shortfalls == [
-        "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), parse_duration('1h5m30s') all "
-        "returned 0: the function gives nothing for the inputs the request shows; make it handle them"
-    ]
-    assert run.rounds[1].shortfalls == [
-        "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the "
-        "request shows '1h30m' as an input it takes"
-    ]
-    assert shell.user_ns["parse_duration"]("1h5m30s") == 3930
+    # Inputs shown "like ..." may be a column's values, not the function's: a note for the user, not a stop.
+    for code, note in [
+        (
+            wrong,
+            "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), parse_duration('1h5m30s') "
+            "all returned 0: the function gives nothing for the inputs the request shows; make it handle them",
+        ),
+        (
+            raises,
+            "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the "
+            "request shows '1h30m' as an input it takes",
+        ),
+    ]:
+        scripted([block(code)])
+        shell.run_cell(f"%%oci --new\n{request}")
+        run = oci_magic.last_run()
+        assert run.status == "passed" and run.rounds[0].notes == [note]
+    scripted([block(right)])
+    shell.run_cell(f"%%oci --new\n{request}")
+    assert oci_magic.last_run().rounds[0].notes == [] and shell.user_ns["parse_duration"]("1h5m30s") == 3930
 
+    # An example with its answer is certain: a wrong answer stops the round.
     replies = [
         block(
             "import re\ndef slugify(title):\n    return re.sub('[^a-z0-9]', '-', title.lower()).strip('-')"
@@ -141,7 +151,7 @@ def test_an_example_call_that_never_returns_is_left_unjudged(shell, scripted):
     assert oci_magic.last_run().status == "passed"
 
 
-def test_a_merge_whose_keys_differ_only_in_case_and_spaces(shell, scripted):
+def test_a_merge_whose_keys_differ_only_in_case_and_spaces_is_a_note(shell, scripted, capsys):
     people = pd.DataFrame({"name": ["Ann Lee", "bob ray", "Cy"], "team": ["x", "y", "x"]})
     salaries = pd.DataFrame({"name": ["ann lee", "Bob Ray ", "Cy"], "salary": [1, 2, 3]})
     shell.user_ns["pd"] = pd
@@ -155,12 +165,16 @@ def test_a_merge_whose_keys_differ_only_in_case_and_spaces(shell, scripted):
     ]
     request = "Merge people and salaries on the name into staff, with one row per person."
     run, _ = run_both_ways(shell, scripted, request, replies, {"people": people, "salaries": salaries})
-    assert run.rounds[0].shortfalls == [
+    # The user may want exact keys: shown to them, not fed back as a failure.
+    scripted(replies)
+    shell.run_cell(f"%%oci --new\n{request}")
+    run = oci_magic.last_run()
+    assert run.status == "passed" and run.rounds[0].notes == [
         "merging `people` and `salaries` on 'name': 2 of `people`'s keys match `salaries`'s only when case "
         "and spaces are ignored ('Ann Lee' vs 'ann lee'), so their rows were lost or left unmatched: "
         "normalize both key columns (e.g. .str.strip().str.lower()) and merge again"
     ]
-    assert run.status == "passed" and len(shell.user_ns["staff"]) == 3
+    assert "to look at: merging `people` and `salaries`" in capsys.readouterr().out
 
 
 def test_words_that_expect_nothing_of_the_results_check_nothing():
@@ -180,5 +194,6 @@ def test_words_that_expect_nothing_of_the_results_check_nothing():
         ("Merge frame and other on k into counts.", "counts = frame.merge(other, on='k')"),
         ("Make a list called sizes.", ""),
     ]:
-        asked = asked_names(request)
-        assert unmet_expectations(request, asked, namespace, ast.parse(code), set(asked)) == [], request
+        asked = read_request(request).names
+        misses, _ = unmet_expectations(request, asked, namespace, ast.parse(code), set(asked))
+        assert misses == [], request

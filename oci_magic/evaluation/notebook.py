@@ -46,8 +46,8 @@ _eval_rounds = [{{
     "index": r.index, "code": r.code, "status": r.status, "error": str(r.error) if r.error else None,
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
-    "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "feedback": r.feedback,
-    "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
+    "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
+    "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
 }} for r in _oci.rounds]
 print({_MARK!r} + _eval_json.dumps({{
     "status": _oci.status, "message": _oci.message, "duration": _oci.duration, "rounds": _eval_rounds,
