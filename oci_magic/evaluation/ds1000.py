@@ -35,7 +35,7 @@ IMPORTS = {"Pandas": "pandas", "Numpy": "numpy", "Matplotlib": "matplotlib", "Sc
 
 _EXEC_CONTEXT = re.compile(r'exec_context = r"""\n?(.*?)"""', re.S)
 _ANSWER_LINE = re.compile(r"^\s*([\w\s,]+?)\s*=\s*\.\.\.\s*#\s*put solution in th(?:is|ese) variables?", re.I)
-_DEF_HEADER = re.compile(r"^def\s+(\w+)\s*\(([^)]*)\)\s*:\s*$")
+_DEF_HEADER = re.compile(r"^def\s+(\w+)\s*\((.*)\)\s*:\s*$")
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,21 @@ class Problem:
         return match.group(1) if match else "[insert]"
 
     @property
-    def function_header(self) -> str:
-        """'def f(df):' when the answer is the body of a function the test calls, else ''."""
+    def function_start(self) -> str:
+        """'def f(df):' (with the lines of its body the test writes before the answer, such as
+        `threshold = 0.75`) when the answer is the rest of a function the test calls, else ''."""
         lines = self.exec_context.splitlines()
-        for before, line in zip(lines, lines[1:], strict=False):
-            if line.strip() == "[insert]" and _DEF_HEADER.match(before.strip()):
-                return before.strip()
-        return ""
+        at = next((i for i, line in enumerate(lines) if line.strip() == "[insert]"), 0)
+        start = at - 1
+        while start >= 0 and lines[start].startswith((" ", "\t")):
+            start -= 1
+        if start < 0 or not _DEF_HEADER.match(lines[start].strip()):
+            return ""
+        return "\n".join(lines[start:at])
+
+    @property
+    def function_header(self) -> str:
+        return self.function_start.split("\n", 1)[0].strip()
 
     @property
     def setup(self) -> str:
@@ -68,8 +76,8 @@ class Problem:
         lines = self.exec_context.splitlines()
         at = next((i for i, line in enumerate(lines) if line.strip() == "[insert]"), len(lines))
         before, after = lines[:at], lines[at + 1 :]
-        if self.function_header:
-            before = before[:-1]
+        if self.function_start:
+            before = before[: len(before) - len(self.function_start.splitlines())]
         bindings = [line for line in after if "test_input" in line and not line.startswith((" ", "\t"))]
         body = "\n".join([*before, *bindings]).strip()
         return (
@@ -100,7 +108,10 @@ class Problem:
         prose = prose.strip()
         if header := self.function_header:
             name, arguments = _DEF_HEADER.match(header).groups()
-            return f"{prose}\n\nWrite the function `{name}({arguments})`, which returns the answer."
+            asked = f"{prose}\n\nWrite the function `{name}({arguments})`, which returns the answer."
+            if "\n" in (start := self.function_start):
+                asked += f" It starts with:\n```python\n{start}\n```"
+            return asked
         where = code.rpartition("</code>")[2].replace("BEGIN SOLUTION", "").replace("<code>", "").strip()
         return f"{prose}\n\n{_where_the_answer_goes(where)}".strip()
 
@@ -108,8 +119,8 @@ class Problem:
         """DS-1000's test program run on the cell `code` (its own protocol: test_execution, then
         test_string where the problem has one)."""
         context = self.code_context
-        if header := self.function_header:  # the cell defines the function: it replaces header and body
-            context = re.sub(rf"\n[ \t]*{re.escape(header)}[ \t]*\n\[insert\]", "\n[insert]", context)
+        if start := self.function_start:  # the cell defines the function: it replaces its start
+            context = context.replace(f"{start}\n[insert]", "[insert]", 1)
         lines = [context, "", f"solution = {code!r}", "test_execution(solution)"]
         if "def test_string(" in self.code_context:
             lines.append("test_string(solution)")
@@ -118,8 +129,8 @@ class Problem:
     @property
     def reference_cell(self) -> str:
         """The reference solution as the cell a user would see: a function's body under its header."""
-        if header := self.function_header:
-            return f"{header}\n{self.reference.rstrip()}\n"
+        if start := self.function_start:
+            return f"{start}\n{self.reference.rstrip()}\n"
         return self.reference
 
     @property

@@ -89,6 +89,12 @@ def usable(problem: Problem, *, timeout: float = 120.0) -> tuple[bool, str]:
         return False, f"its reference solution fails its test here: {reference.reason}"
     if judge(problem, "", timeout=timeout).passed:
         return False, "an empty answer passes its test"
+    from ..executors.subprocess import SubprocessExecutor
+
+    setup = SubprocessExecutor(memory_mb=4096, output_limit=2000).run(problem.setup, timeout=timeout)
+    if setup.error is not None or setup.timed_out:
+        why = f"{setup.error.type}: {setup.error.message}" if setup.error else "it ran too long"
+        return False, f"its inputs cannot be made outside its test program: {why}"[:300]
     return True, ""
 
 
