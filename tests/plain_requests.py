@@ -55,7 +55,8 @@ REQUESTS = [
     (
         "",
         "load people.csv and strip the spaces from the headers",
-        "import pandas as pd\npeople = pd.read_csv('people.csv')\npeople.columns = people.columns.str.strip()",
+        "import pandas as pd\npeople = pd.read_csv('people.csv')\n"
+        "people.columns = people.columns.str.strip()",
     ),
     (
         _SALES,
@@ -87,13 +88,15 @@ REQUESTS = [
     (
         _SALES,
         "give me a bar chart of amount by region",
-        "import matplotlib.pyplot as plt\nsales.groupby('region')['amount'].sum().plot(kind='bar')\nplt.show()",
+        "import matplotlib.pyplot as plt\n"
+        "sales.groupby('region')['amount'].sum().plot(kind='bar')\nplt.show()",
     ),
     (_SALES, "Let me see the summary statistics.", "sales.describe()"),
     (
         _SALES,
         "plot the amounts over time as a line",
-        "import matplotlib.pyplot as plt\nplt.plot(pd.to_datetime(sales['date']), sales['amount'])\nplt.show()",
+        "import matplotlib.pyplot as plt\n"
+        "plt.plot(pd.to_datetime(sales['date']), sales['amount'])\nplt.show()",
     ),
     # pasted errors
     (

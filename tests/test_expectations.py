@@ -111,8 +111,9 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted,
     for code, note in [
         (
             wrong,
-            "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), parse_duration('1h5m30s') "
-            "all returned 0: the function gives nothing for the inputs the request shows; make it handle them",
+            "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), "
+            "parse_duration('1h5m30s') all returned 0: the function gives nothing for the inputs the request "
+            "shows; make it handle them",
         ),
         (
             raises,

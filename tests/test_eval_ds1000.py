@@ -1,0 +1,131 @@
+"""`oci-magic eval ds1000` on problems of the shared DS-1000 copy: DS-1000's own test programs judge a
+reference right and an empty or wrong answer wrong, a problem that cannot run here is named as such, and a
+problem runs end to end through real %%oci in a real kernel holding its inputs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oci_magic.evaluation.ds1000 import judge, load_problems, select_problems, stratified_order
+from oci_magic.evaluation.ds1000_report import ds1000_table, write_ds1000_outputs
+from oci_magic.evaluation.ds1000_run import FixedReplies, self_check, solve_problem, usable
+from oci_magic.evaluation.notebook import NotebookSettings
+
+DATA = Path(__file__).parents[1].parent / "shared" / "ds1000" / "ds1000.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def problems():
+    assert DATA.is_file(), f"the DS-1000 copy is expected at {DATA}"
+    return {problem.id: problem for problem in load_problems(DATA)}
+
+
+def test_the_test_programs_judge_right_empty_and_wrong_answers(problems):
+    shuffle = problems[0]  # result = df.iloc[List]
+    assert judge(shuffle, shuffle.reference_cell).passed
+    empty = judge(shuffle, "")
+    assert not empty.passed and empty.reason == "KeyError: 'result'"
+    assert not judge(shuffle, "result = df.iloc[::-1]").passed
+    function = problems[4]  # the answer is the body of f(df): the cell defines f itself
+    assert function.function_header == "def f(df):" and function.reference_cell.startswith("def f(df):\n")
+    assert judge(function, function.reference_cell).passed
+    assert not judge(function, "def f(df):\n    return df").passed
+    plot = problems[511]  # a plot, judged from the figure
+    assert judge(plot, plot.reference_cell).passed and not judge(plot, "plt.plot(x, y)").passed
+
+
+def test_the_notebook_situation_of_a_problem(problems):
+    shuffle = problems[0]
+    namespace: dict = {}
+    exec(shuffle.setup, namespace)  # the inputs under the names the question uses, nothing of the test
+    assert {"df", "List"} <= set(namespace) and "test_input" not in namespace
+    assert "generate_test_case" not in namespace
+    assert shuffle.request.endswith("Put the answer in `result`.") and "<code>" not in shuffle.request
+    starts = problems[739]  # a function whose first lines the test writes: they are shown
+    assert "def f(img):\n    threshold = 0.75\n```" in starts.request
+    assert judge(starts, starts.reference_cell).passed
+
+
+def test_a_problem_that_cannot_run_here_is_named_with_why(problems):
+    can, why = usable(problems[0])
+    assert can and why == ""
+    reasons = [usable(problems[i])[1] for i in (700, 909)]
+    assert reasons[0] == "needs tensorflow, which is not installed" or reasons[0].startswith("its ")
+    assert reasons[1].startswith("its inputs cannot be made outside its test program: FileNotFoundError")
+    # A reference written for pandas 1.5 that fails its own test with the pandas installed here.
+    stale = [i for i in (33, 40, 49, 61, 63, 64) if not usable(problems[i])[0]]
+    assert stale, "expected some references written for pandas 1.5 to fail with the pandas installed here"
+    assert usable(problems[stale[0]])[1].startswith("its reference solution fails its test here: ")
+
+
+def test_a_seeded_sample_is_stratified_and_repeatable(problems):
+    chosen = select_problems(list(problems.values()), libs="pandas,numpy")
+    order = stratified_order(chosen, seed=3)
+    assert [p.id for p in order] == [p.id for p in stratified_order(chosen, seed=3)]
+    assert [p.id for p in order] != [p.id for p in stratified_order(chosen, seed=4)]
+    first = order[:60]
+    share = sum(p.library == "Pandas" for p in first) / len(first)
+    assert abs(share - 291 / 511) < 0.05  # each prefix keeps the strata's shares
+    with pytest.raises(ValueError, match="no DS-1000 library 'pandsa'"):
+        select_problems(chosen, libs="pandsa")
+    with pytest.raises(ValueError, match="no such DS-1000 problem"):
+        select_problems(chosen, tasks="600")
+
+
+def _replying(reply: str) -> NotebookSettings:
+    setup = (
+        "import oci_magic\nfrom oci_magic.evaluation.ds1000_run import FixedReplies\n"
+        f"oci_magic.set_backend(FixedReplies({reply!r}))"
+    )
+    return NotebookSettings(kernel_setup=setup, timeout=60)
+
+
+@pytest.mark.slow  # fresh kernels
+def test_a_problem_end_to_end_through_real_oci(problems, tmp_path):
+    shuffle = problems[0]
+    right = solve_problem(shuffle, _replying(f"```python\n{shuffle.reference_cell}\n```"))
+    assert right.solved_after == [True, True, True] and right.claimed_pass, right.reasons
+    assert [r["status"] for r in right.rounds] == ["passed"]
+    # Code that runs and answers wrongly: the loop cannot know, DS-1000's test does.
+    wrong = solve_problem(shuffle, _replying("```python\nresult = df.iloc[::-1]\n```"))
+    assert wrong.claimed_pass and wrong.solved_after == [False, False, False]
+    # A reply that raises every round: no round passes, the test says why.
+    failing = solve_problem(shuffle, _replying("```python\nresult = df.loc[List, 'nope']\n```"))
+    assert [r["status"] for r in failing.rounds][0] == "failed" and not failing.solved
+    settings = NotebookSettings()
+    paths = write_ds1000_outputs(tmp_path, [right, wrong, failing], settings, {"name": "m"}, duration=1.0)
+    document = json.loads(paths["json"].read_text())
+    assert [p["solved_after"][-1] for p in document["problems"]] == [True, False, False]
+    assert document["false_passes"] == 1
+    table = ds1000_table([right, wrong, failing], settings, "m")
+    assert "| single turn" in table and "said passed but wrong: 1" in table
+    assert "DS-1000 problem 0" in paths["notebook"].read_text()  # the unsolved runs' cells
+
+
+@pytest.mark.slow  # a fresh kernel for each problem
+def test_reference_solutions_of_others_pass_their_first_round(problems):
+    """Problems whose words stopped their right answers before: `value_counts` and `test_data` in the
+    question (4), the user's own arrays written out again (466), a plot (511)."""
+    report = self_check([problems[i] for i in (4, 466, 511)], NotebookSettings(), jobs=1)
+    assert report["unusable"] == {} and report["false_stops"] == []
+    assert FixedReplies("x").name == "reference solution"
+
+
+@pytest.mark.slow
+def test_the_self_check_command(tmp_path):
+    command = [sys.executable, "-m", "oci_magic.evaluation.command", "ds1000", "--data", str(DATA)]
+    done = subprocess.run(
+        [*command, "--self-check", "--tasks", "0,700"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "DS-1000 self-check · 2 problems · 1 can run here" in done.stdout
+    assert "false stops: 0 of 1 reference solutions (0.0%)" in done.stdout
+    bad = subprocess.run([*command, "--libs", "nope"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "no DS-1000 library 'nope'" in bad.stderr
+    missing = subprocess.run(
+        [*command[:-1], str(tmp_path / "none.jsonl"), "--self-check"], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "no DS-1000 file at" in missing.stderr
