@@ -69,14 +69,18 @@ _DEFINE_CALL = re.compile(
     r"\b(?i:write|define|implement|create|make)\s+(?:a\s+)?`?([a-z_]\w*)\((?=[\w\s,=*'\"]*\))"
 )
 _STORED = re.compile(
-    rf"\b(?i:store|save|put|keep|assign|place|return)\b[^.;:\n]{{0,60}}\b(?:in|into|as|to)\s+{_ARTICLES}"
+    rf"\b(?i:store|save|put|assign)\b[^.;:\n]{{0,60}}\b(?:in|into|as|to)\s+{_ARTICLES}"
     rf"(?:{_KINDS}\s+)?(?:called\s+|named\s+)?{_NAME}{_END}"
 )
-_INTO = re.compile(
-    rf"\binto\s+{_ARTICLES}(?:{_KINDS}\s+)?{_NAME}"
-    r"(?=\s*(?:[,;:!?()]|\.(?!\w)|$)|\s+(?:and|with|then|so|that|which|indexed|sorted|where|for|per|by|from)\b)"
-)
-_KIND_NAMED = re.compile(rf"\b(?:a|an|the)\s+(?:new\s+)?{_KINDS}\s+{_NAME}{_END}")
+# "into X" ending its clause ("Read trips.csv into trips."), not "into first_name, middle_name and ..."
+# (a list of what may be labels) nor "into interacting with ..." (prose).
+_INTO = re.compile(rf"\binto\s+{_ARTICLES}(?:{_KINDS}\s+)?{_NAME}(?=\s*(?:[;:!?()]|\.(?!\w)|$))")
+# "called X" asks for X after a verb that makes something ("into a DataFrame called sales"); elsewhere it
+# may describe what the user already has ("the value to a numpy series called series").
+_MAKES = re.compile(r"\b(?i:into|as|make|create|build|store|save|put|compute|write|define|return|keep)\b")
+_KIND_NAMED = re.compile(
+    rf"\b(?:a|an)\s+(?:new\s+)?{_KINDS}\s+{_NAME}{_END}"
+)  # "the function f": a given one
 _BACKTICKED_RESULT = re.compile(
     rf"\b(?:in|into|as|to|called|named|variable|variables|function)\s+{_ARTICLES}(?:{_KINDS}\s+)?"
     r"(`[A-Za-z_]\w*`(?:\s*(?:,|,?\s*and)\s*`[A-Za-z_]\w*`)*)"  # "in `feature_names` and `X`": each
@@ -108,7 +112,8 @@ _NOT_NAMES = set(
     "two three all this these those equal equals containing holding showing called named new into than then "
     "so if when whose whether not no only also indexed sorted grouped keyed ordered filtered it them him her "
     "me us you place case order general particular total full practice short turn common advance detail "
-    "fact addition parallel sequence bulk half".split()
+    "fact addition parallel sequence bulk half account consideration effect play question view use mind "
+    "action like such below above follows following shown here there many much more less well".split()
 )
 # Types, formats, units, libraries and plain nouns: "into datetime", "into a new table", "the column names".
 _VOCABULARY = set(
@@ -121,7 +126,7 @@ _VOCABULARY = set(
     "pieces parts chunks groups group bins bin buckets bucket percent percentage percentages seconds "
     "minutes hours days weeks months years cents dollars euros units lower upper long wide format numpy "
     "pandas matplotlib seaborn scipy sklearn torch python ascending descending order memory disk file files "
-    "results outputs".split()
+    "results outputs function functions method methods variable variables counter mapping".split()
 )
 
 
@@ -134,7 +139,7 @@ def _is_name(word: str, *, plain: bool, quoted: bool = False) -> bool:
         return False
     if not plain:
         return True
-    if word.lower() in _VOCABULARY:
+    if word.lower() in _VOCABULARY or (word.endswith("ly") and word.isalpha()):  # "into currently:"
         return False
     return not word[0].isupper() or len(word) <= 2 or not word.isalpha()
 
@@ -159,16 +164,22 @@ def read_request(request: str) -> Reading:
             certain = certain or (old is not None and old.certain)
             found[name] = Asked(name, column=column or (old is not None and old.column), certain=certain)
 
-    for match in _CALLED.finditer(prose):
-        add(match.group(1), certain=True, plain=False)
+    for match in _CALLED.finditer(prose):  # "called many times", "a series called series": prose, maybe
+        name = match.group(1)
+        quoted = match.group(0).rstrip(name)[-1:] in "`'\""
+        makes = _MAKES.search(prose[max(0, match.start() - 40) : match.start()]) is not None
+        add(name, certain=quoted or makes or _name_shaped(name), plain=False, quoted=quoted)
     for match in _BACKTICKED_RESULT.finditer(prose):
         for name in re.findall(r"`(\w+)`", match.group(1)):
             add(name, certain=True, quoted=True)
-    for pattern in (_FUNCTION, _DEFINE_CALL, _STORED, _INTO):
+    for match in _FUNCTION.finditer(prose):  # "Write a function f(" asks; "I have a function g(" describes
+        makes = _MAKES.search(prose[max(0, match.start() - 40) : match.start()]) is not None
+        add(match.group(1), certain=makes)
+    for pattern in (_DEFINE_CALL, _STORED, _INTO):
         for match in pattern.finditer(prose):
             add(match.group(1), certain=True)
-    for match in _KIND_NAMED.finditer(prose):
-        add(match.group(1), certain=True)
+    for match in _KIND_NAMED.finditer(prose):  # "a DataFrame players." is certain; "the value exists," is not
+        add(match.group(1), certain=_name_shaped(match.group(1)))
     for pattern in _COLUMN_LISTS:
         for match in pattern.finditer(prose):
             for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", match.group(1)):

@@ -176,7 +176,10 @@ class Run:
         if self.status == PASSED:
             names = [item.split(":", 1)[0] for item in self.rounds[-1].defined] if self.rounds else []
             defined = f" · defined {', '.join(names)}" if names else ""
-            return f"passed in round {n} of {self.max_rounds}{took}{defined}"
+            notes = self.rounds[-1].notes if self.rounds else []
+            more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+            look = f" · to look at: {notes[0]}{more}" if notes else ""
+            return f"passed in round {n} of {self.max_rounds}{took}{defined}{look}"
         if self.status == FAILED:
             return f"failed after {n} round{'s' * (n != 1)}{took}"
         if self.status == INCOMPLETE:

@@ -249,7 +249,7 @@ def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripte
         ),
         ("Read trips.csv into trips.", ("trips",), ()),
         ("Join visits and stores into combined (one row per visit).", ("combined",), ()),
-        ("Make a DataFrame players from the dict raw_players.", ("raw_players",), ()),
+        ("Make a DataFrame players from the dict raw_players.", (), ("raw_players",)),
         ("Now add a column called value equal to qty times unit_price.", ("value",), ("unit_price",)),
         ("Write a function slugify(title) that lowercases it.", ("slugify",), ()),
         ("Standardize X into Xn.", ("Xn",), ()),

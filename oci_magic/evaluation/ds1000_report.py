@@ -41,6 +41,7 @@ def ds1000_table(results: Sequence[ProblemResult], settings: NotebookSettings, m
         f"refused rounds: {sum(r.count('refused') for r in results)} · "
         f"repeated rounds: {sum(r.count('repeated') for r in results)} · "
         f"runs where no code ran: {sum(r.no_code_ran for r in results)} · "
+        f"passed with notes for the user: {sum(r.claimed_pass and r.noted for r in results)} · "
         f"could not run: {sum(bool(r.problem_text) for r in results)}",
         f"generated tokens: {sum(r.generated_tokens for r in results) / max(n, 1):.0f} a problem · "
         f"wall time {seconds / max(n, 1):.1f} s a problem",

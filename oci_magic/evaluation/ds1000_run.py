@@ -64,6 +64,11 @@ class ProblemResult:
         return sum(r["status"] == status for r in self.rounds)
 
     @property
+    def noted(self) -> bool:
+        """The last round left notes for the user (what the checks could not know for certain)."""
+        return bool(self.rounds and self.rounds[-1].get("notes"))
+
+    @property
     def no_code_ran(self) -> bool:
         return bool(self.rounds) and not any(r["status"] in _RAN for r in self.rounds)
 
