@@ -60,6 +60,7 @@ _KINDS = (
 )
 _ARTICLES = r"(?:(?:a|an|the|new|one)\s+)*"
 _END = r"(?=\s*(?:[,;:!?()]|\.(?!\w)|$))"  # the end of a clause (not the dot of a file's name)
+_STOP = r"(?=\s*(?:[;:!?()]|\.(?!\w)|$))"  # the end of a sentence or a parenthesis, not a comma
 _NAME = r"[`'\"]?([A-Za-z_]\w*)[`'\"]?"
 
 # Certain: the request marks these as the names of results.
@@ -68,19 +69,25 @@ _FUNCTION = re.compile(r"\b(?:function|method)\s+`?([A-Za-z_]\w*)\s*\(")
 _DEFINE_CALL = re.compile(
     r"\b(?i:write|define|implement|create|make)\s+(?:a\s+)?`?([a-z_]\w*)\((?=[\w\s,=*'\"]*\))"
 )
-_STORED = re.compile(
-    rf"\b(?i:store|save|put|assign)\b[^.;:\n]{{0,60}}\b(?:in|into|as|to)\s+{_ARTICLES}"
-    rf"(?:{_KINDS}\s+)?(?:called\s+|named\s+)?{_NAME}{_END}"
+_CONNECTED = r"\s+(?:and|with|then|so|that|which|indexed|sorted|where|for|per|by|from|as)\b"
+# A comma that goes on with the clause ("into staff, with one row per person"), not with a list of names
+# ("into first_name, middle_name and last_name": maybe labels, maybe not).
+_COMMA = r"\s*,(?!\s*[A-Za-z_]\w*\s*(?:,|\band\b))"
+# A slot where a result's name goes: "in X", "into a DataFrame X", "as X", "to X", then the end of a clause.
+_SLOT = re.compile(
+    rf"\b(?P<word>in|into|as|to)\s+(?P<articles>{_ARTICLES})(?P<kind>{_KINDS}\s+)?(?:called\s+|named\s+)?"
+    rf"(?P<quote>[`'\"]?)(?P<name>[A-Za-z_]\w*)[`'\"]?(?P<after>{_STOP}|{_COMMA}|{_CONNECTED})"
 )
-# "into X" ending its clause ("Read trips.csv into trips."), not "into first_name, middle_name and ..."
-# (a list of what may be labels) nor "into interacting with ..." (prose).
-_INTO = re.compile(rf"\binto\s+{_ARTICLES}(?:{_KINDS}\s+)?{_NAME}(?=\s*(?:[;:!?()]|\.(?!\w)|$))")
+# Verbs that put a result somewhere: "store the mean in mean_temp.", "Keep the 2 best ... in top_players.".
+_STORE_VERB = re.compile(r"\b(?i:(store|save|put|assign|keep))\b")
+_CLAUSE = re.compile(r"[^.;:\n]{0,120}")
+# "compute total_revenue, the sum ...": a name-shaped word right after the verb.
+_MADE = re.compile(r"\b(?i:compute|calculate)\s+([A-Za-z_]\w*)")
 # "called X" asks for X after a verb that makes something ("into a DataFrame called sales"); elsewhere it
 # may describe what the user already has ("the value to a numpy series called series").
 _MAKES = re.compile(r"\b(?i:into|as|make|create|build|store|save|put|compute|write|define|return|keep)\b")
-_KIND_NAMED = re.compile(
-    rf"\b(?:a|an)\s+(?:new\s+)?{_KINDS}\s+{_NAME}{_END}"
-)  # "the function f": a given one
+# "a DataFrame players." ("the function f" is a given one; "a function g(x, y)" is described).
+_KIND_NAMED = re.compile(rf"\b(?:a|an)\s+(?:new\s+)?{_KINDS}\s+{_NAME}(?!\()(?=\s*(?:[,;:!?)]|\.(?!\w)|$))")
 _BACKTICKED_RESULT = re.compile(
     rf"\b(?:in|into|as|to|called|named|variable|variables|function)\s+{_ARTICLES}(?:{_KINDS}\s+)?"
     r"(`[A-Za-z_]\w*`(?:\s*(?:,|,?\s*and)\s*`[A-Za-z_]\w*`)*)"  # "in `feature_names` and `X`": each
@@ -139,7 +146,7 @@ def _is_name(word: str, *, plain: bool, quoted: bool = False) -> bool:
         return False
     if not plain:
         return True
-    if word.lower() in _VOCABULARY or (word.endswith("ly") and word.isalpha()):  # "into currently:"
+    if word.lower() in _VOCABULARY:
         return False
     return not word[0].isupper() or len(word) <= 2 or not word.isalpha()
 
@@ -159,6 +166,8 @@ def read_request(request: str) -> Reading:
     ) -> None:
         if not _is_name(name, plain=plain, quoted=quoted):
             return
+        if plain and not quoted and name.isalpha() and name.endswith(("ly", "ing")):
+            certain = False  # "into currently:", "into interacting with": an adverb or a verb, maybe
         old = found.get(name)
         if old is None or (certain and not old.certain) or (column and not old.column):
             certain = certain or (old is not None and old.certain)
@@ -175,8 +184,28 @@ def read_request(request: str) -> Reading:
     for match in _FUNCTION.finditer(prose):  # "Write a function f(" asks; "I have a function g(" describes
         makes = _MAKES.search(prose[max(0, match.start() - 40) : match.start()]) is not None
         add(match.group(1), certain=makes)
-    for pattern in (_DEFINE_CALL, _STORED, _INTO):
-        for match in pattern.finditer(prose):
+    for match in _DEFINE_CALL.finditer(prose):
+        add(match.group(1), certain=True)
+    for match in _SLOT.finditer(prose):
+        name, at_end = match["name"], re.match(_STOP, match["after"]) is not None
+        named = bool(match["kind"]) and re.search(r"\b(?:a|an|new)\s", match["articles"]) is not None
+        if match["word"] == "into":  # "into trips.", "into a DataFrame readings and", "into prices_df and"
+            add(name, certain=at_end or named or _name_shaped(name))
+        elif match["word"] == "as" and not match["quote"] and at_end:  # "as avg_price." (not "as 'float64'")
+            add(name, certain=_name_shaped(name))
+    for verb in _STORE_VERB.finditer(prose):  # the first slot of its clause: "store ... in share."
+        clause_end = _CLAUSE.match(prose, verb.end()).end()
+        for match in _SLOT.finditer(prose, verb.end()):
+            if match.start() >= clause_end:
+                break
+            name = match["name"]
+            if not _is_name(name, plain=True):
+                continue
+            keep = verb.group(1).lower() == "keep"  # "keep the distribution plot in blue"
+            add(name, certain=_name_shaped(name) or (not keep and match["word"] != "to"))
+            break
+    for match in _MADE.finditer(prose):
+        if _name_shaped(match.group(1)):
             add(match.group(1), certain=True)
     for match in _KIND_NAMED.finditer(prose):  # "a DataFrame players." is certain; "the value exists," is not
         add(match.group(1), certain=_name_shaped(match.group(1)))

@@ -244,8 +244,8 @@ def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripte
     [
         (
             "Load sales.csv into a DataFrame called sales and compute region_totals.",
-            ("sales",),
-            ("region_totals",),
+            ("sales", "region_totals"),
+            (),
         ),
         ("Read trips.csv into trips.", ("trips",), ()),
         ("Join visits and stores into combined (one row per visit).", ("combined",), ()),
