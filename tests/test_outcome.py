@@ -277,3 +277,27 @@ def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripte
 def test_what_a_request_asks_for_and_what_it_only_mentions(request_text, certain, mentioned):
     reading = read_request(request_text)
     assert (reading.certain, reading.mentioned) == (certain, mentioned)
+
+
+def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, scripted):
+    """DS-1000 problem 466's situation: the question prints `lat`, `lon`, `val`; code that writes the same
+    values out again loses nothing and runs; code that writes other values would replace the user's."""
+    import numpy as np
+
+    shell.user_ns.update(
+        np=np,
+        lat=np.array([[10, 20, 30], [20, 11, 33]]),
+        val=np.array([[17.5, 2.25, 11.0], [86.0, 84.5, 1.0]]),
+    )
+    same = "lat = np.array([[10, 20, 30], [20, 11, 33]])\nval = np.array([[17.5, 2.25, 11], [86, 84.5, 1]])"
+    request = "Put the first quantity of each array in a row of `table`."
+    scripted([block(same + "\ntable = np.stack([lat.ravel(), val.ravel()], axis=1)")])
+    shell.run_cell(f"%%oci --new\n{request}")
+    assert [r.status for r in oci_magic.last_run().rounds] == ["passed"]
+    other = "lat = np.array([[1, 2, 3], [4, 5, 6]])\ntable = lat"
+    scripted([block(other), block("table = lat")])
+    shell.run_cell(f"%%oci --new\n{request}")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["refused", "passed"]
+    assert run.rounds[0].shortfalls[0].startswith("it would replace your `lat` (ndarray")
+    assert shell.user_ns["lat"].tolist() == [[10, 20, 30], [20, 11, 33]]
