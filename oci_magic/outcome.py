@@ -29,6 +29,7 @@ import ast
 import builtins
 import math
 import re
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,17 @@ def _known(name: str, namespace: dict[str, Any], *, column: bool = False) -> boo
         except Exception:  # an object whose attributes raise says nothing either way
             continue
     return False
+
+
+def _library_word(name: str) -> bool:
+    """A function or method of pandas or numpy, where they are loaded ("I tried sort_values"): a word of
+    the library, not a result the user asks for."""
+    owners = []
+    if (pandas := sys.modules.get("pandas")) is not None:
+        owners += [pandas, getattr(pandas, "DataFrame", None), getattr(pandas, "Series", None)]
+    if (numpy := sys.modules.get("numpy")) is not None:
+        owners += [numpy, getattr(numpy, "ndarray", None)]
+    return any(owner is not None and hasattr(owner, name) for owner in owners)
 
 
 def _has_column(frame: Any, name: str) -> bool:
@@ -244,7 +256,7 @@ def judge_round(
                 f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
             )
     for name in mentioned:
-        if not _known(name, namespace, column=name in columns):
+        if not _known(name, namespace, column=name in columns) and not _library_word(name):
             notes.append(f"the request mentions `{name}`; nothing of that name was defined (if it is asked "
                          "for, the round did not make it)")  # fmt: skip
     bound = _bound_names(tree)

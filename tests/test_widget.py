@@ -277,3 +277,16 @@ def test_a_chat_format_the_model_cannot_use_says_how_to_fix_it(shell, tmp_path, 
     assert "could not load the model" in view.status.value and "has no chat template" in view.status.value
     assert view.progress.layout.display == "none"  # not stuck on "loading"
     assert llamacpp._cached is None  # nothing half-loaded kept
+
+
+def test_what_the_checks_cannot_know_is_shown_and_the_round_passes(shell, scripted, widget_views):
+    """A name the request only mentions, left undefined: the round passes, its tab and the summary say what
+    to look at, and nothing of it went back to the model."""
+    shell.user_ns["data"] = [3, 1, 2]
+    backend = scripted([block("print(sorted(data))")])
+    shell.run_cell("%%oci\nI tried my old helper sort_items on data but it is gone. Show them sorted.")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ✓",)
+    note = "the request mentions `sort_items`; nothing of that name was defined"
+    assert note in view.panels[0].error.value and note in view.summary.value
+    assert len(backend.calls) == 1
