@@ -4,6 +4,7 @@ run here and how often the loop's checks stop their reference solutions."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,12 +41,15 @@ def run_ds1000(args: argparse.Namespace) -> int:
         else stratified_order(problems, args.seed)
     )
     skipped: dict[int, str] = {}
+    # Whether a problem can run here is its test program run three times in a process of its own, no model:
+    # those checks run side by side, whatever --jobs says of the model's work.
+    checkers = max(args.jobs, min(4, os.cpu_count() or 1))
     if args.sample is not None:
         bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
         chosen = sample_usable(
             ordered,
             args.sample,
-            jobs=args.jobs,
+            jobs=checkers,
             on_skip=lambda p, why: (skipped.update({p.id: why}), bar.update()),
         )
         bar.close()
@@ -84,7 +88,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     if args.sample is None:  # the whole selection: those that cannot run here are named and left out
         bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
         chosen = sample_usable(
-            ordered, None, jobs=1, on_skip=lambda p, why: (skipped.update({p.id: why}), bar.update())
+            ordered, None, jobs=checkers, on_skip=lambda p, why: (skipped.update({p.id: why}), bar.update())
         )
         bar.close()
     for problem_id, why in sorted(skipped.items()):
