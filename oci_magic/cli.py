@@ -3,6 +3,7 @@
 oci-magic run examples/quickstart.ipynb      # writes examples/quickstart.executed.ipynb
 oci-magic eval humaneval --limit 10          # HumanEval through the loop: single turn vs execution feedback
 oci-magic eval notebook                      # realistic notebook requests through %%oci, hidden checks
+oci-magic eval ds1000 --sample 150           # DS-1000's StackOverflow problems through %%oci, their own tests
 oci-magic bench                              # speed: decode vs raw llama.cpp, repair, load, start-up
 oci-magic pull oci-ds-6.7b                   # download a model into the Hugging Face cache
 oci-magic models                             # known and downloaded models, and the one %%oci would use
