@@ -1,16 +1,27 @@
 """What a request asks for by name, read once into a `Reading` that the checks of a round judge against.
 
-A name is asked for *certainly* only where the request marks it as the name of a result: "called X",
-"named X", "a function f(", "store/put/save ... in X", "into X" or "a DataFrame X" at the end of a clause,
-a backticked `X` in such a place ("Put the answer in `result`"), columns listed as columns. A missing certain
-name stops the round.
+A name is asked for *certainly* only where the request marks it as the name of a result, and then a missing
+one stops the round:
+- backticked in a result's slot ("Put the answer in `result`", "in `feature_names` and `X`");
+- after "called"/"named" following a verb that makes something ("into a DataFrame called sales"), or
+  quoted, or shaped like a variable (`price_num`, `df2`, `Xn`);
+- "write a function f(", "define f(";
+- "into X" ending its sentence ("Read trips.csv into trips."), "into a DataFrame X and ...", or a
+  variable-shaped X ("into prices_df and compute ..."); "as X" for a variable-shaped X ending its clause;
+- the first slot after "store", "save", "put", "assign" ("store the mean in mean_temp"); after "keep", only
+  a variable-shaped one ("keep ... in blue" is a colour);
+- "compute X" for a variable-shaped X, "a DataFrame X." for a variable-shaped X;
+- columns asked for as columns ("into first and last columns", "a column called value", "a column
+  `price`", "the column price_num").
 
 Everything else that looks like a name is only *mentioned*: snake_case words of the prose (`value_counts`,
-`parse_dates`, a placeholder of an answer format), a plain word after "a column", a call written in the prose
-("use the pandas apply()"). Those are not fed back as failures; a missing one is a note for the user.
+`parse_dates`), a plain word after "a column", a call written in the prose ("use the pandas apply()"), a
+list after "into" ("into first_name, middle_name and last_name"), words ending in -ly or -ing. Those are not
+fed back as failures; a missing one is a note for the user.
 
-Words that are types, formats, units or libraries ("into datetime", "into a new table", "the column names")
-are not names at all. Code blocks and answer-format placeholders (`@mean_fare[mean_fare_value]`) are skipped.
+Words that are types, formats, units, libraries, idioms or plain nouns ("into datetime", "into a new table",
+"the column names", "in case", "into account") are not names at all. Code blocks and answer-format
+placeholders (`@mean_fare[mean_fare_value]`, `{answer}`) are skipped.
 """
 
 from __future__ import annotations
