@@ -180,11 +180,14 @@ def solve_all(
 ) -> list[ProblemResult]:
     """Each problem in its own kernel, `jobs` at a time (more than one needs a server behind --endpoint)."""
     results: list[ProblemResult] = []
-    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(jobs, 1))
+    try:
         for result in pool.map(lambda problem: solve_problem(problem, settings), problems):
             results.append(result)
             if on_result is not None:
                 on_result(result)
+    finally:  # Ctrl-C: the problems not started are dropped, not run before the results are saved
+        pool.shutdown(wait=False, cancel_futures=True)
     return results
 
 
