@@ -128,6 +128,6 @@ def test_the_self_check_command(tmp_path):
     bad = subprocess.run([*command, "--libs", "nope"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "no DS-1000 library 'nope'" in bad.stderr
     missing = subprocess.run(
-        [*command[:5], "--data", str(tmp_path / "none.jsonl"), "--self-check"], capture_output=True, text=True
+        [*command[:4], "--data", str(tmp_path / "none.jsonl"), "--self-check"], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "no DS-1000 file at" in missing.stderr

@@ -97,3 +97,25 @@ def test_the_command_refuses_unknown_tasks(capsys):
 
     assert main(["eval", "notebook", "--tasks", "no-such-task"]) == 2
     assert "no notebook task 'no-such-task'; the tasks are: semicolon-csv" in capsys.readouterr().err
+
+
+def test_an_eval_kernel_caps_memory_and_a_dead_kernel_ends_its_cell_at_once(tmp_path):
+    """Generated code that asks for more than half the machine's memory gets a MemoryError (not the
+    system's out-of-memory killer); a kernel that dies ends its cell with that said, not at the timeout."""
+    import os
+
+    from oci_magic.evaluation.notebook import _DIED, _MEMORY_CAP, _Kernel
+
+    kernel = _Kernel(tmp_path)
+    try:
+        assert kernel.run(_MEMORY_CAP).ok
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        # np.empty reserves without touching: were the cap missing, nothing would be used up either.
+        reply = kernel.run(f"import numpy as np\nhuge = np.empty({int(physical * 0.6) // 8}, dtype='f8')")
+        assert reply.error.startswith("MemoryError"), reply.error
+        assert kernel.run("x = 1\nprint(x)").stdout == "1\n"  # the kernel goes on
+        reply = kernel.run("import os\nos._exit(1)", timeout=300)
+        assert not reply.ok and reply.error == _DIED  # a wait for the timeout would say TimeoutError
+        assert kernel.run("1").error == _DIED
+    finally:
+        kernel.close()

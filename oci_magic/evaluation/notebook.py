@@ -78,6 +78,7 @@ class NotebookSettings:
 
     def preamble(self) -> str:
         lines = [
+            *([_MEMORY_CAP.strip()] if os.name == "posix" else []),
             "%load_ext oci_magic",
             "%config OciMagics.view = 'text'",
             "%config OciMagics.cells = 'none'",
@@ -105,6 +106,18 @@ class CellReply:
     displayed: set[str] = field(default_factory=set)  # mime types of what the cell displayed
 
 
+_DIED = "KernelDied: the kernel process ended (out of memory, or a native crash)"
+# The first lines of every kernel: generated code that allocates more than half the machine's memory gets a
+# MemoryError instead of the system's out-of-memory killer (RLIMIT_DATA counts malloc and anonymous maps,
+# not the model file llama.cpp maps).
+_MEMORY_CAP = """
+import os as _o, resource as _r
+_cap, _hard = _o.sysconf("SC_PAGE_SIZE") * _o.sysconf("SC_PHYS_PAGES") // 2, _r.getrlimit(_r.RLIMIT_DATA)[1]
+_r.setrlimit(_r.RLIMIT_DATA, (_cap if _hard == _r.RLIM_INFINITY else min(_cap, _hard), _hard))
+del _o, _r, _cap, _hard
+"""
+
+
 class _Kernel:
     """A fresh python3 kernel working in `folder`, executing one cell at a time."""
 
@@ -120,25 +133,44 @@ class _Kernel:
         self.client.wait_for_ready(timeout=120)
 
     def run(self, code: str, timeout: float = 300.0) -> CellReply:
+        """Run one cell; its stdout, what it displayed and its error. A kernel that dies (the system's
+        out-of-memory killer, a native crash) ends the cell at once, not at its timeout."""
         reply = CellReply(ok=False)
-
-        def on_message(message: dict) -> None:
+        if not self.manager.is_alive():
+            reply.error = _DIED
+            return reply
+        msg_id = self.client.execute(code, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            if time.monotonic() > deadline:
+                self.manager.interrupt_kernel()
+                reply.error = reply.error or f"TimeoutError: the cell took over {timeout:.0f} s"
+                return reply
+            try:
+                message = self.client.get_iopub_msg(timeout=1.0)
+            except queue.Empty:
+                if not self.manager.is_alive():
+                    reply.error = _DIED
+                    return reply
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
             kind, content = message["msg_type"], message["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                break
             if kind == "stream" and content.get("name") == "stdout":
                 reply.stdout += content["text"]
             elif kind in ("display_data", "execute_result", "update_display_data"):
                 reply.displayed.update(content.get("data", {}))
             elif kind == "error":
                 reply.error = f"{content['ename']}: {content['evalue']}"
-
-        try:
-            answer = self.client.execute_interactive(
-                code, timeout=timeout, output_hook=on_message, allow_stdin=False
-            )
-        except (TimeoutError, queue.Empty):
-            self.manager.interrupt_kernel()
-            reply.error = reply.error or f"TimeoutError: the cell took over {timeout:.0f} s"
-            return reply
+        answer = None
+        while answer is None or answer["parent_header"].get("msg_id") != msg_id:
+            try:
+                answer = self.client.get_shell_msg(timeout=30)
+            except queue.Empty:
+                reply.error = reply.error or "the kernel went idle without answering the cell"
+                return reply
         reply.ok = answer["content"]["status"] == "ok"
         if not reply.ok and not reply.error:
             reply.error = f"{answer['content'].get('ename', 'Error')}: {answer['content'].get('evalue', '')}"
