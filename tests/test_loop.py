@@ -2,10 +2,10 @@
 
 import os
 import signal
-import threading
+import time
 
 import pytest
-from helpers import BrokenBackend
+from helpers import BrokenBackend, ScriptedBackend
 
 import oci_magic
 
@@ -80,15 +80,28 @@ def test_timeout_in_the_last_round_is_the_run_status(shell, scripted):
     assert oci_magic.last_run().status == "timeout"
 
 
-def _interrupt_after(seconds: float) -> threading.Timer:
-    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    return timer
+class _InterruptedWhileWriting(ScriptedBackend):
+    """Sends this process SIGINT (a Ctrl-C, a kernel interrupt) once `after` pieces of its reply are out:
+    the interrupt lands while the model writes, however loaded the machine."""
+
+    def __init__(self, replies, after: int) -> None:
+        super().__init__(replies)
+        self.after = after
+
+    def stream_chat(self, messages, **options):
+        for count, piece in enumerate(super().stream_chat(messages, **options), 1):
+            yield piece
+            if count == self.after:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)  # the interrupt lands here, before the rest
 
 
 def test_interrupt_during_execution_stops_the_run(shell, scripted):
-    scripted([block("import time\nstarted = True\ntime.sleep(20)"), block("never = 1")])
-    _interrupt_after(0.5)
+    # The code interrupts itself once it runs: the interrupt lands during execution on any machine.
+    interrupted = (
+        "import os, signal, time\nstarted = True\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(20)"
+    )
+    scripted([block(interrupted), block("never = 1")])
     shell.run_cell("%%oci\nsleep")
     run = oci_magic.last_run()
     assert run.status == "interrupted" and len(run.rounds) == 1
@@ -96,13 +109,15 @@ def test_interrupt_during_execution_stops_the_run(shell, scripted):
     assert "never" not in shell.user_ns
 
 
-def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(shell, scripted):
-    scripted([" ".join(["word"] * 200)], delay=0.02)
-    _interrupt_after(0.3)
-    shell.run_cell("%%oci\ntalk")
+def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(shell):
+    oci_magic.set_backend(_InterruptedWhileWriting([" ".join(["word"] * 200)], after=10))
+    try:
+        shell.run_cell("%%oci\ntalk")
+    finally:
+        oci_magic.set_backend(None)
     run = oci_magic.last_run()
     assert run.status == "interrupted"
-    assert run.rounds[0].reply.startswith("word") and run.rounds[0].reply.count("word") < 200
+    assert run.rounds[0].reply.startswith("word") and run.rounds[0].reply.count("word") == 10
 
 
 def test_check_failing_then_passing(shell, scripted):
