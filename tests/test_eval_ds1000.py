@@ -29,7 +29,7 @@ def test_the_test_programs_judge_right_empty_and_wrong_answers(problems):
     assert judge(shuffle, shuffle.reference_cell).passed
     empty = judge(shuffle, "")
     assert not empty.passed and empty.reason == "KeyError: 'result'"
-    assert not judge(shuffle, "result = df.iloc[::-1]").passed
+    assert not judge(shuffle, "result = df.iloc[:0]").passed  # no rows: wrong whatever the permutation
     function = problems[4]  # the answer is the body of f(df): the cell defines f itself
     assert function.function_header == "def f(df):" and function.reference_cell.startswith("def f(df):\n")
     assert judge(function, function.reference_cell).passed
@@ -91,7 +91,7 @@ def test_a_problem_end_to_end_through_real_oci(problems, tmp_path):
     assert right.solved_after == [True, True, True] and right.claimed_pass, right.reasons
     assert [r["status"] for r in right.rounds] == ["passed"]
     # Code that runs and answers wrongly: the loop cannot know, DS-1000's test does.
-    wrong = solve_problem(shuffle, _replying("```python\nresult = df.iloc[::-1]\n```"))
+    wrong = solve_problem(shuffle, _replying("```python\nresult = df.iloc[:0]\n```"))
     assert wrong.claimed_pass and wrong.solved_after == [False, False, False]
     # A reply that raises every round: no round passes, the test says why.
     failing = solve_problem(shuffle, _replying("```python\nresult = df.loc[List, 'nope']\n```"))
