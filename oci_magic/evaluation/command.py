@@ -141,11 +141,28 @@ def kernel_model(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     return str(path), {"name": path.stem, "file": path.name, "source": source}
 
 
+def kernel_settings(args: argparse.Namespace, model: str = ""):
+    """The settings of the eval's kernels (notebook, ds1000) from the command line: 3 rounds as %%oci."""
+    from .notebook import NotebookSettings
+
+    return NotebookSettings(
+        model=model,
+        endpoint=args.endpoint,
+        rounds=2 if args.rounds is None else args.rounds,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout or 60.0,
+        n_ctx=args.n_ctx,
+        threads=args.threads,
+        speculation=args.speculation,
+        result_checks=args.result_checks == "on",
+    )
+
+
 def _notebook(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from ..errors import OciError
-    from .notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
+    from .notebook import select_notebook_tasks, self_check, solve_task
     from .notebook_report import notebook_table, write_notebook_outputs
 
     try:
@@ -168,17 +185,7 @@ def _notebook(args: argparse.Namespace) -> int:
         model, description = kernel_model(args)
     except OciError as exc:
         return _fail(str(exc))
-    settings = NotebookSettings(
-        model=model,
-        endpoint=args.endpoint,
-        rounds=2 if args.rounds is None else args.rounds,
-        max_tokens=args.max_tokens,
-        timeout=args.timeout or 60.0,
-        n_ctx=args.n_ctx,
-        threads=args.threads,
-        speculation=args.speculation,
-        result_checks=args.result_checks == "on",
-    )
+    settings = kernel_settings(args, model=model)
     if settings.rounds < 0:
         return _fail(f"--rounds must be 0 or more, not {settings.rounds}")
     out = args.out or Path("oci-eval") / f"notebook-{_slug(description['name'])}-r{settings.rounds}"

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .command import _fail, _slug, kernel_model
+from .command import _fail, _slug, kernel_model, kernel_settings
 
 __all__ = ["run_ds1000"]
 
@@ -21,7 +21,6 @@ def run_ds1000(args: argparse.Namespace) -> int:
     from .ds1000 import load_problems, select_problems, stratified_order
     from .ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
     from .ds1000_run import sample_usable, self_check, solve_all
-    from .notebook import NotebookSettings
 
     try:
         problems = select_problems(load_problems(args.data), libs=args.libs, tasks=args.tasks)
@@ -57,15 +56,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
             print(f"only {len(chosen)} of the problems chosen can run here", file=sys.stderr)
     else:
         chosen = ordered
-    settings = NotebookSettings(
-        rounds=2 if args.rounds is None else args.rounds,
-        max_tokens=args.max_tokens,
-        timeout=args.timeout or 60.0,
-        n_ctx=args.n_ctx,
-        threads=args.threads,
-        speculation=args.speculation,
-        result_checks=args.result_checks == "on",
-    )
+    settings = kernel_settings(args)
     if args.self_check:
         bar = tqdm(total=len(chosen), desc="self-check", unit="problem", file=sys.stderr)
         report = self_check(
@@ -84,7 +75,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
         model, description = kernel_model(args)
     except OciError as exc:
         return _fail(str(exc))
-    settings = NotebookSettings(**{**settings.__dict__, "model": model, "endpoint": args.endpoint})
+    settings = kernel_settings(args, model=model)
     if args.sample is None:  # the whole selection: those that cannot run here are named and left out
         bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
         chosen = sample_usable(
