@@ -1,7 +1,9 @@
 """`oci-magic eval notebook`: the suite's checks are sound, and the runner scores rounds as they happened, in
 real kernels through real %%oci."""
 
+import gc
 import json
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -120,3 +122,25 @@ def test_an_eval_kernel_caps_memory_and_a_dead_kernel_ends_its_cell_at_once(tmp_
         assert kernel.run("1").error == _DIED
     finally:
         kernel.close()
+
+
+def test_a_kernel_used_from_a_worker_thread_leaves_no_event_loop_open(tmp_path):
+    """Evals start kernels from thread pools; an event loop left open there surfaced much later, in
+    another test, as an unraisable ResourceWarning (pytest turns warnings into errors)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oci_magic.evaluation.notebook import _Kernel
+
+    def one() -> bool:
+        kernel = _Kernel(tmp_path)
+        try:
+            return kernel.run("1 + 1").ok
+        finally:
+            kernel.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(one).result()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -9,11 +9,14 @@ what the model wrote, replayed as cells).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import queue
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -179,6 +182,12 @@ class _Kernel:
     def close(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+        if threading.current_thread() is not threading.main_thread():
+            # jupyter_client's blocking calls gave this worker thread an event loop that nothing closes; left
+            # open it is found by the garbage collector later, anywhere, as a ResourceWarning. A later kernel
+            # on this thread gets a new loop.
+            with contextlib.suppress(RuntimeError):
+                asyncio.get_event_loop_policy().get_event_loop().close()
 
 
 def _write_files(task: NotebookTask, folder: Path) -> None:
