@@ -63,7 +63,7 @@ def round_outcome(round_: Round, run: Run) -> str:
         return text
     if round_.error is not None:
         retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
-        return f"✗ {round_.error}{retried}"
+        return f"✗ {round_.error}{retried}{_left_out_note(round_)}"
     if round_.code is None:
         return f"∅ no code in the reply{_cut_note(round_)}"
     if round_.declined:
@@ -79,6 +79,7 @@ def round_outcome(round_: Round, run: Run) -> str:
         defined = f" · defined {'; '.join(round_.defined)}" if round_.defined else ""
         return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
     notes = f" · to look at: {'; '.join(round_.notes)}" if round_.notes else ""
+    notes = _left_out_note(round_) + notes
     if round_.defined:
         return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}{notes}"
     return f"✓ ran without error · defined nothing{retried}{notes}"
@@ -90,6 +91,10 @@ def repeated_note(round_: Round) -> str:
         f"the reply repeated the code of round {round_.repeat_of}, which failed: not run again; "
         "the model was told so and asked once more"
     )
+
+
+def _left_out_note(round_: Round) -> str:
+    return f" · {'; '.join(round_.left_out)}" if round_.left_out else ""
 
 
 def _cut_note(round_: Round) -> str:

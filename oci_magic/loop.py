@@ -250,15 +250,19 @@ def run_request(
                 conversation.add_user(round_.feedback)
                 emit("executed", round_)
                 continue
+            replacing = []
+            if checked and settings.execute:
+                replacing = outcome.replacements(round_.code, namespace, request)
+            if replacing and (kept := outcome.without_replacements(round_.code, replacing)):
+                # The sample a question prints, written into the code over the user's data: those lines are
+                # left out (commented in the cell), the rest runs on the user's data, and the model is told.
+                round_.code, round_.left_out = kept
+                replacing = []
             emit("code", round_, round_.code)
-            if (
-                checked
-                and settings.execute
-                and (invented := outcome.invented_data(round_.code, namespace, request))
-            ):
+            if replacing:
                 # Running it would lose the user's data; the model is told, and the next round goes on.
-                round_.shortfalls = invented
-                prompt = round_.feedback = prompts.not_run_message(invented)
+                round_.shortfalls = [found.sentence for found in replacing]
+                prompt = round_.feedback = prompts.not_run_message(round_.shortfalls)
                 conversation.add_user(round_.feedback)
                 emit("executed", round_)
                 continue
@@ -293,6 +297,7 @@ def run_request(
                 check_failed=check_failed,
                 hidden_chars=result.hidden_chars,
                 shortfalls=round_.shortfalls,
+                left_out=round_.left_out,
                 limit=settings.feedback_chars,
             )
             # Kept even after the last round, so that a follow-up request knows how this one ended.

@@ -40,7 +40,7 @@ from .executors.changes import fingerprint
 from .expectations import unmet_expectations
 from .reading import Reading
 
-__all__ = ["Findings", "judge_round", "invented_data"]
+__all__ = ["Findings", "judge_round", "invented_data", "replacements", "without_replacements"]
 
 
 @dataclass
@@ -364,9 +364,27 @@ def _same_values(node: ast.AST, value: Any) -> bool:
         return False
 
 
-def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[str]:
-    """The user's data that `code` would replace with values written into it, one sentence each. Code that
-    only makes new names, or a request that asks for sample data, is left alone."""
+@dataclass(frozen=True)
+class Replacement:
+    """A top-level statement of generated code that would replace the user's `name` with values written
+    into the code."""
+
+    name: str
+    description: str  # the user's value, as the notebook summary shows it
+    statement: ast.stmt
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"it would replace your `{self.name}` ({self.description}) with values written into the code; "
+            f"use the `{self.name}` that is there"
+        )
+
+
+def replacements(code: str, namespace: dict[str, Any], request: str) -> list[Replacement]:
+    """The statements of `code` that would replace the user's data (a DataFrame, an array, a list, a dict
+    they have) with other values written into the code. Code that only makes new names, the user's own
+    values written out again, or a request that asks for sample data: none."""
     if _ASKS_FOR_MADE_UP.search(request) or "```" in request:
         return []
     try:
@@ -374,7 +392,7 @@ def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[st
     except SyntaxError:
         return []
     literal_names: set[str] = set()
-    found = []
+    found: list[Replacement] = []
     for statement in tree.body:  # top-level statements, in order: what runs for sure
         if not isinstance(statement, ast.Assign) or not _literal(statement.value, literal_names):
             continue
@@ -385,10 +403,49 @@ def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[st
             value = namespace.get(target.id)
             if value is None or not _holds_data(value) or _same_values(statement.value, value):
                 continue  # new data, or the user's own values copied from the summary: nothing is lost
-            if target.id not in [n for n, *_ in found]:
-                found.append((target.id, describe_value(value).split("\n", 1)[0][:80]))
-    return [
-        f"it would replace your `{name}` ({description}) with values written into the code; use the `{name}` "
-        "that is there"
-        for name, description in found
-    ]
+            if target.id not in [r.name for r in found]:
+                description = describe_value(value).split("\n", 1)[0][:80]
+                found.append(Replacement(target.id, description, statement))
+    return found
+
+
+def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[str]:
+    """Why `code` must not run as it is, one sentence for each piece of the user's data it would replace."""
+    return [found.sentence for found in replacements(code, namespace, request)]
+
+
+def without_replacements(code: str, found: list[Replacement]) -> tuple[str, list[str]] | None:
+    """`code` with the statements that would replace the user's data commented out, and what was left out
+    (one sentence each, with its line), so that the rest runs on the data the user has. Models copy the
+    sample that a question prints into their code however often they are told not to; the rest of the code
+    is usually the answer. None when that cannot be done cleanly: a left-out statement shares a line with
+    another, or nothing would be left to run."""
+    lines = code.splitlines(keepends=True)
+    tree = ast.parse(code)
+    dropped: set[int] = set()
+    said = []
+    for found in found:
+        first, last = found.statement.lineno, found.statement.end_lineno or found.statement.lineno
+        span = set(range(first, last + 1))
+        at = (found.statement.lineno, found.statement.col_offset)
+        if any((s.lineno, s.col_offset) != at and {s.lineno, s.end_lineno} & span for s in tree.body):
+            return None  # `df = pd.DataFrame(...); total = 0`: the line holds more than the replacement
+        dropped |= span
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        said.append(
+            f"{where} left out: `{found.name} = ...` would replace your `{found.name}` ({found.description}) "
+            f"with values written into the code; the rest ran on your `{found.name}`"
+        )
+    kept = "".join(line for number, line in enumerate(lines, 1) if number not in dropped)
+    try:
+        rest = ast.parse(kept)
+    except SyntaxError:
+        return None
+    if not any(not isinstance(s, ast.Import | ast.ImportFrom) for s in rest.body):
+        return None
+    shown = []  # the cell keeps the left-out lines, commented, where they were
+    for number, line in enumerate(lines, 1):
+        if number in dropped and number - 1 not in dropped:
+            shown.append("# left out by oci-magic: it would replace your data with values written here\n")
+        shown.append(f"# {line}" if number in dropped else line)
+    return "".join(shown), said

@@ -98,11 +98,13 @@ def feedback_message(
     check_failed: bool = False,
     hidden_chars: int = 0,
     shortfalls: list[str] | tuple[str, ...] = (),
+    left_out: list[str] | tuple[str, ...] = (),
     limit: int = 2000,
 ) -> str:
     """The "Execution result:" turn that tells the model what its code did. `hidden_chars` is what was
     printed beyond the output limit and never kept: said at the end of the output. `shortfalls` are what
-    code that raised nothing left undone (outcome.py): said after the output, which gives way to them."""
+    code that raised nothing left undone (outcome.py): said after the output, which gives way to them.
+    `left_out` are statements that were not run because they would replace the user's data: said first."""
     output = _own_code_named(output)
     if hidden_chars:
         output = output.rstrip("\n") + f"\n...({hidden_chars} more characters printed, not kept)...\n"
@@ -125,6 +127,9 @@ def feedback_message(
         body = (printed + "\n" if printed else "") + undone
     else:
         body = trim_middle(output, limit) if output.strip() else EMPTY_RESULT
+    if left_out:  # said first: it explains why the values differ from those the code wrote
+        said = "\n".join(f"- {item}" for item in left_out)
+        body = f"Not run, because the user's data is already defined:\n{said}\n{body}"
     return "Execution result: \n" + body.rstrip("\n")
 
 

@@ -91,6 +91,9 @@ class Round:
     # What the checks could not know for certain (a name the request only mentions that nothing defines, a
     # NaN result): shown to the user, never fed back to the model as a failure.
     notes: list[str] = field(default_factory=list)
+    # Statements of the reply left out before the code ran (commented in `code`): they would have replaced
+    # the user's data with values written into the code. One sentence each, with its lines.
+    left_out: list[str] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
     # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
     # model was told so and asked again with a little sampling (`repeated_reply` keeps that first reply).

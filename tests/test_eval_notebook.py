@@ -42,9 +42,11 @@ def test_code_that_never_ran_is_not_replayed_for_the_earlier_rounds():
     """A round refused for replacing the user's data (and its repeats) never touched the kernel: the replay
     that scores "solved after k rounds" leaves its code out too."""
     task = select_notebook_tasks("bar-chart-shown")[0]
+    # Its own line would be left out and the rest run (test_loop); sharing one, it cannot be.
     invented = (
-        "import matplotlib.pyplot as plt\ntickets = pd.DataFrame({'status': ['open', 'closed']})\n"
-        "tickets['status'].value_counts().plot(kind='bar')\nplt.show()"
+        "import matplotlib.pyplot as plt\n"
+        "tickets = pd.DataFrame({'status': ['open', 'closed']}); counts = tickets['status'].value_counts()\n"
+        "counts.plot(kind='bar')\nplt.show()"
     )
     result = solve_task(task, _scripted([_block(invented)] * 6))
     assert [r["status"] for r in result.runs[0]["rounds"]] == ["refused", "repeated", "repeated"]

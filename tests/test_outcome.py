@@ -134,9 +134,38 @@ def test_in_a_real_kernel_pandas_saying_an_inplace_change_never_happened_is_not_
         kernel.close()
 
 
-def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(shell, scripted, capsys):
+def test_lines_that_would_replace_the_users_data_are_left_out_and_the_rest_runs(shell, scripted, capsys):
+    """Models copy the sample a question prints over the user's data, and repeat it however often they are
+    told not to. Those lines are left out (commented in the cell, said to the model and the user); the rest
+    of the code, usually the answer, runs on the user's data."""
     contacts = pd.DataFrame({"email": ["a@x.org", " A@x.org", "b@x.org"], "n": [1, 2, 3]})
-    invented = "contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'], 'n': [1, 2]})\n"
+    invented = "contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'],\n    'n': [1, 2]})\n"
+    answer = "key = contacts['email'].str.strip().str.lower()\nunique_contacts = contacts[~key.duplicated()]"
+    shell.user_ns["pd"] = pd
+    request = "Keep the first row of each person of contacts (emails differ in case) in unique_contacts."
+    run, backend = run_both_ways(shell, scripted, request, [block(invented + answer)], {"contacts": contacts})
+    assert [r.status for r in run.rounds] == ["passed"]
+    assert run.rounds[0].code == (
+        "# left out by oci-magic: it would replace your data with values written here\n"
+        "# contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'],\n#     'n': [1, 2]})\n" + answer
+    )
+    assert run.rounds[0].left_out == [
+        "lines 1-2 left out: `contacts = ...` would replace your `contacts` (DataFrame 3×2 columns: 'email' "
+        "str, 'n' int64) with values written into the code; the rest ran on your `contacts`"
+    ]
+    assert run.rounds[0].feedback.startswith(
+        "Execution result: \nNot run, because the user's data is already defined:\n- lines 1-2 left out"
+    )
+    assert shell.user_ns["contacts"]["n"].tolist() == [1, 2, 3]  # the user's data is untouched ...
+    assert shell.user_ns["unique_contacts"]["n"].tolist() == [1, 3]  # ... and the answer is computed on it
+    assert "✓ ran without error · defined" in (out := capsys.readouterr().out) and "lines 1-2 left out" in out
+    assert backend.calls[0][-1]["content"].endswith(request)
+
+
+def test_code_that_would_replace_the_users_data_and_cannot_be_left_out_is_not_run(shell, scripted, capsys):
+    contacts = pd.DataFrame({"email": ["a@x.org", " A@x.org", "b@x.org"], "n": [1, 2, 3]})
+    # The replacement shares its line with the answer: leaving it out would leave out the answer too.
+    invented = "contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'], 'n': [1, 2]}); "
     replies = [
         block(invented + "unique_contacts = contacts.drop_duplicates('email')"),
         block(invented + "unique_contacts = contacts.drop_duplicates('email')"),  # the same again
@@ -154,11 +183,8 @@ def test_code_that_would_replace_the_users_data_with_made_up_values_is_not_run(s
         "written into the code; use the `contacts` that is there"
     ]
     assert backend.calls[1][-1]["content"].startswith("Execution result: \nThe code was not run:\n- it would")
-    # The same code again is not judged again: the model is told, and asked once more (with sampling).
-    assert run.rounds[1].repeat_of == 1 and backend.options[2]["temperature"] > 0
-    assert backend.calls[2][-1]["content"].startswith(
-        "Execution result: \nThis is the same code as round 1, which was not run: it would replace your"
-    )
+    # The same code again is not judged again: the model is told, and asked once more.
+    assert run.rounds[1].repeat_of == 1
     assert shell.user_ns["contacts"]["n"].tolist() == [1, 2, 3]  # the user's data is untouched
     assert shell.user_ns["unique_contacts"]["n"].tolist() == [1, 3]
     assert "⊗ not run: it would replace your `contacts`" in capsys.readouterr().out
@@ -295,9 +321,10 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     shell.run_cell(f"%%oci --new\n{request}")
     assert [r.status for r in oci_magic.last_run().rounds] == ["passed"]
     other = "lat = np.array([[1, 2, 3], [4, 5, 6]])\ntable = lat"
-    scripted([block(other), block("table = lat")])
+    del shell.user_ns["table"]
+    scripted([block(other)])
     shell.run_cell(f"%%oci --new\n{request}")
     run = oci_magic.last_run()
-    assert [r.status for r in run.rounds] == ["refused", "passed"]
-    assert run.rounds[0].shortfalls[0].startswith("it would replace your `lat` (ndarray")
-    assert shell.user_ns["lat"].tolist() == [[10, 20, 30], [20, 11, 33]]
+    assert [r.status for r in run.rounds] == ["passed"]
+    assert run.rounds[0].left_out[0].startswith("line 1 left out: `lat = ...` would replace your `lat` (ndarray")
+    assert shell.user_ns["lat"].tolist() == shell.user_ns["table"].tolist() == [[10, 20, 30], [20, 11, 33]]

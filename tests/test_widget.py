@@ -251,7 +251,7 @@ def test_a_repeated_round_is_marked_and_says_why(shell, scripted, widget_views):
 
 def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, widget_views):
     shell.user_ns["data"] = [3, 1, 2]
-    scripted([block("print(sorted(data))"), block("data = [7, 8]\nlow = 0"), block("low = min(data)")])
+    scripted([block("print(sorted(data))"), block("data = [7, 8]; low = 0"), block("low = min(data)")])
     shell.run_cell("%%oci\nStore the smallest value of data in `low`.")
     (view,) = widget_views
     assert view.tabs.titles == ("Round 1 ◐", "Round 2 ⊗", "Round 3 ✓")
@@ -260,6 +260,16 @@ def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, 
     assert "⊗ not run: it would replace your `data`" in second.error.value
     assert "passed in round 3 of 3" in view.summary.value and "defined low" in view.summary.value
     assert shell.user_ns["low"] == 1
+
+
+def test_lines_left_out_are_shown_in_the_rounds_tab(shell, scripted, widget_views):
+    shell.user_ns["data"] = [3, 1, 2]
+    scripted([block("data = [7, 8]\nlow = min(data)")])
+    shell.run_cell("%%oci\nStore the smallest value of data in `low`.")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ✓",)
+    assert "line 1 left out: `data = ...` would replace your `data`" in view.panels[0].error.value
+    assert shell.user_ns["low"] == 1 and shell.user_ns["data"] == [3, 1, 2]
 
 
 def test_a_chat_format_the_model_cannot_use_says_how_to_fix_it(shell, tmp_path, widget_views):

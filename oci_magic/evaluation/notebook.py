@@ -50,6 +50,7 @@ _eval_rounds = [{{
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
     "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
+    "left_out": r.left_out,
     "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
 }} for r in _oci.rounds]
 print({_MARK!r} + _eval_json.dumps({{
