@@ -414,7 +414,7 @@ def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[st
     return [found.sentence for found in replacements(code, namespace, request)]
 
 
-def without_replacements(code: str, found: list[Replacement]) -> tuple[str, list[str]] | None:
+def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, list[str]] | None:
     """`code` with the statements that would replace the user's data commented out, and what was left out
     (one sentence each, with its line), so that the rest runs on the data the user has. Models copy the
     sample that a question prints into their code however often they are told not to; the rest of the code
@@ -424,7 +424,7 @@ def without_replacements(code: str, found: list[Replacement]) -> tuple[str, list
     tree = ast.parse(code)
     dropped: set[int] = set()
     said = []
-    for found in found:
+    for found in replacing:
         first, last = found.statement.lineno, found.statement.end_lineno or found.statement.lineno
         span = set(range(first, last + 1))
         at = (found.statement.lineno, found.statement.col_offset)

@@ -326,5 +326,6 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     shell.run_cell(f"%%oci --new\n{request}")
     run = oci_magic.last_run()
     assert [r.status for r in run.rounds] == ["passed"]
-    assert run.rounds[0].left_out[0].startswith("line 1 left out: `lat = ...` would replace your `lat` (ndarray")
+    said = "line 1 left out: `lat = ...` would replace your `lat` (ndarray"
+    assert run.rounds[0].left_out[0].startswith(said)
     assert shell.user_ns["lat"].tolist() == shell.user_ns["table"].tolist() == [[10, 20, 30], [20, 11, 33]]
