@@ -89,7 +89,7 @@ def repeated_note(round_: Round) -> str:
     """Why a round asked the model twice: its first reply was the code of a round that had failed."""
     return (
         f"the reply repeated the code of round {round_.repeat_of}, which failed: not run again; "
-        "the model was told so and asked once more"
+        "the model was asked afresh, with what went wrong but without its failed code"
     )
 
 

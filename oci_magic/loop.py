@@ -38,8 +38,8 @@ class LoopSettings:
     check: str | None = None
     feedback_chars: int = 2000
     state_feedback: bool = True  # after an error, the values at the failing line too (not only the traceback)
-    # When a reply repeats the code of a round that failed, it is not run again: the model is told so and
-    # asked once more at this temperature, seeded with `seed` + the round's number (repeatable runs).
+    # When a reply repeats the code of a round that failed, it is not run again: the model is asked afresh
+    # (ask_afresh), greedy, then once more at this temperature, seeded with `seed` + the round's number.
     retry_temperature: float = 0.7
     seed: int = 0
     # Code that raised nothing passes only when it left what the request asks for (outcome.py). Needs an
@@ -145,6 +145,10 @@ def _failed_before(rounds: list[Round], code: str) -> Round | None:
     return None
 
 
+# Rounds whose code ran and went wrong, or was not run because it would replace the user's data.
+_WENT_WRONG = (records.FAILED, records.INCOMPLETE, records.TIMEOUT, records.REFUSED)
+
+
 def _execute(
     executor: Executor, code: str, settings: LoopSettings, on_output
 ) -> tuple[ExecutionResult, bool]:
@@ -216,6 +220,35 @@ def run_request(
         _generate(backend, messages, settings, round_, emit, seed=seed)
         conversation.add_assistant(round_.reply)
 
+    def ask_afresh(round_: Round, index: int) -> None:
+        """After a reply that repeated failed code: the request again in a conversation of its own, with
+        what each earlier round did wrong stated (not its code), greedy; sampled if that repeats too. The
+        reply joins the run's conversation, after the turn that said it repeated itself."""
+        failures = [
+            prompts.earlier_failure(r.code, r.error, r.error.line if r.error else None, r.shortfalls)
+            for r in run.rounds[:-1]
+            if r.code is not None and r.status in _WENT_WRONG
+        ]
+        round_.retry_prompt = prompts.fresh_start_message(
+            prompts.request_message(request, context, files), failures
+        )
+        messages = [m for m in conversation.messages[:1] if m["role"] == "system"]
+        messages.append({"role": "user", "content": round_.retry_prompt})
+        if context_size:
+            messages = prompts.fit_messages(
+                messages,
+                budget=context_size - settings.max_tokens,
+                count_tokens=count_tokens,
+                current_start=len(messages) - 1,
+            )
+        for seed in (None, settings.seed + index):
+            round_.reply, round_.time_to_first_token = "", None
+            _generate(backend, messages, settings, round_, emit, seed=seed)
+            round_.code = extract_code(round_.reply)
+            if round_.code is None or _failed_before(run.rounds[:-1], round_.code) is None:
+                break
+        conversation.add_assistant(round_.reply)
+
     try:
         for index in range(1, settings.max_rounds + 1):
             round_ = Round(index=index, prompt=prompt)
@@ -225,7 +258,7 @@ def run_request(
             round_.code = extract_code(round_.reply)
             repeated = _failed_before(run.rounds[:-1], round_.code) if round_.code is not None else None
             if repeated is not None:
-                # The same code would fail the same way: say so, and ask again with a little sampling.
+                # The same code would fail the same way: it is not run, and the model is asked again.
                 round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
                 shortfall = repeated.shortfalls[0] if repeated.shortfalls else None
                 said = prompts.repeated_code_message(
@@ -233,9 +266,7 @@ def run_request(
                 )
                 conversation.add_user(said)
                 emit("repeated", round_)
-                round_.reply, round_.time_to_first_token = "", None
-                ask(round_, seed=settings.seed + index)
-                round_.code = extract_code(round_.reply)
+                ask_afresh(round_, index)
                 if round_.code is not None and _failed_before(run.rounds[:-1], round_.code) is not None:
                     round_.feedback = said
                     conversation.add_user(round_.feedback)

@@ -16,6 +16,8 @@ __all__ = [
     "request_message",
     "feedback_message",
     "repeated_code_message",
+    "earlier_failure",
+    "fresh_start_message",
     "trim_middle",
     "fit_messages",
     "function_request",
@@ -161,6 +163,32 @@ def repeated_code_message(
         f"Execution result: \nThis is the same code as round {round_index}, which {failure}. Running it "
         "again would fail the same way, so it was not run. Read the error and the values shown above, find "
         "the cause, and write different, corrected code."
+    )
+
+
+def earlier_failure(code: str, error: object | None, line: int | None, shortfalls: list[str]) -> str:
+    """What went wrong with an earlier round's code, in one line: the failing line and its error, or what
+    code that raised nothing left undone, or why it was not run."""
+    if error is not None:
+        lines = code.splitlines()
+        said = " ".join(str(error).split())
+        said = said if len(said) <= 200 else said[:200] + "..."
+        if line is not None and 0 < line <= len(lines) and lines[line - 1].strip():
+            return f"`{lines[line - 1].strip()}` raised {said}"
+        return f"it raised {said}"
+    if shortfalls:
+        return "; ".join(shortfalls)
+    return "it did not work"
+
+
+def fresh_start_message(request_turn: str, failures: list[str]) -> str:
+    """The request again, in a conversation of its own, with what earlier code did wrong stated as
+    constraints. A small model shown its own failed code tends to write it again, word for word; here it
+    has no failed turn to copy from."""
+    listed = "\n".join(f"- {failure}" for failure in dict.fromkeys(failures))
+    return (
+        f"{request_turn}\n\nEarlier code written for this request did not work:\n{listed}\n"
+        "Write code that avoids these mistakes, in one ```python block."
     )
 
 

@@ -95,10 +95,13 @@ class Round:
     # the user's data with values written into the code. One sentence each, with its lines.
     left_out: list[str] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
-    # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, the
-    # model was told so and asked again with a little sampling (`repeated_reply` keeps that first reply).
+    # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, and
+    # the model was asked again in a fresh conversation: the request and what earlier code did wrong, without
+    # the failed turns to copy from (`retry_prompt`); greedy first, then sampled if it repeated again.
+    # `repeated_reply` keeps that first reply.
     repeat_of: int | None = None
     repeated_reply: str = ""
+    retry_prompt: str = ""
     # Figures, in seconds and tokens; None when not measured.
     time_to_first_token: float | None = None
     generation_time: float | None = None

@@ -48,7 +48,7 @@ def test_code_that_never_ran_is_not_replayed_for_the_earlier_rounds():
         "tickets = pd.DataFrame({'status': ['open', 'closed']}); counts = tickets['status'].value_counts()\n"
         "counts.plot(kind='bar')\nplt.show()"
     )
-    result = solve_task(task, _scripted([_block(invented)] * 6))
+    result = solve_task(task, _scripted([_block(invented)] * 9))
     assert [r["status"] for r in result.runs[0]["rounds"]] == ["refused", "repeated", "repeated"]
     assert result.solved_after == [False, False, False], result.reasons
 

@@ -235,9 +235,9 @@ def test_system_prompt_is_a_setting(shell, scripted):
     assert "set a" in second[1]["content"]  # the conversation itself stays
 
 
-def test_the_same_failing_code_is_not_run_twice_and_the_retry_is_seeded(shell, scripted, capsys):
-    # Round 2's first reply repeats round 1 (only a comment and spacing differ): not run, the model is told,
-    # and asked again at the retry temperature with a seed; its new code runs.
+def test_the_same_failing_code_is_not_run_twice_and_the_model_is_asked_afresh(shell, scripted, capsys):
+    # Round 2's first reply repeats round 1 (only a comment and spacing differ): not run; the model is asked
+    # again in a conversation of its own (the request and what went wrong, not the failed code), greedy.
     shell.user_ns["ran"] = []
     failing = "ran.append(1)\nraise ValueError('bad')"
     backend = scripted(
@@ -248,21 +248,35 @@ def test_the_same_failing_code_is_not_run_twice_and_the_retry_is_seeded(shell, s
     assert shell.user_ns["ran"] == [1] and shell.user_ns["ok"] == 2  # the repeat never ran
     second = run.rounds[1]
     assert second.repeat_of == 1 and "# again" in second.repeated_reply and second.code == "ok = 2"
-    told = backend.calls[2][-1]["content"]
-    assert told.startswith(
-        "Execution result: \nThis is the same code as round 1, which failed with ValueError"
-    )
-    assert backend.options[2]["temperature"] == 0.7 and backend.options[2]["seed"] == 2
-    assert backend.options[1]["temperature"] == 0.0 and "seed" not in backend.options[1]
+    fresh = backend.calls[2]
+    assert [m["role"] for m in fresh] == ["system", "user"]  # no failed turn to copy from
+    assert fresh[1]["content"] == second.retry_prompt
+    stated = "- ran: list of 0: []\n\ndo it\n\nEarlier code written for this request did not work:\n"
+    assert stated in second.retry_prompt
+    assert "- `raise ValueError('bad')` raised ValueError: bad\n" in second.retry_prompt
+    assert "ran.append" not in second.retry_prompt
+    assert backend.options[2]["temperature"] == 0.0 and "seed" not in backend.options[2]
     out = capsys.readouterr().out
     assert "↻ the reply repeated the code of round 1, which failed: not run again" in out
     assert "passed in round 2 of 3" in out and "defined ok" in out
 
 
+def test_a_fresh_reply_that_repeats_again_is_sampled_with_a_seed(shell, scripted):
+    shell.user_ns["ran"] = []
+    failing = block("ran.append(1)\nraise ValueError('bad')")
+    backend = scripted([failing, failing, failing, block("ran.append(2)")])
+    shell.run_cell("%%oci\ndo it")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["failed", "passed"]
+    assert backend.options[3]["temperature"] == 0.7 and backend.options[3]["seed"] == 2
+    assert backend.calls[3] == backend.calls[2]  # the same fresh conversation, sampled
+    assert shell.user_ns["ran"] == [1, 2]
+
+
 def test_a_retry_that_repeats_again_ends_the_round_unrun(shell, scripted):
     shell.user_ns["ran"] = []
     failing = block("ran.append(1)\nraise ValueError('bad')")
-    scripted([failing, failing, failing, block("ran.append(2)")])
+    scripted([failing, failing, failing, failing, block("ran.append(2)")])
     shell.run_cell("%%oci\ndo it")
     run = oci_magic.last_run()
     assert [r.status for r in run.rounds] == ["failed", "repeated", "passed"]

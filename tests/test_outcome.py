@@ -253,7 +253,10 @@ def test_the_same_undone_code_twice_is_not_run_again(shell, scripted):
     run = oci_magic.last_run()
     assert [r.status for r in run.rounds] == ["incomplete", "incomplete", "passed"]
     assert run.rounds[1].repeat_of == 1
-    assert "ran but did not do what was asked (`answer` is not defined" in backend.calls[2][-1]["content"]
+    # Asked afresh with what went wrong; the run's conversation keeps what happened, for the next round.
+    assert "- `answer` is not defined (not as a variable nor as a column)" in backend.calls[2][-1]["content"]
+    told = [m["content"] for m in backend.calls[3] if m["role"] == "user"]
+    assert any("ran but did not do what was asked (`answer` is not defined" in text for text in told)
 
 
 def test_a_run_that_ends_undone_says_so_and_names_what_it_defined(shell, scripted, capsys):

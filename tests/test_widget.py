@@ -241,7 +241,7 @@ def test_a_huge_output_is_capped_in_the_tab_and_kept_in_the_record(shell, script
 
 def test_a_repeated_round_is_marked_and_says_why(shell, scripted, widget_views):
     failing = block("x = 1 / 0")
-    scripted([failing, failing, failing, block("x = 1")])
+    scripted([failing, failing, failing, failing, block("x = 1")])
     shell.run_cell("%%oci\nset x")
     (view,) = widget_views
     assert view.tabs.titles == ("Round 1 ✗", "Round 2 ↻", "Round 3 ✓")
