@@ -301,8 +301,13 @@ def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> 
 
 
 # A request that asks for made-up data, or gives the values itself, may have code that writes them.
+# A request that asks for made-up data: a verb of making, then in the same sentence a word for such data
+# ("Replace contacts with a small sample", "Generate random numbers into arr"). The words alone are not
+# enough: people describe their own data as "an example data frame" or "this sample" (DS-1000's questions).
 _ASKS_FOR_MADE_UP = re.compile(
-    r"\b(?:sample|example|fake|dummy|synthetic|toy|mock|random|made[- ]up)\b", re.I
+    r"\b(?:create|make|generate|build|simulate|invent|replace|overwrite|give|write|fill|populate|prepare|"
+    r"set up|mock up)\b[^.!?\n]*?\b(?:sample|example|fake|dummy|synthetic|toy|mock|random|made[- ]up)\b",
+    re.I,
 )
 _CONSTRUCTORS = {"DataFrame", "Series", "array", "from_dict", "from_records", "dict", "list"}
 

@@ -332,3 +332,30 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     said = "line 1 left out: `lat = ...` would replace your `lat` (ndarray"
     assert run.rounds[0].left_out[0].startswith(said)
     assert shell.user_ns["lat"].tolist() == shell.user_ns["table"].tolist() == [[10, 20, 30], [20, 11, 33]]
+
+
+@pytest.mark.parametrize(
+    "request_text, asks",
+    [
+        ("Replace contacts with a small sample of 2 rows.", True),
+        ("Generate random numbers into arr.", True),
+        ("Give me a dummy df with 3 rows.", True),
+        ("Create a toy DataFrame called df with two columns.", True),
+        # People describe their own data with the same words (DS-1000's questions): not an ask.
+        ("I have an example data as:\nname v1\nA A1", False),
+        ("This is a sample data frame\n    name  v1\n0 A  A1", False),
+        ("Here is an example of converting a categorical column into several binary columns.", False),
+        ("I want to create a new column called state.\nThe output is as below, for example", False),
+    ],
+)
+def test_a_request_for_made_up_data_is_told_from_one_that_shows_the_users_data(
+    shell, scripted, request_text, asks
+):
+    """Asked for made-up data, code that writes some over the user's runs as written; a question that shows
+    its data as "an example" or "this sample" gets its sample line left out and the rest run on its data."""
+    shell.user_ns["df"] = pd.DataFrame({"n": [5, 6, 7]})
+    scripted([block("df = pd.DataFrame({'n': [1, 2]})\ntotal = int(df['n'].sum())")])
+    shell.user_ns["pd"] = pd
+    shell.run_cell(f"%%oci --new\n{request_text}\nStore the total in `total`.")
+    assert shell.user_ns["total"] == (3 if asks else 18)
+    assert bool(oci_magic.last_run().rounds[0].left_out) is not asks
