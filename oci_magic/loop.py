@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from . import outcome, prompts, records
+from .context import describe_value
 from .conversation import Conversation
 from .errors import OciError
 from .executors import ExecutionResult, Executor
@@ -45,6 +46,10 @@ class LoopSettings:
     # Code that raised nothing passes only when it left what the request asks for (outcome.py). Needs an
     # executor that shows its `namespace`; off when a --check line is given (the user's check decides).
     result_checks: bool = True
+    # After a round that passed, show the model what its code printed and defined beside the request and
+    # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: see the README
+    # for what it did on DS-1000.
+    second_look: bool = False
 
 
 EventKind = Literal[
@@ -206,9 +211,9 @@ def run_request(
     checked = settings.result_checks and namespace is not None and not settings.check
     reading = read_request(request) if checked else None
 
-    def ask(round_: Round, seed: int | None = None) -> None:
+    def ask(round_: Round, seed: int | None = None, *, quiet: bool = False) -> None:
         """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
-        and added to the conversation."""
+        (and to the listeners unless `quiet`) and added to the conversation."""
         messages = conversation.messages
         if context_size:
             messages = prompts.fit_messages(
@@ -217,7 +222,7 @@ def run_request(
                 count_tokens=count_tokens,
                 current_start=request_at,
             )
-        _generate(backend, messages, settings, round_, emit, seed=seed)
+        _generate(backend, messages, settings, round_, (lambda *_: None) if quiet else emit, seed=seed)
         conversation.add_assistant(round_.reply)
 
     def ask_afresh(round_: Round, index: int) -> None:
@@ -249,12 +254,32 @@ def run_request(
                 break
         conversation.add_assistant(round_.reply)
 
+    def second_look(passed: Round) -> str | None:
+        """The model's correction of a round that passed, after it saw what the code printed and defined
+        (the values, as the request's summary shows them); None when it confirms it or repeats the code."""
+        defined = [item.split(":", 1)[0] for item in passed.defined]
+        shown = [f"- {name}: {describe_value(namespace[name])}" for name in defined if name in namespace]
+        conversation.add_user(prompts.second_look_message(shown))
+        passed.look_prompt = conversation.messages[-1]["content"]
+        look = Round(index=passed.index)
+        ask(look, quiet=True)  # most replies are DONE: nothing to show until there is code to run
+        passed.look_reply = look.reply
+        code = extract_code(look.reply)
+        if code is None or normalized(code) == normalized(passed.code or ""):
+            return None
+        return look.reply
+
+    correction: str | None = None  # a second look's reply: the next round's, already written
     try:
         for index in range(1, settings.max_rounds + 1):
             round_ = Round(index=index, prompt=prompt)
             run.rounds.append(round_)
             emit("round_started", round_)
-            ask(round_)
+            if correction is not None:
+                round_.reply, correction = correction, None
+                emit("token", round_, round_.reply)
+            else:
+                ask(round_)
             round_.code = extract_code(round_.reply)
             repeated = _failed_before(run.rounds[:-1], round_.code) if round_.code is not None else None
             if repeated is not None:
@@ -338,7 +363,13 @@ def run_request(
                 break
             if result.success and not round_.shortfalls:
                 run.status = records.PASSED
-                break
+                looked = any(r.look_reply for r in run.rounds)
+                if not (settings.second_look and checked and index < settings.max_rounds and not looked):
+                    break
+                correction = second_look(round_)
+                if correction is None:
+                    break
+                prompt = round_.look_prompt
         else:
             run.status = records.FAILED
             if round_ is not None and round_.timed_out:

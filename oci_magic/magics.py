@@ -148,14 +148,20 @@ class OciMagics(Magics):
     ).tag(config=True)
     retry_temperature = Float(
         0.7,
-        help="When the model repeats code that already failed, it is not run again; the model is asked once "
-        "more, sampling at this temperature (seeded: runs stay repeatable).",
+        help="When the model repeats code that already failed, it is not run again; the model is asked "
+        "afresh (the request and what went wrong, without the failed code), then, if it repeats again, "
+        "sampling at this temperature (seeded: runs stay repeatable).",
     ).tag(config=True)
     result_checks = Bool(
         True,
         help="Code that raises nothing passes only when it left what the request asks for: the names it "
         "asks for exist, no check printed 'not found' instead of an answer, no asked result is None or NaN. "
         "Turn off when your requests name things the code should not define.",
+    ).tag(config=True)
+    second_look = Bool(
+        False,
+        help="After a round that passed, show the model what its code printed and defined and let it "
+        "confirm (DONE) or correct it, once a run. Off by default: on DS-1000 it did not pay (README).",
     ).tag(config=True)
     cells = Enum(
         CELL_MODES,
@@ -297,6 +303,7 @@ class OciMagics(Magics):
             state_feedback=self.state_feedback,
             retry_temperature=self.retry_temperature,
             result_checks=self.result_checks,
+            second_look=self.second_look,
         )
         context = files = ""
         if self.notebook_context and not args.no_context:

@@ -18,6 +18,7 @@ __all__ = [
     "repeated_code_message",
     "earlier_failure",
     "fresh_start_message",
+    "second_look_message",
     "trim_middle",
     "fit_messages",
     "function_request",
@@ -189,6 +190,18 @@ def fresh_start_message(request_turn: str, failures: list[str]) -> str:
     return (
         f"{request_turn}\n\nEarlier code written for this request did not work:\n{listed}\n"
         "Write code that avoids these mistakes, in one ```python block."
+    )
+
+
+def second_look_message(defined: list[str]) -> str:
+    """After code that ran and passed the checks: what it defined, and the question whether that is what
+    was asked. Small models rarely look at their own output; a wrong value that raises nothing passes."""
+    what = "\n".join(defined) if defined else "nothing"
+    return (
+        f"The code ran without an error. What it defined:\n{what}\n"
+        "Compare the output and these values with what the request asks for (the names, the values, the "
+        "shape of any output the request shows). If they are right, reply with the single word DONE. If "
+        "not, say in one sentence what is wrong and write the whole corrected code in one ```python block."
     )
 
 

@@ -102,6 +102,10 @@ class Round:
     repeat_of: int | None = None
     repeated_reply: str = ""
     retry_prompt: str = ""
+    # The second look after a round that passed (LoopSettings.second_look): what the model was shown, and
+    # its reply (DONE, or the corrected code that the next round runs).
+    look_prompt: str = ""
+    look_reply: str = ""
     # Figures, in seconds and tokens; None when not measured.
     time_to_first_token: float | None = None
     generation_time: float | None = None

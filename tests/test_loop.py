@@ -319,3 +319,39 @@ def test_a_repair_without_code_is_asked_for_the_code(shell, scripted):
     assert backend.calls[2][-1]["content"].startswith(
         "Execution result: \nThe reply has no code, so nothing ran."
     )
+
+
+def test_a_second_look_lets_the_model_correct_a_round_that_passed(shell, scripted, capsys):
+    """With second_look on, a round that passed is shown to the model with the values it defined; its
+    correction runs as the next round, and the look happens once a run."""
+    shell.user_ns["prices"] = [2.0, 4.0]
+    shell.run_line_magic("config", "OciMagics.second_look = True")
+    backend = scripted(
+        [
+            block("total = sum(prices)"),
+            "The request asks for the mean, not the sum.\n" + block("total = sum(prices) / len(prices)"),
+        ]
+    )
+    shell.run_cell("%%oci\nStore the mean price of prices in `total`.")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["passed", "passed"] and shell.user_ns["total"] == 3.0
+    first = run.rounds[0]
+    assert "What it defined:\n- total: float = 6.0\n" in first.look_prompt
+    assert first.look_reply.startswith("The request asks for the mean")
+    assert backend.calls[1][-1]["content"].endswith(first.look_prompt)  # after the execution result
+    assert run.rounds[1].prompt == first.look_prompt and len(backend.calls) == 2  # once a run
+    assert "passed in round 2 of 3" in capsys.readouterr().out
+
+
+def test_a_second_look_that_confirms_ends_the_run(shell, scripted):
+    shell.user_ns["prices"] = [2.0, 4.0]
+    shell.run_line_magic("config", "OciMagics.second_look = True")
+    backend = scripted([block("total = sum(prices) / len(prices)"), "DONE"])
+    shell.run_cell("%%oci\nStore the mean price of prices in `total`.")
+    run = oci_magic.last_run()
+    assert [r.status for r in run.rounds] == ["passed"] and run.rounds[0].look_reply.strip() == "DONE"
+    assert len(backend.calls) == 2
+    shell.run_line_magic("config", "OciMagics.second_look = False")  # the default: no look
+    backend = scripted([block("total = sum(prices) / len(prices)")])
+    shell.run_cell("%%oci --new\nStore the mean price of prices in `total`.")
+    assert len(backend.calls) == 1 and oci_magic.last_run().rounds[0].look_reply == ""

@@ -65,6 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--libs", default="", help="ds1000: only these libraries, e.g. pandas,numpy")
     add("--result-checks", choices=["on", "off"], default="on", help="notebook, ds1000: the checks of a "
         "round that raised nothing (default on, as %%%%oci)")
+    add("--second-look", choices=["on", "off"], default="off", help="notebook, ds1000: the model confirms "
+        "or corrects a round that passed (default off, as %%%%oci)")
     # fmt: on
 
 
@@ -155,6 +157,7 @@ def kernel_settings(args: argparse.Namespace, model: str = ""):
         threads=args.threads,
         speculation=args.speculation,
         result_checks=args.result_checks == "on",
+        second_look=args.second_look == "on",
     )
 
 

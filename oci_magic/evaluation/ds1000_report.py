@@ -23,7 +23,9 @@ def ds1000_table(results: Sequence[ProblemResult], settings: NotebookSettings, m
     n = len(results)
     decoding = "greedy" if settings.temperature == 0 else f"temperature {settings.temperature}"
     solved = [sum(r.solved_after[k] for r in results) for k in range(settings.max_rounds)]
-    checks = "" if settings.result_checks else " · result checks off"
+    checks = ("" if settings.result_checks else " · result checks off") + (
+        " · second look" if settings.second_look else ""
+    )
     lines = solved_table(
         f"DS-1000 · {model} · {n} problem{'s' * (n != 1)} · {decoding}{checks}", solved, n, "pass"
     )
@@ -43,10 +45,17 @@ def ds1000_table(results: Sequence[ProblemResult], settings: NotebookSettings, m
         f"runs where no code ran: {sum(r.no_code_ran for r in results)} · "
         f"passed with notes for the user: {sum(r.claimed_pass and r.noted for r in results)} · "
         f"could not run: {sum(bool(r.problem_text) for r in results)}",
+        f"replies that repeated failed code, asked afresh: {_rounds(results, 'retry_prompt')} · "
+        f"rounds with lines left out (the question's data): {_rounds(results, 'left_out')} · "
+        f"second looks: {_rounds(results, 'look_reply')}",
         f"generated tokens: {sum(r.generated_tokens for r in results) / max(n, 1):.0f} a problem · "
         f"wall time {seconds / max(n, 1):.1f} s a problem",
     ]
     return "\n".join(lines)
+
+
+def _rounds(results: Sequence[ProblemResult], field: str) -> int:
+    return sum(bool(r.get(field)) for result in results for r in result.rounds)
 
 
 def _document(results, settings, model, duration) -> dict[str, Any]:

@@ -50,7 +50,7 @@ _eval_rounds = [{{
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
     "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
-    "left_out": r.left_out,
+    "left_out": r.left_out, "retry_prompt": r.retry_prompt, "look_reply": r.look_reply,
     "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
 }} for r in _oci.rounds]
 print({_MARK!r} + _eval_json.dumps({{
@@ -75,6 +75,7 @@ class NotebookSettings:
     cell_timeout: float = 900.0  # seconds one %%oci cell may take, the model's writing included
     kernel_setup: str = ""  # code each kernel runs after loading oci_magic (e.g. to plug in a backend)
     result_checks: bool = True  # the checks of a round that raised nothing (outcome.py)
+    second_look: bool = False  # the model confirms or corrects a round that passed (loop.py)
 
     @property
     def max_rounds(self) -> int:
@@ -94,6 +95,7 @@ class NotebookSettings:
             f"%config OciMagics.n_threads = {self.threads}",
             f"%config OciMagics.speculation = {self.speculation!r}",
             f"%config OciMagics.result_checks = {self.result_checks}",
+            f"%config OciMagics.second_look = {self.second_look}",
         ]
         if self.model:
             lines.append(f"%config OciMagics.model = {self.model!r}")
