@@ -123,3 +123,29 @@ def test_what_the_code_saw_reaches_the_model_that_repairs_a_data_trap(kernel, st
     final = kernel.value("_oci.status")
     assert (final == "passed") == (later[-1]["status"] == "passed")
     kernel.run("%config OciMagics.state_feedback = True")
+
+
+def test_a_reply_that_repeats_failed_code_is_asked_afresh_of_the_real_model(kernel):
+    # Round 2's first reply is round 1's failing code again (fixed by a grammar: the repetition the small
+    # model falls into after feedback); the model is then asked afresh, freely, in a conversation holding the
+    # request and what went wrong but not its failed code. What holds on every CPU: it was asked so, it
+    # wrote a reply, and failed code never runs twice.
+    assert kernel.run(f"open('events.csv', 'w').write({EVENTS!r})").status == "ok"
+    constrain(kernel, GUESSED_COLUMN, GUESSED_COLUMN)
+    reply = kernel.run(
+        "%%oci --new\nevents.csv lists user events. Load it and count the events per weekday name "
+        "(Monday, Tuesday, ...) into weekday_counts.",
+        timeout=900,
+    )
+    assert reply.status == "ok", reply.text
+    first, second = kernel.value(
+        "[{'status': r.status, 'code': r.code, 'repeat_of': r.repeat_of, 'retry_prompt': r.retry_prompt, "
+        "'repeated_reply': r.repeated_reply, 'generated': r.generated_tokens} for r in _oci.rounds[:2]]"
+    )
+    assert first["status"] == "failed" and second["repeat_of"] == 1
+    assert GUESSED_COLUMN in second["repeated_reply"]
+    stated = "- `weekday_counts = pd.to_datetime(events['date']).dt.day_name().value_counts()` raised KeyError"
+    assert stated in second["retry_prompt"] and "events.csv lists user events" in second["retry_prompt"]
+    assert "import pandas as pd\nevents = pd.read_csv" not in second["retry_prompt"]  # nothing to copy
+    assert second["generated"]  # the real model wrote the retry
+    assert (second["status"] == "repeated") == (second["code"] == GUESSED_COLUMN)
