@@ -15,6 +15,8 @@ from __future__ import annotations
 import pytest
 from live_kernel import LiveKernel
 
+from oci_magic.loop import normalized
+
 pytestmark = pytest.mark.slow
 
 FIRST_WORD_FAILS = "def first_word(text):\n    return text.split()[0]"
@@ -144,8 +146,11 @@ def test_a_reply_that_repeats_failed_code_is_asked_afresh_of_the_real_model(kern
     )
     assert first["status"] == "failed" and second["repeat_of"] == 1
     assert GUESSED_COLUMN in second["repeated_reply"]
-    stated = "- `weekday_counts = pd.to_datetime(events['date']).dt.day_name().value_counts()` raised KeyError"
+    stated = "`weekday_counts = pd.to_datetime(events['date']).dt.day_name().value_counts()` raised KeyError"
     assert stated in second["retry_prompt"] and "events.csv lists user events" in second["retry_prompt"]
     assert "import pandas as pd\nevents = pd.read_csv" not in second["retry_prompt"]  # nothing to copy
     assert second["generated"]  # the real model wrote the retry
-    assert (second["status"] == "repeated") == (second["code"] == GUESSED_COLUMN)
+    if second["status"] == "repeated":  # asked afresh and sampled, it wrote the failed code yet again
+        assert normalized(second["code"]) == normalized(GUESSED_COLUMN)
+    else:  # different code, run and judged
+        assert second["status"] in ("failed", "passed", "incomplete")
