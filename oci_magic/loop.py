@@ -308,12 +308,12 @@ def run_request(
                 continue
             replacing = []
             if checked and settings.execute:
-                replacing = outcome.replacements(round_.code, namespace, request)
+                replacing = outcome.replacements(round_.code, namespace, request, same_values=True)
             if replacing and (kept := outcome.without_replacements(round_.code, replacing)):
-                # The sample a question prints, written into the code over the user's data: those lines are
-                # left out (commented in the cell), the rest runs on the user's data, and the model is told.
+                # The data a question prints, written into the code over the user's: those lines are left
+                # out (commented in the cell), the rest runs on the user's data, and the model is told.
                 round_.code, round_.left_out = kept
-                replacing = []
+            replacing = [found for found in replacing if not found.same and not round_.left_out]
             emit("code", round_, round_.code)
             if replacing:
                 # Running it would lose the user's data; the model is told, and the next round goes on.

@@ -377,6 +377,7 @@ class Replacement:
     name: str
     description: str  # the user's value, as the notebook summary shows it
     statement: ast.stmt
+    same: bool = False  # the values the user's `name` already holds, written out again: nothing is lost
 
     @property
     def sentence(self) -> str:
@@ -385,11 +386,26 @@ class Replacement:
             f"use the `{self.name}` that is there"
         )
 
+    @property
+    def left_out(self) -> str:
+        """Why the statement was left out, for the model and the user."""
+        first, last = self.statement.lineno, self.statement.end_lineno or self.statement.lineno
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        does = (
+            f"writes out again the values your `{self.name}` holds"
+            if self.same
+            else f"would replace your `{self.name}` ({self.description}) with values written into the code"
+        )
+        return f"{where} left out: `{self.name} = ...` {does}; the rest ran on your `{self.name}`"
 
-def replacements(code: str, namespace: dict[str, Any], request: str) -> list[Replacement]:
+
+def replacements(
+    code: str, namespace: dict[str, Any], request: str, *, same_values: bool = False
+) -> list[Replacement]:
     """The statements of `code` that would replace the user's data (a DataFrame, an array, a list, a dict
-    they have) with other values written into the code. Code that only makes new names, the user's own
-    values written out again, or a request that asks for sample data: none."""
+    they have) with other values written into the code; with `same_values`, also those that write out the
+    values it holds (harmless, but code that rebuilds its inputs from a printout works on nothing else).
+    Code that only makes new names, or a request that asks for sample data: none."""
     if _ASKS_FOR_MADE_UP.search(request) or "```" in request:
         return []
     try:
@@ -406,11 +422,12 @@ def replacements(code: str, namespace: dict[str, Any], request: str) -> list[Rep
                 continue
             literal_names.add(target.id)
             value = namespace.get(target.id)
-            if value is None or not _holds_data(value) or _same_values(statement.value, value):
-                continue  # new data, or the user's own values copied from the summary: nothing is lost
-            if target.id not in [r.name for r in found]:
+            if value is None or not _holds_data(value):
+                continue  # new data
+            same = _same_values(statement.value, value)  # the user's own values copied from the summary
+            if (same_values or not same) and target.id not in [r.name for r in found]:
                 description = describe_value(value).split("\n", 1)[0][:80]
-                found.append(Replacement(target.id, description, statement))
+                found.append(Replacement(target.id, description, statement, same))
     return found
 
 
@@ -436,11 +453,7 @@ def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, 
         if any((s.lineno, s.col_offset) != at and {s.lineno, s.end_lineno} & span for s in tree.body):
             return None  # `df = pd.DataFrame(...); total = 0`: the line holds more than the replacement
         dropped |= span
-        where = f"line {first}" if first == last else f"lines {first}-{last}"
-        said.append(
-            f"{where} left out: `{found.name} = ...` would replace your `{found.name}` ({found.description}) "
-            f"with values written into the code; the rest ran on your `{found.name}`"
-        )
+        said.append(found.left_out)
     kept = "".join(line for number, line in enumerate(lines, 1) if number not in dropped)
     try:
         rest = ast.parse(kept)

@@ -310,7 +310,8 @@ def test_what_a_request_asks_for_and_what_it_only_mentions(request_text, certain
 
 def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, scripted):
     """DS-1000 problem 466's situation: the question prints `lat`, `lon`, `val`; code that writes the same
-    values out again loses nothing and runs; code that writes other values would replace the user's."""
+    values out again loses nothing and runs; code that writes other values would replace the user's: when
+    those lines cannot be left out, it is not run."""
     import numpy as np
 
     shell.user_ns.update(
@@ -323,6 +324,13 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     scripted([block(same + "\ntable = np.stack([lat.ravel(), val.ravel()], axis=1)")])
     shell.run_cell(f"%%oci --new\n{request}")
     assert [r.status for r in oci_magic.last_run().rounds] == ["passed"]
+    # Nothing would be lost, but code that rebuilds its inputs from a printout works on nothing else: the
+    # lines are left out all the same, and the rest runs on the user's arrays.
+    assert oci_magic.last_run().rounds[0].left_out == [
+        f"line {n} left out: `{name} = ...` writes out again the values your `{name}` holds; the rest ran on "
+        f"your `{name}`"
+        for n, name in [(1, "lat"), (2, "val")]
+    ]
     other = "lat = np.array([[1, 2, 3], [4, 5, 6]])\ntable = lat"
     del shell.user_ns["table"]
     scripted([block(other)])
