@@ -144,7 +144,10 @@ def test_real_engine_streams_into_the_widget(shell, tiny_gguf, widget_views, com
     assert shown(second.reply) == run.rounds[1].reply and run.rounds[1].reply.startswith("abc abc")
     assert "tok/s" in second.figures.value and "prompt" in second.figures.value
     reply_updates = [1 for comm_id, kind, _ in comm_messages if comm_id == second.reply.comm.comm_id]
-    assert len(reply_updates) < run.rounds[1].generated_tokens / 4
+    # At most one update an interval while the reply streams, besides the round's start, its first tokens
+    # and its final text: on a slow or busy machine the tokens come slower, so a bound in tokens would test
+    # the machine's speed, not the view.
+    assert len(reply_updates) <= run.rounds[1].generation_time / UPDATE_INTERVAL + 3
 
 
 def test_model_load_shows_progress_in_the_widget(shell, tiny_gguf, widget_views, comm_messages):
