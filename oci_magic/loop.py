@@ -211,17 +211,21 @@ def run_request(
     checked = settings.result_checks and namespace is not None and not settings.check
     reading = read_request(request) if checked else None
 
+    def fitted(messages: list[dict], current_start: int) -> list[dict]:
+        """`messages` fitted to the context window, with room for the reply."""
+        if not context_size:
+            return messages
+        return prompts.fit_messages(
+            messages,
+            budget=context_size - settings.max_tokens,
+            count_tokens=count_tokens,
+            current_start=current_start,
+        )
+
     def ask(round_: Round, seed: int | None = None, *, quiet: bool = False) -> None:
         """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
         (and to the listeners unless `quiet`) and added to the conversation."""
-        messages = conversation.messages
-        if context_size:
-            messages = prompts.fit_messages(
-                messages,
-                budget=context_size - settings.max_tokens,
-                count_tokens=count_tokens,
-                current_start=request_at,
-            )
+        messages = fitted(conversation.messages, request_at)
         _generate(backend, messages, settings, round_, (lambda *_: None) if quiet else emit, seed=seed)
         conversation.add_assistant(round_.reply)
 
@@ -230,7 +234,7 @@ def run_request(
         what each earlier round did wrong stated (not its code), greedy; sampled if that repeats too. The
         reply joins the run's conversation, after the turn that said it repeated itself."""
         failures = [
-            prompts.earlier_failure(r.code, r.error, r.error.line if r.error else None, r.shortfalls)
+            prompts.earlier_failure(r.code, r.error, r.shortfalls)
             for r in run.rounds[:-1]
             if r.code is not None and r.status in _WENT_WRONG
         ]
@@ -239,13 +243,7 @@ def run_request(
         )
         messages = [m for m in conversation.messages[:1] if m["role"] == "system"]
         messages.append({"role": "user", "content": round_.retry_prompt})
-        if context_size:
-            messages = prompts.fit_messages(
-                messages,
-                budget=context_size - settings.max_tokens,
-                count_tokens=count_tokens,
-                current_start=len(messages) - 1,
-            )
+        messages = fitted(messages, len(messages) - 1)
         for seed in (None, settings.seed + index):
             round_.reply, round_.time_to_first_token = "", None
             _generate(backend, messages, settings, round_, emit, seed=seed)

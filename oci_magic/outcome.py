@@ -16,9 +16,9 @@ Notes (`Findings.notes`, shown to the user only): a name the request only mentio
 result that is NaN, a new column missing everywhere that came from no column, what expectations.py cannot
 decide.
 
-And before code runs: it does not replace the user's data (a DataFrame, an array, a list, a dict they have)
-with other values written into the code, the way a model that cannot see the data invents some
-(`invented_data`); the user's own values written out again are not refused.
+And before code runs: the statements that would replace the user's data (a DataFrame, an array, a list, a
+dict they have) with values written into the code, the way a model copies the data a question prints
+(`replacements`), are left out and the rest runs (`without_replacements`).
 
 Nothing here imports pandas or numpy: values are looked at through the attributes they carry.
 """
@@ -40,7 +40,7 @@ from .executors.changes import fingerprint
 from .expectations import unmet_expectations
 from .reading import Reading
 
-__all__ = ["Findings", "judge_round", "invented_data", "replacements", "without_replacements"]
+__all__ = ["Findings", "Replacement", "judge_round", "replacements", "without_replacements"]
 
 
 @dataclass
@@ -300,7 +300,6 @@ def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> 
     return old is None or name not in namespace or old != fingerprint(namespace[name])
 
 
-# A request that asks for made-up data, or gives the values itself, may have code that writes them.
 # A request that asks for made-up data: a verb of making, then in the same sentence a word for such data
 # ("Replace contacts with a small sample", "Generate random numbers into arr"). The words alone are not
 # enough: people describe their own data as "an example data frame" or "this sample" (DS-1000's questions).
@@ -380,6 +379,11 @@ class Replacement:
     same: bool = False  # the values the user's `name` already holds, written out again: nothing is lost
 
     @property
+    def lines(self) -> range:
+        """The statement's lines, from 1."""
+        return range(self.statement.lineno, (self.statement.end_lineno or self.statement.lineno) + 1)
+
+    @property
     def sentence(self) -> str:
         return (
             f"it would replace your `{self.name}` ({self.description}) with values written into the code; "
@@ -389,7 +393,7 @@ class Replacement:
     @property
     def left_out(self) -> str:
         """Why the statement was left out, for the model and the user."""
-        first, last = self.statement.lineno, self.statement.end_lineno or self.statement.lineno
+        first, last = self.lines[0], self.lines[-1]
         where = f"line {first}" if first == last else f"lines {first}-{last}"
         does = (
             f"writes out again the values your `{self.name}` holds"
@@ -431,11 +435,6 @@ def replacements(
     return found
 
 
-def invented_data(code: str, namespace: dict[str, Any], request: str) -> list[str]:
-    """Why `code` must not run as it is, one sentence for each piece of the user's data it would replace."""
-    return [found.sentence for found in replacements(code, namespace, request)]
-
-
 def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, list[str]] | None:
     """`code` with the statements that would replace the user's data commented out, and what was left out
     (one sentence each, with its line), so that the rest runs on the data the user has. Models copy the
@@ -447,8 +446,7 @@ def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, 
     dropped: set[int] = set()
     said = []
     for found in replacing:
-        first, last = found.statement.lineno, found.statement.end_lineno or found.statement.lineno
-        span = set(range(first, last + 1))
+        span = set(found.lines)
         at = (found.statement.lineno, found.statement.col_offset)
         if any((s.lineno, s.col_offset) != at and {s.lineno, s.end_lineno} & span for s in tree.body):
             return None  # `df = pd.DataFrame(...); total = 0`: the line holds more than the replacement
@@ -464,6 +462,6 @@ def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, 
     shown = []  # the cell keeps the left-out lines, commented, where they were
     for number, line in enumerate(lines, 1):
         if number in dropped and number - 1 not in dropped:
-            shown.append("# left out by oci-magic: it would replace your data with values written here\n")
+            shown.append("# left out by oci-magic: the code runs on your data, not on values written here\n")
         shown.append(f"# {line}" if number in dropped else line)
     return "".join(shown), said

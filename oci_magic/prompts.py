@@ -167,11 +167,11 @@ def repeated_code_message(
     )
 
 
-def earlier_failure(code: str, error: object | None, line: int | None, shortfalls: list[str]) -> str:
-    """What went wrong with an earlier round's code, in one line: the failing line and its error, or what
-    code that raised nothing left undone, or why it was not run."""
+def earlier_failure(code: str, error: object | None, shortfalls: list[str]) -> str:
+    """What went wrong with an earlier round's code, in one line: the failing line (the error's `line`) and
+    its error, or what code that raised nothing left undone, or why it was not run."""
     if error is not None:
-        lines = code.splitlines()
+        lines, line = code.splitlines(), getattr(error, "line", None)
         said = " ".join(str(error).split())
         said = said if len(said) <= 200 else said[:200] + "..."
         if line is not None and 0 < line <= len(lines) and lines[line - 1].strip():

@@ -146,7 +146,7 @@ def test_lines_that_would_replace_the_users_data_are_left_out_and_the_rest_runs(
     run, backend = run_both_ways(shell, scripted, request, [block(invented + answer)], {"contacts": contacts})
     assert [r.status for r in run.rounds] == ["passed"]
     assert run.rounds[0].code == (
-        "# left out by oci-magic: it would replace your data with values written here\n"
+        "# left out by oci-magic: the code runs on your data, not on values written here\n"
         "# contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'],\n#     'n': [1, 2]})\n" + answer
     )
     assert run.rounds[0].left_out == [
