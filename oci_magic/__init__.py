@@ -5,12 +5,11 @@ Importing this package loads neither llama.cpp nor a model: both wait for the fi
 
 from __future__ import annotations
 
-from .backends import Backend
-from .errors import BackendError, ContextOverflowError, ModelLoadError, ModelNotFoundError, OciError
-from .records import ErrorInfo, Round, Run
-from .session import last_run, set_backend
-
-__version__ = "0.1.0"
+from oci_magic.backends import Backend
+from oci_magic.errors import BackendError, ContextOverflowError, ModelLoadError, ModelNotFoundError, OciError
+from oci_magic.jupyter.session import last_run, set_backend
+from oci_magic.loop.records import ErrorInfo, Round, Run
+from oci_magic.versions import __version__
 
 __all__ = [
     "Backend",
@@ -31,8 +30,8 @@ __all__ = [
 
 def load_ipython_extension(ipython) -> None:
     """`%load_ext oci_magic`: register `%%oci` and `%oci`, silently."""
-    from .magics import OciMagics
-    from .session import record_cell
+    from oci_magic.jupyter.magics import OciMagics
+    from oci_magic.jupyter.session import record_cell
 
     ipython.register_magics(OciMagics)
     # Remembers the cells that raise, for `%oci fix`; registered once even if the extension is reloaded.

@@ -17,8 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .models import models_table
-from .versions import package_versions
+from oci_magic.models.resolve import models_table
+from oci_magic.versions import package_versions
 
 __all__ = ["main", "run_notebook"]
 
@@ -82,8 +82,8 @@ def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
 
 
 def _pull(name: str) -> int:
-    from .download import pull
-    from .errors import OciError
+    from oci_magic.errors import OciError
+    from oci_magic.models.download import pull
 
     try:
         path = pull(name)
@@ -96,10 +96,10 @@ def _pull(name: str) -> int:
 
 def doctor_report(n_ctx: int = 4096) -> str:
     """What this machine offers the model, and whether the model %%oci would use fits."""
-    from . import memory
-    from .backends import llamacpp
-    from .errors import OciError
-    from .models import resolve_model
+    from oci_magic.backends import llamacpp
+    from oci_magic.errors import OciError
+    from oci_magic.models import memory
+    from oci_magic.models.resolve import resolve_model
 
     info = llamacpp.system_info()
     gpu = llamacpp.gpu_offload_supported()
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("models", help="list the known and downloaded models, and which one %%oci would use")
     commands.add_parser("doctor", help="the llama.cpp build, free memory, and whether the model fits")
     commands.add_parser("version", help="print versions")
-    from .evaluation import command as evaluation
+    from oci_magic.evaluation import command as evaluation
 
     evaluation.add_arguments(
         commands.add_parser(
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         return evaluation.main(args)
     if args.command == "bench":
-        from . import bench as benchmarks
+        from oci_magic import bench as benchmarks
 
         return benchmarks.main(
             args.model,

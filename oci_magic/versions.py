@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from importlib import metadata
 
-__all__ = ["package_versions"]
+__all__ = ["__version__", "package_versions"]
+
+__version__ = "0.1.0"
 
 PACKAGES = ("oci-magic", "llama-cpp-python", "ipython")
 

@@ -10,7 +10,7 @@ import suite_config
 from helpers import ScriptedBackend
 from tiny_gguf import write_tiny_gguf
 
-from oci_magic import session
+from oci_magic.jupyter import session
 
 # Tests marked `isolated` run in a child process: a native crash fails that test, not the run.
 pytest_plugins = ["isolated"]
@@ -67,7 +67,7 @@ def tiny_gguf(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_model() -> Path:
     """Gemma 3 270M from the PyPI package (the `small-model` extra)."""
-    from oci_magic.models import resolve_model
+    from oci_magic.models.resolve import resolve_model
 
     return resolve_model("small")[0]
 
@@ -105,7 +105,7 @@ def displays(shell, monkeypatch):
 @pytest.fixture
 def widget_views(shell, monkeypatch):
     """Makes %%oci show runs in the widget, and keeps each WidgetView it makes, in order."""
-    from oci_magic import magics
+    from oci_magic.jupyter import magics
 
     made = []
     make = magics._make_view

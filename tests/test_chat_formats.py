@@ -1,7 +1,7 @@
 import pytest
 from tiny_gguf import CHAT_TEMPLATE
 
-from oci_magic.chat_formats import (
+from oci_magic.backends.chat_formats import (
     CompletionFormat,
     DeepSeekCoderFormat,
     TemplateFormat,

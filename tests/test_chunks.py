@@ -10,10 +10,11 @@ import os
 import pytest
 from chunk_wheels import install_parts
 
-from oci_magic import chunks, models
-from oci_magic.chunks import ChunkPackages
 from oci_magic.errors import ModelAssemblyError, ModelNotFoundError
-from oci_magic.registry import KnownModel
+from oci_magic.models import chunks
+from oci_magic.models import resolve as models
+from oci_magic.models.chunks import ChunkPackages
+from oci_magic.models.registry import KnownModel
 
 # Listed out of alphabetical order: the parts join in the order the registry gives, not by name.
 NAMES = ["oci-test-zeta-part", "oci-test-alpha-part", "oci-test-mid-part"]
@@ -176,7 +177,7 @@ def test_the_registry_pins_each_pypi_model():
 
     import tomllib
 
-    from oci_magic.registry import KNOWN_MODELS, OFFLINE_DEFAULTS
+    from oci_magic.models.registry import KNOWN_MODELS, OFFLINE_DEFAULTS
 
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     extras = pyproject["project"]["optional-dependencies"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from live_kernel import LiveKernel
 
-from oci_magic.loop import normalized
+from oci_magic.loop.run import normalized
 
 pytestmark = pytest.mark.slow
 

@@ -20,10 +20,13 @@ class Blocked:
 
 sys.meta_path.insert(0, Blocked())
 import oci_magic
-from oci_magic import backends, conversation, extract, outcome, peeks, prompts, records
+from oci_magic import backends
+from oci_magic.checks import outcome
+from oci_magic.loop import conversation, extract, prompts, records
+from oci_magic.notebook import peeks
 from oci_magic.backends import llamacpp, remote
 from oci_magic.executors.subprocess import SubprocessExecutor
-from oci_magic.loop import LoopSettings, run_request
+from oci_magic.loop.run import LoopSettings, run_request
 from helpers import ScriptedBackend
 
 fence = "```"

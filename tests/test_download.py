@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hub import Hub
 
-from oci_magic.registry import KNOWN_MODELS
+from oci_magic.models.registry import KNOWN_MODELS
 
 MODEL = KNOWN_MODELS["oci-ds-6.7b"]
 
@@ -53,7 +53,7 @@ def test_pull_downloads_with_progress_and_the_model_is_then_used(hub, env, shell
     assert "not downloaded (oci-magic pull oci-ds-6.7b)" not in listing
     assert "%%oci would use:" in listing and "oci-ds-6.7b, in the Hugging Face cache" in listing
     from oci_magic.backends.llamacpp import release_cached
-    from oci_magic.models import resolve_model
+    from oci_magic.models.resolve import resolve_model
 
     path, source = resolve_model("oci-ds-6.7b")
     assert path.read_bytes() == tiny_gguf.read_bytes() and "oci-ds-6.7b" in source

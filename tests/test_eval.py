@@ -11,11 +11,9 @@ import nbformat
 import pytest
 from helpers import ScriptedBackend, TaskGrammarBackend, llama_server
 
-from oci_magic import records
 from oci_magic.backends.llamacpp import LlamaCppBackend
 from oci_magic.backends.remote import RemoteBackend
 from oci_magic.cli import main
-from oci_magic.conversation import Conversation
 from oci_magic.evaluation.harness import EvalSettings, EvalStopped, evaluate, pass_rates, solve
 from oci_magic.evaluation.humaneval import (
     TaskExecutor,
@@ -25,7 +23,9 @@ from oci_magic.evaluation.humaneval import (
     select_tasks,
 )
 from oci_magic.executors.subprocess import SubprocessExecutor
-from oci_magic.loop import LoopSettings, run_request
+from oci_magic.loop import records
+from oci_magic.loop.conversation import Conversation
+from oci_magic.loop.run import LoopSettings, run_request
 
 TASKS = {task.entry_point: task for task in load_tasks()}
 TRUNCATE = TASKS[

@@ -9,8 +9,8 @@ import pandas as pd
 from helpers import block, run_both_ways
 
 import oci_magic
-from oci_magic.expectations import unmet_expectations
-from oci_magic.reading import read_request
+from oci_magic.checks.expectations import unmet_expectations
+from oci_magic.checks.reading import read_request
 
 
 def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(shell, scripted):

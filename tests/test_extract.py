@@ -1,6 +1,6 @@
 import pytest
 
-from oci_magic.extract import extract_code, prose
+from oci_magic.loop.extract import extract_code, prose
 
 FENCE = "```"
 

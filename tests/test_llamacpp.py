@@ -10,7 +10,7 @@ import oci_magic
 from oci_magic.backends import llamacpp
 from oci_magic.backends.llamacpp import LlamaCppBackend, load_cached, release_cached
 from oci_magic.errors import ModelLoadError
-from oci_magic.prompts import SYSTEM_PROMPT
+from oci_magic.loop.prompts import SYSTEM_PROMPT
 
 MESSAGES = [
     {"role": "system", "content": SYSTEM_PROMPT},

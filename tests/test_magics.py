@@ -93,7 +93,7 @@ def test_help_version_history_reset(shell, scripted, capsys):
         "status | history",
     ):
         assert flag in help_text
-    from oci_magic.magics import SUBCOMMANDS
+    from oci_magic.jupyter.magics import SUBCOMMANDS
 
     for sub in SUBCOMMANDS.values():  # every subcommand, from the registry that dispatches them
         assert f"%oci {sub.name} {sub.arguments}".rstrip() + "  " in help_text and sub.summary in help_text
@@ -139,7 +139,7 @@ def test_model_choice_errors_say_how_to_fix(shell, tmp_path, monkeypatch):
 
 
 def test_environment_variable_picks_the_model(shell, tiny_gguf, monkeypatch, capsys):
-    from oci_magic.models import resolve_model
+    from oci_magic.models.resolve import resolve_model
 
     monkeypatch.setenv("OCI_MAGIC_MODEL", str(tiny_gguf))
     assert resolve_model("") == (tiny_gguf, "$OCI_MAGIC_MODEL")

@@ -6,7 +6,7 @@ import sys
 import pytest
 from IPython.core.error import UsageError
 
-from oci_magic import memory
+from oci_magic.models import memory
 
 # OpenCodeInterpreter-DS-6.7B's shape (FACTS: llama, 32 layers, 4096 wide, 32 heads, no GQA)
 DS_6_7B = {

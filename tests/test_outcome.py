@@ -7,7 +7,7 @@ import pytest
 from helpers import block, run_both_ways
 
 import oci_magic
-from oci_magic.reading import read_request
+from oci_magic.checks.reading import read_request
 
 
 def test_a_result_the_request_names_but_the_code_never_made_goes_back_to_the_model(shell, scripted, capsys):
@@ -92,7 +92,7 @@ def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(
 
 
 def test_the_characters_a_conversion_must_remove_are_named_only_for_decorated_numbers():
-    from oci_magic.outcome import _not_numeric
+    from oci_magic.checks.outcome import _not_numeric
 
     assert _not_numeric(["12 kg", "7.5 kg"]) == (
         "; they hold characters no number has ('k', 'g'): remove them before converting"

@@ -4,7 +4,7 @@ import sys
 
 def test_importing_the_package_does_not_load_llama_cpp():
     code = (
-        "import sys, oci_magic, oci_magic.magics, oci_magic.loop\n"
+        "import sys, oci_magic, oci_magic.jupyter.magics, oci_magic.loop.run\n"
         "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'\n"
         "print(oci_magic.__version__)\n"
     )

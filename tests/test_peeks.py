@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from oci_magic.context import describe_value, namespace_summary
-from oci_magic.peeks import READ_BYTES, file_peek, named_paths, request_peeks
+from oci_magic.notebook.peeks import READ_BYTES, file_peek, named_paths, request_peeks
+from oci_magic.notebook.summary import describe_value, namespace_summary
 
 
 def test_a_semicolon_csv_with_decimal_commas_is_described_as_it_is(tmp_path):
@@ -77,7 +77,7 @@ def test_only_existing_files_are_peeked_and_a_vanished_one_is_skipped(tmp_path, 
     )
     assert "out.csv" not in peeks
     # A file that goes between finding it and reading it is left out, not an error.
-    import oci_magic.peeks as peeks_module
+    import oci_magic.notebook.peeks as peeks_module
 
     real = peeks_module.named_paths
     with_gone = lambda text, folder: [*real(text, folder), tmp_path / "gone.csv"]  # noqa: E731

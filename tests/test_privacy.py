@@ -14,7 +14,7 @@ import pytest
 from helpers import llama_server
 
 import oci_magic
-from oci_magic import session
+from oci_magic.jupyter import session
 
 # Runs in a fresh interpreter with Python's audit hook watching every socket and URL opened.
 WATCHED_SESSION = textwrap.dedent(

@@ -1,7 +1,7 @@
 import pytest
 
 from oci_magic.errors import ContextOverflowError
-from oci_magic.prompts import (
+from oci_magic.loop.prompts import (
     EMPTY_RESULT,
     estimate_tokens,
     feedback_message,

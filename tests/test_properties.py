@@ -9,9 +9,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from oci_magic.errors import ContextOverflowError
-from oci_magic.extract import extract_code
-from oci_magic.prompts import fit_messages
-from oci_magic.repetition import repetition_start
+from oci_magic.loop.extract import extract_code
+from oci_magic.loop.prompts import fit_messages
+from oci_magic.loop.repetition import repetition_start
 
 FENCE = "```"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oci_magic import protocol
+from oci_magic.jupyter import protocol
 
 TOKENS = (Path(__file__).parents[1] / "labextension" / "src" / "tokens.ts").read_text()
 
@@ -37,7 +37,7 @@ def test_kernel_messages_match_the_extensions_list():
 
 def test_frontend_messages_match_and_each_has_a_handler(shell):
     assert set(_union("FrontendMessage")) == set(protocol.FRONTEND_MESSAGES)
-    from oci_magic import session
+    from oci_magic.jupyter import session
 
     magics = shell.magics_manager.registry["OciMagics"]
     magics.connect_bridge()
@@ -47,7 +47,7 @@ def test_frontend_messages_match_and_each_has_a_handler(shell):
 def test_round_and_run_fields_match():
     assert _interface("IRoundInfo") == set(protocol.ROUND_FIELDS)
     assert _interface("IRunInfo") == set(protocol.RUN_FIELDS)
-    from oci_magic.records import Round, Run
+    from oci_magic.loop.records import Round, Run
 
     run = Run(request="r", rounds=[Round(index=1, code="x = 1")])
     info = protocol.run_info(run)

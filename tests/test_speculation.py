@@ -8,8 +8,8 @@ import pytest
 from oci_magic.backends import speculation
 from oci_magic.backends.llamacpp import LlamaCppBackend
 from oci_magic.backends.speculation import MIN_MATCH, MIN_MATCH_ELSEWHERE, NgramDrafter
-from oci_magic.describe import round_figures
-from oci_magic.records import Round
+from oci_magic.loop.records import Round
+from oci_magic.views.describe import round_figures
 
 LINE = list(range(100, 100 + MIN_MATCH + 4))  # a line of code, as tokens
 
@@ -208,7 +208,7 @@ FEEDBACK = (
 
 @pytest.fixture(scope="module")
 def coder():
-    from oci_magic.models import resolve_model
+    from oci_magic.models.resolve import resolve_model
 
     backend = LlamaCppBackend(resolve_model("qwen-coder-0.5b")[0], n_ctx=4096)
     yield backend
@@ -259,7 +259,7 @@ def _plain_lead(backend, prompt: list[int], reply: list[int], chosen: int, other
 @pytest.mark.isolated  # native code: a crash fails this test alone
 @pytest.mark.slow
 def test_the_real_coder_model_replies_the_same_but_for_near_ties(coder):
-    from oci_magic.prompts import SYSTEM_PROMPT
+    from oci_magic.loop.prompts import SYSTEM_PROMPT
 
     same = drafted = accepted = 0
     conversations = []

@@ -21,8 +21,8 @@ from IPython.core.error import UsageError
 from live_kernel import LiveKernel
 
 import oci_magic
-from oci_magic import session
 from oci_magic.bench.probes import rss
+from oci_magic.jupyter import session
 from oci_magic.views import static
 
 FENCE = "```"

@@ -1,5 +1,5 @@
 /**
- * The messages of the `oci_magic` comm, shared by the kernel (oci_magic/views/bridge.py) and this extension.
+ * The messages of the `oci_magic` comm, shared by the kernel (oci_magic/jupyter/bridge.py) and this extension.
  */
 
 export const COMM_TARGET = 'oci_magic';

@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..chat_formats import ChatFormat, choose_format
-from ..errors import BackendError, ChatFormatError, ContextOverflowError, ModelLoadError
-from .reply_text import ReplyText
-from .speculation import SpeculationStats, greedy_tokens
+from oci_magic.backends.chat_formats import ChatFormat, choose_format
+from oci_magic.backends.reply_text import ReplyText
+from oci_magic.backends.speculation import SpeculationStats, greedy_tokens
+from oci_magic.errors import BackendError, ChatFormatError, ContextOverflowError, ModelLoadError
 
 __all__ = [
     "LlamaCppBackend",

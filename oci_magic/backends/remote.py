@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from ..errors import BackendError
+from oci_magic.errors import BackendError
 
 __all__ = ["RemoteBackend"]
 

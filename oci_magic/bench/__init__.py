@@ -53,7 +53,7 @@ def llama_bench(binary: str, model: str, threads: int) -> dict[str, Any]:
 
 def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: int = 256,
             llama_bench_path: str | None = None, views: bool = False) -> dict[str, Any]:  # fmt: skip
-    from . import bandwidth, speed, startup
+    from oci_magic.bench import bandwidth, speed, startup
 
     if short:
         repeats, max_tokens = 1, min(max_tokens, 64)
@@ -71,7 +71,7 @@ def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: in
     if llama_bench_path:
         figures["llama_bench"] = llama_bench(llama_bench_path, model, loaded["threads"])
     if views:
-        from .views import view_overhead
+        from oci_magic.bench.views import view_overhead
 
         figures["views"] = view_overhead(model, repeats=repeats, max_tokens=max_tokens)
     return figures
@@ -197,8 +197,8 @@ def _read_limit_rows(figures: dict[str, Any], raw: float) -> list[str]:
 
 def main(model: str, *, short: bool, repeats: int, max_tokens: int, json_path: Path | None,
          llama_bench_path: str | None, views: bool) -> int:  # fmt: skip
-    from ..errors import OciError
-    from ..models import resolve_model
+    from oci_magic.errors import OciError
+    from oci_magic.models.resolve import resolve_model
 
     try:
         path, _ = resolve_model(model)
@@ -211,7 +211,7 @@ def main(model: str, *, short: bool, repeats: int, max_tokens: int, json_path: P
     )  # fmt: skip
     print(report(figures))
     if views:
-        from .views import print_view_overhead
+        from oci_magic.bench.views import print_view_overhead
 
         print()
         print_view_overhead(figures["views"])

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from .. import session
+from oci_magic.jupyter import session
 
 __all__ = ["rss", "loaded", "oci_decode", "raw_decode", "second_call", "repair", "speculation", "peak_memory"]
 
@@ -32,7 +32,7 @@ def _peak_rss() -> int:
 
 
 def _backend():
-    from ..backends import llamacpp
+    from oci_magic.backends import llamacpp
 
     backend = llamacpp.cached_backend()
     if backend is None:
@@ -150,7 +150,7 @@ def _time_to_first_token(backend, messages: list[dict]) -> tuple[float, dict[str
 def repair(request: str, feedback: str, reply_tokens: int = 300) -> dict[str, Any]:
     """Time to first token of a repair round: the history (request + a `reply_tokens` reply) is in the
     cache as after round 1, against the same prompt evaluated cold; and prompt evaluation speed cold."""
-    from ..prompts import SYSTEM_PROMPT
+    from oci_magic.loop.prompts import SYSTEM_PROMPT
 
     backend = _backend()
     round_one = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
@@ -193,7 +193,7 @@ def _decode(backend, messages: list[dict], mode: str, max_tokens: int) -> dict[s
 def speculation(request: str, feedback: str, max_tokens: int, repeats: int = 3) -> dict[str, Any]:
     """Decode speed of a fresh request and of its repair round (the same history) with speculative
     decoding on and off, in turns; the acceptance rate, and whether the greedy texts were the same."""
-    from ..prompts import SYSTEM_PROMPT
+    from oci_magic.loop.prompts import SYSTEM_PROMPT
 
     backend = _backend()
     setting = backend.speculation
@@ -224,7 +224,7 @@ def speculation(request: str, feedback: str, max_tokens: int, repeats: int = 3) 
 
 def peak_memory(baseline: int) -> dict[str, Any]:
     """The kernel's peak resident memory, above what it used before the model was loaded."""
-    from ..memory import estimate
+    from oci_magic.models.memory import estimate
 
     backend = _backend()
     need = estimate(backend.path, backend.context_size)

@@ -43,7 +43,7 @@ def _notebook(model: str, repeats: int, max_tokens: int):
 
 def view_overhead(model: str, *, repeats: int = 5, max_tokens: int = 256) -> dict[str, Any]:
     """Decode tokens/s per view, measured in one fresh kernel."""
-    from .speed import execute
+    from oci_magic.bench.speed import execute
 
     samples: dict[str, list[float]] = {view: [] for view in VIEWS}
     tokens, model_name = set(), ""

@@ -15,13 +15,13 @@ oci-magic eval ds1000 --self-check --libs pandas  # which problems can run here;
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from ..backends.speculation import MODES as SPECULATION_MODES
+from oci_magic.backends.speculation import MODES as SPECULATION_MODES
+from oci_magic.evaluation.arguments import fail, kernel_model, kernel_settings, slug
 
 __all__ = ["add_arguments", "main"]
 
@@ -70,24 +70,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     # fmt: on
 
 
-def _fail(message: str) -> int:
-    print(f"oci-magic eval: {message}", file=sys.stderr)
-    return 2
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-").lower() or "model"
-
-
 def _backend(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The backend and what the results say of it. Raises OciError with the fix."""
     if args.endpoint:
-        from ..backends.remote import RemoteBackend
+        from oci_magic.backends.remote import RemoteBackend
 
         backend = RemoteBackend(args.endpoint, model=args.model, api_key_env=args.api_key_env)
         return backend, {"name": backend.model, "endpoint": backend.endpoint}
-    from ..backends.llamacpp import LlamaCppBackend
-    from ..models import resolve_model
+    from oci_magic.backends.llamacpp import LlamaCppBackend
+    from oci_magic.models.resolve import resolve_model
 
     path, source = resolve_model(args.model)
     print(f"loading {path.name} ({source}) ...", file=sys.stderr)
@@ -107,8 +98,8 @@ def _backend(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 def _self_check(args: argparse.Namespace, tasks) -> int:
     from tqdm.auto import tqdm
 
-    from ..executors.subprocess import SubprocessExecutor
-    from .humaneval import self_check
+    from oci_magic.evaluation.humaneval import self_check
+    from oci_magic.executors.subprocess import SubprocessExecutor
 
     bar = tqdm(total=len(tasks), desc="self-check", unit="task", file=sys.stderr)
     report = self_check(
@@ -132,46 +123,17 @@ def _self_check(args: argparse.Namespace, tasks) -> int:
     return 0
 
 
-def kernel_model(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    """The model the eval's kernels load (a GGUF path, or the server's name) and what the results say of
-    it. Raises OciError with the fix."""
-    if args.endpoint:
-        return args.model, {"name": args.model or "the server's", "endpoint": args.endpoint}
-    from ..models import resolve_model
-
-    path, source = resolve_model(args.model)
-    return str(path), {"name": path.stem, "file": path.name, "source": source}
-
-
-def kernel_settings(args: argparse.Namespace, model: str = ""):
-    """The settings of the eval's kernels (notebook, ds1000) from the command line: 3 rounds as %%oci."""
-    from .notebook import NotebookSettings
-
-    return NotebookSettings(
-        model=model,
-        endpoint=args.endpoint,
-        rounds=2 if args.rounds is None else args.rounds,
-        max_tokens=args.max_tokens,
-        timeout=args.timeout or 60.0,
-        n_ctx=args.n_ctx,
-        threads=args.threads,
-        speculation=args.speculation,
-        result_checks=args.result_checks == "on",
-        second_look=args.second_look == "on",
-    )
-
-
 def _notebook(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from ..errors import OciError
-    from .notebook import select_notebook_tasks, self_check, solve_task
-    from .notebook_report import notebook_table, write_notebook_outputs
+    from oci_magic.errors import OciError
+    from oci_magic.evaluation.notebook import select_notebook_tasks, self_check, solve_task
+    from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
 
     try:
         tasks = select_notebook_tasks(args.tasks, args.limit)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.self_check:
         bar = tqdm(total=len(tasks), desc="self-check", unit="task", file=sys.stderr)
         report = self_check(tasks, progress=lambda name: bar.update())
@@ -183,15 +145,15 @@ def _notebook(args: argparse.Namespace) -> int:
         print("the checks are sound: every reference solution passed and doing nothing failed every one")
         return 0
     if args.jobs != 1:
-        return _fail("--jobs is for humaneval: notebook tasks run one kernel at a time")
+        return fail("--jobs is for humaneval: notebook tasks run one kernel at a time")
     try:
         model, description = kernel_model(args)
     except OciError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     settings = kernel_settings(args, model=model)
     if settings.rounds < 0:
-        return _fail(f"--rounds must be 0 or more, not {settings.rounds}")
-    out = args.out or Path("oci-eval") / f"notebook-{_slug(description['name'])}-r{settings.rounds}"
+        return fail(f"--rounds must be 0 or more, not {settings.rounds}")
+    out = args.out or Path("oci-eval") / f"notebook-{slug(description['name'])}-r{settings.rounds}"
     bar = tqdm(total=len(tasks), desc="notebook tasks", unit="task", file=sys.stderr)
     results = []
     started = time.perf_counter()
@@ -219,35 +181,35 @@ def main(args: argparse.Namespace) -> int:
     if args.benchmark == "notebook":
         return _notebook(args)
     if args.benchmark == "ds1000":
-        from .ds1000_command import run_ds1000
+        from oci_magic.evaluation.ds1000_command import run_ds1000
 
         return run_ds1000(args)
     args.rounds = 1 if args.rounds is None else args.rounds
     args.timeout = 10.0 if args.timeout is None else args.timeout
-    from ..errors import OciError
-    from .harness import EvalSettings, EvalStopped, evaluate, pass_rates
-    from .humaneval import load_tasks, select_tasks
-    from .report import pass_table, write_outputs
+    from oci_magic.errors import OciError
+    from oci_magic.evaluation.harness import EvalSettings, EvalStopped, evaluate, pass_rates
+    from oci_magic.evaluation.humaneval import load_tasks, select_tasks
+    from oci_magic.evaluation.report import pass_table, write_outputs
 
     all_tasks = load_tasks()
     try:
         tasks = select_tasks(all_tasks, args.tasks, args.limit)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.self_check:
         return _self_check(args, tasks)
     if args.rounds < 0:
-        return _fail(f"--rounds must be 0 or more, not {args.rounds}")
+        return fail(f"--rounds must be 0 or more, not {args.rounds}")
     if args.jobs < 1:
-        return _fail(f"--jobs must be at least 1, not {args.jobs}")
+        return fail(f"--jobs must be at least 1, not {args.jobs}")
     if args.jobs > 1 and not args.endpoint:
-        return _fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
+        return fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
     if args.timeout <= 0:
-        return _fail(f"--timeout must be above 0 seconds, not {args.timeout}")
+        return fail(f"--timeout must be above 0 seconds, not {args.timeout}")
     try:
         backend, model = _backend(args)
     except OciError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     settings = EvalSettings(
         feedback=args.feedback,
         rounds=args.rounds,
@@ -255,7 +217,7 @@ def main(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         memory_mb=args.memory_mb or None,
     )
-    out = args.out or Path("oci-eval") / f"humaneval-{_slug(model['name'])}-{args.feedback}-r{args.rounds}"
+    out = args.out or Path("oci-eval") / f"humaneval-{slug(model['name'])}-{args.feedback}-r{args.rounds}"
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(tasks), desc="HumanEval", unit="task", file=sys.stderr)
@@ -286,7 +248,7 @@ def main(args: argparse.Namespace) -> int:
         f"unsolved tasks' rounds: {paths['notebook']}"
     )
     if stopped is not None:
-        return _fail(f"stopped early ({stopped}); the {len(results)} tasks finished before are saved above")
+        return fail(f"stopped early ({stopped}); the {len(results)} tasks finished before are saved above")
     return 0
 
 

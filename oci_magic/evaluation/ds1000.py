@@ -245,7 +245,7 @@ class Verdict:
 def judge(problem: Problem, code: str | None, *, timeout: float = 120.0, memory_mb: int = 4096) -> Verdict:
     """DS-1000's own test program on the cell `code`, in a fresh process with a time limit and a memory
     cap."""
-    from ..executors.subprocess import SubprocessExecutor
+    from oci_magic.executors.subprocess import SubprocessExecutor
 
     executor = SubprocessExecutor(memory_mb=memory_mb, output_limit=4000)
     result = executor.run_parts([("<DS-1000 test>", problem.test_program(code or ""))], timeout=timeout)

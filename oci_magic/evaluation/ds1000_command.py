@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .command import _fail, _slug, kernel_model, kernel_settings
+from oci_magic.evaluation.arguments import fail, kernel_model, kernel_settings, slug
 
 __all__ = ["run_ds1000"]
 
@@ -17,23 +17,23 @@ __all__ = ["run_ds1000"]
 def run_ds1000(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from ..errors import OciError
-    from .ds1000 import load_problems, select_problems, stratified_order
-    from .ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
-    from .ds1000_run import sample_usable, self_check, solve_all
+    from oci_magic.errors import OciError
+    from oci_magic.evaluation.ds1000 import load_problems, select_problems, stratified_order
+    from oci_magic.evaluation.ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
+    from oci_magic.evaluation.ds1000_run import sample_usable, self_check, solve_all
 
     try:
         problems = select_problems(load_problems(args.data), libs=args.libs, tasks=args.tasks)
     except (FileNotFoundError, ValueError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.sample is not None and args.sample < 1:
-        return _fail(f"--sample must be 1 or more, not {args.sample}")
+        return fail(f"--sample must be 1 or more, not {args.sample}")
     if args.jobs < 1:
-        return _fail(f"--jobs must be at least 1, not {args.jobs}")
+        return fail(f"--jobs must be at least 1, not {args.jobs}")
     if args.jobs > 1 and not args.endpoint and not args.self_check:
-        return _fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
+        return fail("--jobs above 1 needs --endpoint: a local model answers one request at a time")
     if args.rounds is not None and args.rounds < 0:
-        return _fail(f"--rounds must be 0 or more, not {args.rounds}")
+        return fail(f"--rounds must be 0 or more, not {args.rounds}")
     ordered = (
         stratified_order(problems, args.seed)[: args.limit]
         if args.limit
@@ -74,7 +74,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     try:
         model, description = kernel_model(args)
     except OciError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     settings = kernel_settings(args, model=model)
     if args.sample is None:  # the whole selection: those that cannot run here are named and left out
         bar = tqdm(desc="finding problems that can run here", unit="problem", file=sys.stderr)
@@ -85,7 +85,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     for problem_id, why in sorted(skipped.items()):
         print(f"  problem {problem_id} cannot run here: {why}", file=sys.stderr)
     checks = ("" if settings.result_checks else "-nochecks") + ("-look" if settings.second_look else "")
-    out = args.out or Path("oci-eval") / f"ds1000-{_slug(description['name'])}-r{settings.rounds}{checks}"
+    out = args.out or Path("oci-eval") / f"ds1000-{slug(description['name'])}-r{settings.rounds}{checks}"
     bar = tqdm(total=len(chosen), desc="DS-1000", unit="problem", file=sys.stderr)
     finished = []
 

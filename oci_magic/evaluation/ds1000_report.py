@@ -11,10 +11,10 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from ..versions import package_versions
-from .ds1000_run import ProblemResult
-from .notebook import NotebookSettings
-from .report import save, solved_table, unsolved_notebook
+from oci_magic.evaluation.ds1000_run import ProblemResult
+from oci_magic.evaluation.notebook import NotebookSettings
+from oci_magic.evaluation.report import save, solved_table, unsolved_notebook
+from oci_magic.versions import package_versions
 
 __all__ = ["ds1000_table", "write_ds1000_outputs", "self_check_table"]
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ds1000 import IMPORTS, Problem, Verdict, judge, judged_once
-from .notebook import _MARK, _RAN, _RECORD, NotebookSettings, _Kernel
+from oci_magic.evaluation.ds1000 import IMPORTS, Problem, Verdict, judge, judged_once
+from oci_magic.evaluation.notebook import _MARK, _RAN, _RECORD, NotebookSettings, _Kernel
 
 __all__ = ["FixedReplies", "ProblemResult", "usable", "solve_problem", "solve_all", "self_check"]
 
@@ -94,7 +94,7 @@ def usable(problem: Problem, *, timeout: float = 120.0) -> tuple[bool, str]:
         return False, f"its reference solution fails its test here: {reference.reason}"
     if judge(problem, "", timeout=timeout).passed:
         return False, "an empty answer passes its test"
-    from ..executors.subprocess import SubprocessExecutor
+    from oci_magic.executors.subprocess import SubprocessExecutor
 
     setup = SubprocessExecutor(memory_mb=4096, output_limit=2000).run(problem.setup, timeout=timeout)
     if setup.error is not None or setup.timed_out:

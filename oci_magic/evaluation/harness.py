@@ -15,13 +15,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import prompts, records
-from ..conversation import Conversation
-from ..errors import EvalStopped
-from ..executors.subprocess import SubprocessExecutor
-from ..loop import LoopSettings, run_request
-from ..records import Run
-from .humaneval import Task, TaskExecutor
+from oci_magic.errors import EvalStopped
+from oci_magic.evaluation.humaneval import Task, TaskExecutor
+from oci_magic.executors.subprocess import SubprocessExecutor
+from oci_magic.loop import prompts, records
+from oci_magic.loop.conversation import Conversation
+from oci_magic.loop.records import Run
+from oci_magic.loop.run import LoopSettings, run_request
 
 __all__ = ["EvalSettings", "Attempt", "TaskResult", "solve", "evaluate", "pass_rates", "EvalStopped"]
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..executors import ExecutionResult
-from ..executors.subprocess import PartsResult, SubprocessExecutor
+from oci_magic.executors import ExecutionResult
+from oci_magic.executors.subprocess import PartsResult, SubprocessExecutor
 
 __all__ = [
     "FEEDBACK_MODES",

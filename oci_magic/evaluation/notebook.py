@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import records
-from .notebook_tasks import TASKS, NotebookTask
+from oci_magic.evaluation.notebook_tasks import TASKS, NotebookTask
+from oci_magic.loop import records
 
 __all__ = [
     "NotebookSettings",
@@ -44,7 +44,7 @@ _RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, rec
 # The run's record, sent back as one JSON line (no images: the notebook of failures keeps the text).
 _RECORD = f"""
 import json as _eval_json
-from oci_magic.transcript import run_cells as _eval_cells
+from oci_magic.jupyter.transcript import run_cells as _eval_cells
 _eval_rounds = [{{
     "index": r.index, "code": r.code, "status": r.status, "error": str(r.error) if r.error else None,
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,

@@ -12,9 +12,9 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from ..versions import package_versions
-from .notebook import NotebookResult, NotebookSettings
-from .report import save, solved_table, unsolved_notebook
+from oci_magic.evaluation.notebook import NotebookResult, NotebookSettings
+from oci_magic.evaluation.report import save, solved_table, unsolved_notebook
+from oci_magic.versions import package_versions
 
 __all__ = ["notebook_table", "write_notebook_outputs"]
 

@@ -12,9 +12,9 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from ..transcript import run_cells
-from ..versions import package_versions
-from .harness import EvalSettings, TaskResult, pass_rates
+from oci_magic.evaluation.harness import EvalSettings, TaskResult, pass_rates
+from oci_magic.jupyter.transcript import run_cells
+from oci_magic.versions import package_versions
 
 __all__ = [
     "row_label",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from .guards import patched
+from oci_magic.executors.guards import patched
 
 __all__ = ["kept_out_of_ipython_caches"]
 

@@ -20,13 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..diagnose import compact_traceback, failure_state
-from ..records import ErrorInfo
-from . import ExecutionResult
-from .caches import kept_out_of_ipython_caches
-from .changes import changes, snapshot
-from .guards import exit_guards, patched
-from .outputs import OutputCollector
+from oci_magic.executors import ExecutionResult
+from oci_magic.executors.caches import kept_out_of_ipython_caches
+from oci_magic.executors.guards import exit_guards, patched
+from oci_magic.executors.outputs import OutputCollector
+from oci_magic.executors.results import ErrorInfo
+from oci_magic.notebook.changes import changes, snapshot
+from oci_magic.notebook.diagnose import compact_traceback, failure_state
 
 __all__ = ["KernelExecutor", "ExecutionTimeout", "strip_ansi"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..records import ErrorInfo
-from . import ExecutionResult
+from oci_magic.executors import ExecutionResult
+from oci_magic.executors.results import ErrorInfo
 
 __all__ = ["SubprocessExecutor", "PartsResult"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import textwrap
 
-from ..describe import error_location, round_figures, round_outcome
-from ..records import Run
+from oci_magic.loop.records import Run
+from oci_magic.views.describe import error_location, round_figures, round_outcome
 
 __all__ = ["run_text", "run_html", "pending_text", "pending_html"]
 

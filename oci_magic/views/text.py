@@ -6,10 +6,10 @@ import sys
 import time
 from typing import TextIO
 
-from .. import records
-from ..describe import repeated_note, round_figures, round_outcome
-from ..loop import LoopEvent
-from . import View
+from oci_magic.loop import records
+from oci_magic.loop.run import LoopEvent
+from oci_magic.views import View
+from oci_magic.views.describe import repeated_note, round_figures, round_outcome
 
 __all__ = ["TextView", "QuietView"]
 

@@ -19,11 +19,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import records
-from ..describe import OUTCOME_MARKS, error_location, repeated_note, round_figures, round_outcome
-from ..loop import LoopEvent
-from ..records import Round, Run
-from . import static
+from oci_magic.loop import records
+from oci_magic.loop.records import Round, Run
+from oci_magic.loop.run import LoopEvent
+from oci_magic.views import static
+from oci_magic.views.describe import (
+    OUTCOME_MARKS,
+    error_location,
+    repeated_note,
+    round_figures,
+    round_outcome,
+)
 
 __all__ = ["WidgetView", "RoundPanel", "UPDATE_INTERVAL"]
 

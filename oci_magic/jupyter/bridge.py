@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..cells import NewCell, cells_for
-from ..loop import LoopEvent
-from ..protocol import TARGET, cells_payload, kernel_message, run_info
-from . import View
+from oci_magic.jupyter.cells import NewCell, cells_for
+from oci_magic.jupyter.protocol import TARGET, cells_payload, kernel_message, run_info
+from oci_magic.loop.run import LoopEvent
+from oci_magic.views import View
 
 __all__ = ["Bridge", "BridgeView"]
 
@@ -37,7 +37,7 @@ class Bridge:
             return
         import comm
 
-        from .. import __version__
+        from oci_magic.versions import __version__
 
         self.comm = comm.create_comm(target_name=TARGET, data=kernel_message("open", version=__version__))
         self.comm.on_msg(self._received)

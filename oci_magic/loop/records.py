@@ -9,10 +9,9 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # executors import records: the type only, not the module
-    from .executors import ExecutionResult
+from oci_magic.executors.results import ErrorInfo, ExecutionResult
 
 
 class Status(StrEnum):
@@ -48,22 +47,6 @@ DECLINED, REPEATED, REFUSED, ERROR = Status.DECLINED, Status.REPEATED, Status.RE
 CUT_AT_MAX_TOKENS, CUT_REPEATING = "max_tokens", "repetition"
 
 _run_ids = itertools.count(1)
-
-
-@dataclass
-class ErrorInfo:
-    """An exception raised by generated code (or its --check), as text."""
-
-    type: str
-    message: str
-    traceback: str
-    line: int | None = None  # where in the generated code it happened
-    # What the model is told instead of `traceback`: the traceback with library frames collapsed, then the
-    # values at the failing line (diagnose.py). None: the traceback itself.
-    feedback: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.type}: {self.message}" if self.message else self.type
 
 
 @dataclass

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .conversation import Conversation
-from .errors import RunInProgressError
-from .records import ErrorInfo, Run
-from .views.bridge import Bridge
+from oci_magic.errors import RunInProgressError
+from oci_magic.jupyter.bridge import Bridge
+from oci_magic.loop.conversation import Conversation
+from oci_magic.loop.records import ErrorInfo, Run
 
 __all__ = [
     "Session",
@@ -61,7 +61,7 @@ class Session:
         exc = result.error_before_exec or result.error_in_exec
         if exc is None:
             return
-        from .executors.kernel import format_error
+        from oci_magic.executors.kernel import format_error
 
         self.failed_cells[result.execution_count] = FailedCell(
             result.execution_count, info.raw_cell, format_error(exc)

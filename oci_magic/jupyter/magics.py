@@ -15,23 +15,25 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
 
-from . import engine, records, session
-from .backends.speculation import MODES as SPECULATION_MODES
-from .cells import CELL_MODES, cells_for
-from .chat_formats import FORMAT_NAMES
-from .context import namespace_summary
-from .describe import round_figures
-from .errors import OciError, RunInProgressError
-from .executors.kernel import KernelExecutor
-from .loop import LoopSettings, run_request
-from .models import models_table, resolve_model
-from .peeks import request_peeks
-from .prompts import SYSTEM_PROMPT, fix_request
-from .protocol import kernel_message, run_info
-from .versions import package_versions
-from .views import View
-from .views.bridge import BridgeView
-from .views.text import QuietView, TextView
+from oci_magic.backends.chat_formats import FORMAT_NAMES
+from oci_magic.backends.speculation import MODES as SPECULATION_MODES
+from oci_magic.errors import OciError, RunInProgressError
+from oci_magic.executors.kernel import KernelExecutor
+from oci_magic.jupyter import session
+from oci_magic.jupyter.bridge import BridgeView
+from oci_magic.jupyter.cells import CELL_MODES, cells_for
+from oci_magic.jupyter.protocol import kernel_message, run_info
+from oci_magic.loop import records
+from oci_magic.loop.prompts import SYSTEM_PROMPT, fix_request
+from oci_magic.loop.run import LoopSettings, run_request
+from oci_magic.models import engine
+from oci_magic.models.resolve import models_table, resolve_model
+from oci_magic.notebook.peeks import request_peeks
+from oci_magic.notebook.summary import namespace_summary
+from oci_magic.versions import package_versions
+from oci_magic.views import View
+from oci_magic.views.describe import round_figures
+from oci_magic.views.text import QuietView, TextView
 
 __all__ = ["OciMagics"]
 
@@ -403,7 +405,7 @@ class OciMagics(Magics):
     def _model_choice(self, model: str | None) -> Any:
         """The engine that will answer this call (engine.choose), its errors as IPython shows a magic's."""
         try:
-            return engine.choose(self._engine_settings(), model)
+            return engine.choose(session.current(), self._engine_settings(), model)
         except OciError as exc:
             raise UsageError(str(exc)) from None
 
@@ -439,7 +441,7 @@ class OciMagics(Magics):
         state = session.current()
         return kernel_message(
             "state",
-            model=engine.describe(self._engine_settings()),
+            model=engine.describe(session.current(), self._engine_settings()),
             settings={name: getattr(self, name) for name in FRONTEND_SETTINGS},
             runs=[run_info(run) for run in state.runs],
             conversation_turns=state.conversation.turns,
@@ -484,7 +486,7 @@ class OciMagics(Magics):
             except UsageError as exc:
                 print(f"endpoint: {self.endpoint} — {exc}")
         else:
-            from .backends import llamacpp
+            from oci_magic.backends import llamacpp
 
             loaded = llamacpp.cached_backend()
             if loaded is not None:
@@ -569,7 +571,9 @@ class OciMagics(Magics):
             raise UsageError("no runs to save yet: run a %%oci cell first")
         chosen = runs if args.all else runs[-1:]
         try:
-            from .transcript import save_runs  # nbformat: imported when a transcript is saved
+            from oci_magic.jupyter.transcript import (
+                save_runs,  # nbformat: imported when a transcript is saved
+            )
 
             save_runs(chosen, path)
         except OSError as exc:
@@ -585,7 +589,7 @@ class OciMagics(Magics):
             raise UsageError(
                 "usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)"
             )
-        from .download import pull
+        from oci_magic.models.download import pull
 
         try:
             path = pull(rest[0], widget=self._view_kind() == "widget")
@@ -643,7 +647,7 @@ def _parent_msg_id(shell: Any) -> str | None:
 
 def _make_view(kind: str, request: str, executor: KernelExecutor) -> View:
     if kind == "widget":
-        from .views.widget import WidgetView
+        from oci_magic.views.widget import WidgetView
 
         view = WidgetView(request, executor=executor)
         view.show()

@@ -12,9 +12,9 @@ import os
 import re
 from pathlib import Path
 
-from .chunks import file_sha256
-from .errors import DownloadError, ModelNotFoundError
-from .registry import KNOWN_MODELS, KnownModel, lookup
+from oci_magic.errors import DownloadError, ModelNotFoundError
+from oci_magic.models.chunks import file_sha256
+from oci_magic.models.registry import KNOWN_MODELS, KnownModel, lookup
 
 __all__ = ["DownloadError", "cached_path", "pull", "pull_command"]
 

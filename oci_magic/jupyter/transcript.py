@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from .describe import round_figures, round_outcome
-from .extract import prose
-from .records import Round, Run
+from oci_magic.loop.extract import prose
+from oci_magic.loop.records import Round, Run
+from oci_magic.views.describe import round_figures, round_outcome
 
 __all__ = ["run_cells", "runs_notebook", "save_runs"]
 

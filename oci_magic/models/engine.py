@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from . import session
-from .errors import OciError
-from .models import resolve_model
+from oci_magic.errors import OciError
+from oci_magic.models.resolve import resolve_model
 
 __all__ = ["EngineSettings", "ModelFile", "choose", "load", "memory_refusal", "describe", "chosen_by"]
 
 # The settings a model is loaded with: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
+
+
+class EngineState(Protocol):
+    """Where the kernel keeps what the engine choice depends on (the Jupyter session does)."""
+
+    #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
+    backend: Any
+    #: The OpenAI-compatible server's backend, made once: (endpoint, model, key variable), the backend.
+    remote: tuple[tuple, Any] | None
 
 
 @dataclass(frozen=True)
@@ -47,14 +55,13 @@ class ModelFile:
         return self.path.name
 
 
-def choose(settings: EngineSettings, model: str | None = None) -> Any:
+def choose(state: EngineState, settings: EngineSettings, model: str | None = None) -> Any:
     """The backend that will answer: one installed with `set_backend` (unless `model` names another), the
     server's when an endpoint is set, else the model file to load (a `ModelFile`)."""
-    installed = session.current().backend
-    if installed is not None and model is None:
-        return installed
+    if state.backend is not None and model is None:
+        return state.backend
     if settings.endpoint:
-        return _remote(settings, model)
+        return _remote(state, settings, model)
     path, _ = resolve_model(model if model is not None else settings.model)
     params = dict(settings.load)
     if params.get("n_gpu_layers") == "auto":
@@ -62,11 +69,10 @@ def choose(settings: EngineSettings, model: str | None = None) -> Any:
     return ModelFile(path, params, settings.speculation)
 
 
-def _remote(settings: EngineSettings, model: str | None):
+def _remote(state: EngineState, settings: EngineSettings, model: str | None):
     """The OpenAI-compatible server's backend, made once per endpoint, model and key variable."""
-    from .backends.remote import RemoteBackend
+    from oci_magic.backends.remote import RemoteBackend
 
-    state = session.current()
     key = (settings.endpoint, model or settings.endpoint_model, settings.api_key_env)
     if state.remote is None or state.remote[0] != key:
         state.remote = (key, RemoteBackend(settings.endpoint, model=key[1], api_key_env=settings.api_key_env))
@@ -78,7 +84,7 @@ def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
     it fails, why); any other choice is a backend already."""
     if not isinstance(choice, ModelFile):
         return choice
-    from .backends import llamacpp  # llama_cpp itself is imported only when a model loads
+    from oci_magic.backends import llamacpp  # llama_cpp itself is imported only when a model loads
 
     path, params = choice.path, choice.params
     if llamacpp.is_cached(path, **params):
@@ -106,8 +112,8 @@ def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
 
 def memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:
     """Why the model will not fit in free memory (GPU memory when its layers go there), or None."""
-    from . import memory
-    from .backends.llamacpp import gpu_offload_supported
+    from oci_magic.backends.llamacpp import gpu_offload_supported
+    from oci_magic.models import memory
 
     try:
         need = memory.estimate(path, n_ctx)
@@ -128,16 +134,15 @@ def chosen_by(settings: EngineSettings, loaded_path: Path) -> str | None:
     return source if path == loaded_path else None
 
 
-def describe(settings: EngineSettings) -> dict[str, Any]:
+def describe(state: EngineState, settings: EngineSettings) -> dict[str, Any]:
     """The engine in a few fields, for the sidebar's model line: name, backend, loaded, why, size."""
-    installed = session.current().backend
-    if installed is not None:
-        return {"name": installed.name, "backend": "plugged in (set_backend)", "loaded": True}
+    if state.backend is not None:
+        return {"name": state.backend.name, "backend": "plugged in (set_backend)", "loaded": True}
     if settings.endpoint:
-        remote = session.current().remote
+        remote = state.remote
         name = remote[1].name if remote else settings.endpoint
         return {"name": name, "backend": f"server {settings.endpoint}", "loaded": remote is not None}
-    from .backends import llamacpp
+    from oci_magic.backends import llamacpp
 
     loaded = llamacpp.cached_backend()
     try:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import records
-from .describe import round_outcome
-from .records import Round, Run
+from oci_magic.loop import records
+from oci_magic.loop.records import Round, Run
+from oci_magic.views.describe import round_outcome
 
 __all__ = ["CELL_MODES", "NewCell", "cells_for"]
 

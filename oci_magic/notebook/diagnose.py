@@ -21,8 +21,8 @@ from pathlib import Path
 from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
-from .context import describe_value
-from .peeks import file_peek
+from oci_magic.notebook.peeks import file_peek
+from oci_magic.notebook.summary import describe_value
 
 __all__ = ["compact_traceback", "failure_state"]
 

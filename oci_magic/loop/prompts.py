@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .errors import ContextOverflowError
+from oci_magic.errors import ContextOverflowError
 
 __all__ = [
     "SYSTEM_PROMPT",

@@ -3,7 +3,7 @@ assistant turns. Follow-up requests continue it; `%oci reset` or `--new` starts 
 
 from __future__ import annotations
 
-from .prompts import SYSTEM_PROMPT
+from oci_magic.loop.prompts import SYSTEM_PROMPT
 
 __all__ = ["Conversation"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .chunks import ChunkPackages
-from .errors import ModelNotFoundError
+from oci_magic.errors import ModelNotFoundError
+from oci_magic.models.chunks import ChunkPackages
 
 __all__ = ["KnownModel", "KNOWN_MODELS", "RECOMMENDED", "OFFLINE_DEFAULTS", "lookup", "parse_hf_name"]
 

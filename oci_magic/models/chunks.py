@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .errors import ModelAssemblyError, ModelNotFoundError
+from oci_magic.errors import ModelAssemblyError, ModelNotFoundError
 
 __all__ = ["ChunkPackages", "assembled_path", "cache_dir", "is_installed", "assemble", "file_sha256"]
 

@@ -37,7 +37,7 @@ def _metadata(path: Path) -> dict:
     """The GGUF's metadata, read by llama.cpp itself without loading any weights."""
     import llama_cpp
 
-    from .backends.llamacpp import route_native_log
+    from oci_magic.backends.llamacpp import route_native_log
 
     route_native_log(False)  # llama.cpp's warnings about this throwaway context mean nothing here
     llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, n_ctx=16, verbose=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from ..context import describe_value
+from oci_magic.notebook.summary import describe_value
 
 __all__ = ["snapshot", "changes", "fingerprint"]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cells import NewCell
-from .describe import round_outcome
-from .records import Round, Run, Status
+from oci_magic.jupyter.cells import NewCell
+from oci_magic.loop.records import Round, Run, Status
+from oci_magic.views.describe import round_outcome
 
 __all__ = [
     "TARGET",

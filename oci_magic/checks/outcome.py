@@ -34,11 +34,11 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from .context import describe_value
-from .diagnose import misread_separator
-from .executors.changes import fingerprint
-from .expectations import unmet_expectations
-from .reading import Reading
+from oci_magic.checks.expectations import unmet_expectations
+from oci_magic.checks.reading import Reading
+from oci_magic.notebook.changes import fingerprint
+from oci_magic.notebook.diagnose import misread_separator
+from oci_magic.notebook.summary import describe_value
 
 __all__ = ["Findings", "Replacement", "judge_round", "replacements", "without_replacements"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from .errors import ChatFormatError
+from oci_magic.errors import ChatFormatError
 
 __all__ = [
     "ChatFormat",

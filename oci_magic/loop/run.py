@@ -13,16 +13,17 @@ from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from . import outcome, prompts, records
-from .context import describe_value
-from .conversation import Conversation
-from .errors import OciError
-from .executors import ExecutionResult, Executor
-from .executors.changes import snapshot
-from .extract import extract_code
-from .reading import read_request
-from .records import Round, Run
-from .repetition import repetition_start
+from oci_magic.checks import outcome
+from oci_magic.checks.reading import read_request
+from oci_magic.errors import OciError
+from oci_magic.executors.results import ExecutionResult, Executor
+from oci_magic.loop import prompts, records
+from oci_magic.loop.conversation import Conversation
+from oci_magic.loop.extract import extract_code
+from oci_magic.loop.records import Round, Run
+from oci_magic.loop.repetition import repetition_start
+from oci_magic.notebook.changes import snapshot
+from oci_magic.notebook.summary import describe_value
 
 __all__ = ["LoopSettings", "LoopEvent", "run_request"]
 

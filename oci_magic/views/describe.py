@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
+from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
 
 __all__ = ["round_figures", "round_outcome", "repeated_note", "error_location", "OUTCOME_MARKS"]
 
