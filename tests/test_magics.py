@@ -93,7 +93,7 @@ def test_help_version_history_reset(shell, scripted, capsys):
         "status | history",
     ):
         assert flag in help_text
-    from oci_magic.jupyter.magics import SUBCOMMANDS
+    from oci_magic.jupyter.subcommands import SUBCOMMANDS
 
     for sub in SUBCOMMANDS.values():  # every subcommand, from the registry that dispatches them
         assert f"%oci {sub.name} {sub.arguments}".rstrip() + "  " in help_text and sub.summary in help_text

@@ -1,0 +1,219 @@
+"""`%oci NAME ...`: the subcommands, one function each, listed in `SUBCOMMANDS` (the table that `%oci help`
+shows and the magic dispatches through). Each reads its own words and raises `UsageError` with the fix."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from oci_magic.errors import OciError
+from oci_magic.jupyter import session
+from oci_magic.loop.prompts import fix_request
+from oci_magic.models import engine
+from oci_magic.models.resolve import models_table, resolve_model
+from oci_magic.versions import package_versions
+from oci_magic.views.describe import round_figures
+
+__all__ = ["SUBCOMMANDS", "Subcommand", "subcommands_help"]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A `%oci NAME` subcommand: what it takes and does (its help line), and the function that does it,
+    called with the magics object and the words after the name."""
+
+    name: str
+    arguments: str
+    summary: str
+    handler: Callable[[Any, list[str]], None]
+
+
+def show_help(magics: Any, words: list[str]) -> None:
+    print(magics.oci.__doc__)
+    print(subcommands_help())
+
+
+def show_status(magics: Any, words: list[str]) -> None:
+    state = session.current()
+    if state.backend is not None:
+        print(f"backend: {state.backend.name} (installed with oci_magic.set_backend)")
+    elif magics.endpoint:
+        try:
+            _print_table(engine.choose(state, magics.engine_settings()).info())
+        except OciError as exc:
+            print(f"endpoint: {magics.endpoint} — {exc}")
+    else:
+        from oci_magic.backends import llamacpp  # llama_cpp itself is not imported by this
+
+        loaded = llamacpp.cached_backend()
+        if loaded is not None:
+            _print_table(loaded.info())
+            if (source := engine.chosen_by(magics.engine_settings(), loaded.path)) is not None:
+                print(f"chosen by: {source}")
+        else:
+            try:
+                path, source = resolve_model(magics.model)
+                print(f"model: {path} (from {source}), not loaded yet")
+            except OciError as exc:
+                print(f"model: none — {exc}")
+    names = ("max_rounds", "temperature", "max_tokens", "exec_timeout", "notebook_context")
+    print("settings: " + ", ".join(f"{name}={getattr(magics, name)}" for name in names))
+    print(f"conversation: {state.conversation.turns} user turns")
+    last = state.last_run
+    print(f"last run: {last.summary() if last else 'none yet'}")
+
+
+def show_history(magics: Any, words: list[str]) -> None:
+    runs = session.current().runs
+    if not runs:
+        print("no runs yet")
+    for run in runs:
+        print(f"run {run.id} · {run.summary()} · {run.request.splitlines()[0][:70]!r}")
+        for round_ in run.rounds:
+            outcome = str(round_.error) if round_.error else round_.status
+            print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+
+
+def fix(magics: Any, words: list[str]) -> None:
+    """`%oci fix [N] [flags]`: repair the last cell that raised, or cell N, through the same loop."""
+    number = int(words.pop(0)) if words and words[0].isdigit() else None
+    try:
+        args = magics.oci.parser.parse_args(words)
+    except UsageError as exc:
+        raise UsageError(f"{exc}. Usage: %oci fix [N] [%%oci flags]") from None
+    failed = session.current().failed_cells
+    if number is None:
+        if not failed:
+            raise UsageError(
+                "no cell has raised an error since oci_magic was loaded: run the failing cell, "
+                "then %oci fix (or %oci fix N for cell In[N])"
+            )
+        cell = failed[next(reversed(failed))]
+    elif number in failed:
+        cell = failed[number]
+    else:
+        history = magics.shell.user_ns.get("In", [])
+        if 0 < number < len(history):
+            raise UsageError(f"cell In[{number}] ran without an error; %oci fix repairs cells that raised")
+        raise UsageError(f"no cell In[{number}] in this kernel")
+    label = f"cell In[{cell.execution_count}]"
+    magics.answer(fix_request(cell.source, cell.error.traceback, label, limit=magics.feedback_chars), args)
+
+
+SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
+
+
+def save(magics: Any, words: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
+    parser.add_argument("path")
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--force", "-f", action="store_true")
+    try:
+        args = parser.parse_args(words)
+    except (argparse.ArgumentError, SystemExit):
+        raise UsageError(SAVE_USAGE) from None
+    path = Path(args.path).expanduser()
+    if path.suffix != ".ipynb":
+        raise UsageError(f"{path} does not end in .ipynb. {SAVE_USAGE}")
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; add --force to overwrite it, or choose another name")
+    if not path.parent.is_dir():
+        raise UsageError(f"no folder {path.parent} to save into")
+    runs = session.current().runs
+    if not runs:
+        raise UsageError("no runs to save yet: run a %%oci cell first")
+    chosen = runs if args.all else runs[-1:]
+    try:
+        from oci_magic.jupyter.transcript import save_runs  # nbformat: imported when a transcript is saved
+
+        save_runs(chosen, path)
+    except OSError as exc:
+        raise UsageError(f"could not write {path}: {exc}") from None
+    rounds = sum(len(run.rounds) for run in chosen)
+    runs_text = f"{len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} round{'s' * (rounds != 1)})"
+    print(f"oci · saved {runs_text} to {path}")
+
+
+def pull(magics: Any, words: list[str]) -> None:
+    """`%oci pull NAME`: download a model (progress bar in the notebook), then use it."""
+    if len(words) != 1:
+        raise UsageError("usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)")
+    from oci_magic.models.download import pull as download
+
+    try:
+        path = download(words[0], widget=magics.view_kind(magics.shell) == "widget")
+    except OciError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"oci · {words[0]} is ready: {path}. Use it with %config OciMagics.model = {words[0]!r}")
+
+
+def show_models(magics: Any, words: list[str]) -> None:
+    print(models_table())
+
+
+def reset(magics: Any, words: list[str]) -> None:
+    session.current().conversation.reset()
+    print("oci · conversation forgotten; the next %%oci starts fresh")
+
+
+def show_version(magics: Any, words: list[str]) -> None:
+    print("\n".join(package_versions()))
+
+
+def load_model(magics: Any, words: list[str]) -> None:
+    from oci_magic.jupyter.answer import load_backend
+
+    try:
+        with session.one_run_at_a_time():  # a run in another thread finishes with the model first
+            if words:
+                magics.model = words[0]
+                session.current().backend = None
+            backend = load_backend(magics)
+    except OciError as exc:
+        raise UsageError(str(exc)) from None
+    _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
+
+
+# In the order `%oci help` lists them.
+SUBCOMMANDS: dict[str, Subcommand] = {
+    sub.name: sub
+    for sub in (
+        Subcommand("help", "", "this text", show_help),
+        Subcommand("status", "", "the model, the settings, the conversation and the last run", show_status),
+        Subcommand("history", "", "every run of this kernel, round by round", show_history),
+        Subcommand(
+            "fix",
+            "[N] [%%oci flags]",
+            "repair the last cell that raised (or cell In[N]) and insert the fix",
+            fix,
+        ),
+        Subcommand(
+            "save",
+            "PATH.ipynb [--all] [--force]",
+            "write the last run (--all: every run) as a notebook",
+            save,
+        ),
+        Subcommand("pull", "NAME", "download a model (oci-ds-6.7b ...)", pull),
+        Subcommand("models", "", "the models known, where each is, and which %%oci would use", show_models),
+        Subcommand("reset", "", "forget the conversation: the next %%oci starts fresh", reset),
+        Subcommand("version", "", "the versions of oci-magic, llama-cpp-python and the rest", show_version),
+        Subcommand("model", "[NAME_OR_PATH]", "load the model (or this one) now and show it", load_model),
+    )
+}
+
+
+def subcommands_help() -> str:
+    rows = [(f"%oci {sub.name} {sub.arguments}".rstrip(), sub.summary) for sub in SUBCOMMANDS.values()]
+    width = max(len(usage) for usage, _ in rows)
+    return "Subcommands:\n" + "\n".join(f"  {usage:<{width}}  {summary}" for usage, summary in rows)
+
+
+def _print_table(rows: dict[str, Any]) -> None:
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        print(f"{key:>{width}}: {value}")
