@@ -16,7 +16,7 @@ from typing import Any
 
 from oci_magic.jupyter.cells import NewCell, cells_for
 from oci_magic.jupyter.protocol import TARGET, cells_payload, kernel_message, run_info
-from oci_magic.loop.run import LoopEvent
+from oci_magic.loop.events import LoopEvent
 from oci_magic.views import View
 
 __all__ = ["Bridge", "BridgeView"]

@@ -1,4 +1,9 @@
-"""The refinement loop: generate, extract, execute, feed the result back, until the code runs.
+"""The refinement loop: generate, extract, execute, feed the result back, until the code does what was asked.
+
+A run is a sequence of rounds, and a round a sequence of steps (`Refinement.play_round`): write the reply,
+find its code, decide whether it may run (not code that failed already, not lines that would replace the
+user's data), run it, judge what it left, feed that back. Each round either goes on or says how the run ends;
+`run_status` turns that into the run's status, in one place.
 
 It knows nothing of IPython, widgets or llama.cpp: it talks to a backend (anything with `stream_chat`),
 an executor (anything with `run`) and listeners (callables that receive `LoopEvent`s).
@@ -9,9 +14,8 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable
-from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from oci_magic.checks import outcome
 from oci_magic.checks.reading import read_request
@@ -19,13 +23,14 @@ from oci_magic.errors import OciError
 from oci_magic.executors.results import ExecutionResult, Executor
 from oci_magic.loop import prompts, records
 from oci_magic.loop.conversation import Conversation
+from oci_magic.loop.events import EventKind, Listener, LoopEvent
 from oci_magic.loop.extract import extract_code
-from oci_magic.loop.records import Round, Run
-from oci_magic.loop.repetition import repetition_start
+from oci_magic.loop.generate import generate, token_counter
+from oci_magic.loop.records import Round, Run, Status
 from oci_magic.notebook.changes import snapshot
 from oci_magic.notebook.summary import describe_value
 
-__all__ = ["LoopSettings", "LoopEvent", "run_request"]
+__all__ = ["LoopSettings", "run_request", "run_status"]
 
 
 @dataclass(frozen=True)
@@ -51,78 +56,6 @@ class LoopSettings:
     # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: see the README
     # for what it did on DS-1000.
     second_look: bool = False
-
-
-EventKind = Literal[
-    "run_started",
-    "round_started",
-    "token",
-    "repeated",
-    "code",
-    "executing",
-    "output",
-    "executed",
-    "run_finished",
-]
-
-
-@dataclass
-class LoopEvent:
-    """kind is one of: run_started, round_started, token, repeated, code, executing, output, executed,
-    run_finished. "repeated" comes when a reply repeated a failed round's code and the model is asked again
-    (`round.repeated_reply` holds that reply; the tokens of the new one follow).
-
-    "output" comes each time the running code's outputs change; they are in `round.outputs`."""
-
-    kind: EventKind
-    run: Run
-    round: Round | None = None
-    text: str = ""
-
-
-Listener = Callable[[LoopEvent], None]
-
-
-def _count_tokens(backend: Any) -> Callable[[list[dict]], int]:
-    counter = getattr(backend, "count_tokens", None)
-    if counter is not None:
-        return counter
-    return lambda messages: sum(prompts.estimate_tokens(m["content"]) + 4 for m in messages)
-
-
-def _generate(backend, messages, settings, round_: Round, emit, *, seed: int | None = None) -> None:
-    """Stream the reply into `round_`, with its timing figures; a reply caught looping is stopped there.
-    With a `seed`, sample at the retry temperature."""
-    started = time.perf_counter()
-    chunks = 0
-    earlier_stats = getattr(backend, "last_stats", None)
-    options: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
-    if seed is not None:
-        options.update(temperature=settings.retry_temperature, seed=seed)
-    stream = backend.stream_chat(messages, **options)
-    try:
-        with closing(stream) if hasattr(stream, "close") else nullcontext():
-            for chunk in stream:
-                if round_.time_to_first_token is None:
-                    round_.time_to_first_token = time.perf_counter() - started
-                chunks += 1
-                round_.reply += chunk
-                emit("token", round_, chunk)
-                if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
-                    # The copies after the first are identical: nothing is lost by dropping them.
-                    round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
-                    break
-    finally:  # an interrupted reply keeps its figures too: how far it got
-        round_.generation_time = time.perf_counter() - started
-        stats = getattr(backend, "last_stats", None)
-        stats = {} if stats is None or stats is earlier_stats else stats  # none from this reply
-        if round_.reply_cut is None and stats.get("finish_reason") == "length":
-            round_.reply_cut = records.CUT_AT_MAX_TOKENS
-        round_.generated_tokens = stats.get("generated_tokens", chunks)
-        round_.prompt_tokens = stats.get("prompt_tokens")
-        round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
-        round_.drafted_tokens = stats.get("drafted_tokens")
-        round_.accepted_tokens = stats.get("accepted_tokens")
 
 
 def _error_text(error, settings: LoopSettings) -> str:
@@ -175,6 +108,20 @@ def _execute(
     return check, not check.success
 
 
+def run_status(rounds: list[Round], ended: Status | None) -> Status:
+    """The run's status, decided here alone: what ended it (a round that passed, a reply without code, a
+    refusal to run, an interruption, an error), or, when every round went without an answer, how the last
+    one went."""
+    if ended is not None:
+        return ended
+    last = rounds[-1] if rounds else None
+    if last is not None and last.timed_out:
+        return records.TIMEOUT
+    if last is not None and last.status == records.INCOMPLETE:
+        return records.INCOMPLETE
+    return records.FAILED
+
+
 def run_request(
     request: str,
     *,
@@ -192,200 +139,274 @@ def run_request(
     `context` summarises the notebook's variables and `files` peeks at the files the request names; both
     go before the request. `approve(round)`, when given, is asked before each piece of code runs; False
     stops the run there."""
-    run = Run(
-        request=request, model=getattr(backend, "name", type(backend).__name__), settings=asdict(settings)
-    )
+    refinement = Refinement(request, backend, executor, conversation, settings, listeners, approve)
+    return refinement.run_all(prompts.request_message(request, context, files))
 
-    def emit(kind: EventKind, round_: Round | None = None, text: str = "") -> None:
-        event = LoopEvent(kind, run, round_, text)
-        for listener in listeners:
+
+class Refinement:
+    """One run in progress: its record, the conversation it adds to, and the steps of its rounds."""
+
+    def __init__(
+        self,
+        request: str,
+        backend: Any,
+        executor: Executor,
+        conversation: Conversation,
+        settings: LoopSettings,
+        listeners: tuple[Listener, ...],
+        approve: Callable[[Round], bool] | None,
+    ) -> None:
+        self.request, self.backend, self.executor = request, backend, executor
+        self.conversation, self.settings = conversation, settings
+        self.listeners, self.approve = listeners, approve
+        model = getattr(backend, "name", type(backend).__name__)
+        self.run = Run(request=request, model=model, settings=asdict(settings))
+        self.namespace = getattr(executor, "namespace", None)
+        # The result checks need the namespace the code ran in; a --check line decides instead of them.
+        self.checked = settings.result_checks and self.namespace is not None and not settings.check
+        self.reading = read_request(request) if self.checked else None
+        self.count_tokens = token_counter(backend)
+        self.context_size = getattr(backend, "context_size", None)
+        self.request_turn = ""  # the request as the model reads it, with the notebook's summary
+        self.request_at = 0  # its place in the conversation: what is never trimmed away
+        self.prompt = ""  # the message the next round answers
+        self.correction: str | None = None  # a second look's reply: the next round's, already written
+
+    def emit(self, kind: EventKind, round_: Round | None = None, text: str = "") -> None:
+        event = LoopEvent(kind, self.run, round_, text)
+        for listener in self.listeners:
             listener(event)
 
-    started = time.perf_counter()
-    emit("run_started")
-    request_at = conversation.add_user(prompts.request_message(request, context, files))
-    prompt = conversation.messages[request_at]["content"]
-    count_tokens = _count_tokens(backend)
-    context_size = getattr(backend, "context_size", None)
-    round_: Round | None = None
-    namespace = getattr(executor, "namespace", None)
-    checked = settings.result_checks and namespace is not None and not settings.check
-    reading = read_request(request) if checked else None
+    def run_all(self, request_turn: str) -> Run:
+        run, started = self.run, time.perf_counter()
+        self.emit("run_started")
+        self.request_turn = request_turn
+        self.request_at = self.conversation.add_user(request_turn)
+        self.prompt = self.conversation.messages[self.request_at]["content"]
+        ended: Status | None = None
+        try:
+            for index in range(1, self.settings.max_rounds + 1):
+                ended = self.play_round(index)
+                if ended is not None:
+                    break
+        except KeyboardInterrupt:
+            # Ctrl-C / kernel interrupt while the model was writing: stop the whole run, keep what was done.
+            if run.rounds:
+                run.rounds[-1].interrupted = True
+            ended, run.message = records.INTERRUPTED, "interrupted while the model was writing"
+        except OciError as exc:
+            ended, run.message = records.ERROR, str(exc)
+        except Exception as exc:  # a plugged-in backend failing must not lose the run's record
+            ended, run.message = records.ERROR, f"{type(exc).__name__}: {exc}"
+        finally:
+            run.status = run_status(run.rounds, ended)
+            run.duration = time.perf_counter() - started
+            self.emit("run_finished")
+        return run
 
-    def fitted(messages: list[dict], current_start: int) -> list[dict]:
+    # -- one round, step by step: each step that ends the round early says so -------------------------
+    def play_round(self, index: int) -> Status | None:
+        """One round: write, find the code, decide whether it may run, run it, judge it, feed back. Returns
+        the status that ends the run, or None to go on to the next round."""
+        round_ = Round(index=index, prompt=self.prompt)
+        self.run.rounds.append(round_)
+        self.emit("round_started", round_)
+        self.write(round_)
+        round_.code = extract_code(round_.reply)
+        if round_.code is not None and self.repeats_failed_code(round_, index):
+            return None
+        if round_.code is None:
+            return self.without_code(round_, index)
+        if not self.may_run(round_):
+            return None
+        if not self.settings.execute:
+            return records.GENERATED
+        if self.approve is not None and not self.approve(round_):
+            round_.declined = True
+            self.emit("executed", round_)
+            return records.DECLINED
+        result, check_failed = self.execute(round_)
+        self.feed_back(round_, result, check_failed)
+        return self.verdict(round_, result, index)
+
+    def write(self, round_: Round) -> None:
+        """The round's reply: the model's, or the correction a second look already wrote."""
+        if self.correction is not None:
+            round_.reply, self.correction = self.correction, None
+            self.emit("token", round_, round_.reply)
+        else:
+            self.ask(round_)
+
+    def repeats_failed_code(self, round_: Round, index: int) -> bool:
+        """A reply repeating the code of a round that went wrong is not run; the model is asked afresh. True
+        when the new reply repeats failed code too: the round ends there, and the model is told."""
+        repeated = _failed_before(self.run.rounds[:-1], round_.code)
+        if repeated is None:
+            return False
+        round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
+        shortfall = repeated.shortfalls[0] if repeated.shortfalls else None
+        said = prompts.repeated_code_message(
+            repeated.index, repeated.error, shortfall, refused=repeated.status == records.REFUSED
+        )
+        self.conversation.add_user(said)
+        self.emit("repeated", round_)
+        self.ask_afresh(round_, index)
+        if round_.code is None or _failed_before(self.run.rounds[:-1], round_.code) is None:
+            return False
+        round_.feedback = said
+        self.conversation.add_user(round_.feedback)
+        self.emit("executed", round_)
+        return True
+
+    def without_code(self, round_: Round, index: int) -> Status | None:
+        """A reply without code: an answer in words when it is the first (or the last round's), else a
+        repair that explained the fix but left out the code: the model is asked for the code."""
+        if index == 1 or index == self.settings.max_rounds:
+            return records.NO_CODE
+        round_.feedback = prompts.NO_CODE_FEEDBACK
+        self.conversation.add_user(round_.feedback)
+        self.emit("executed", round_)
+        return None
+
+    def may_run(self, round_: Round) -> bool:
+        """Lines that would replace the user's data with values written into the code are left out
+        (commented in the cell) and the rest runs on the user's data; where they cannot be left out, the code
+        is not run (False) and the model is told why."""
+        replacing = []
+        if self.checked and self.settings.execute:
+            replacing = outcome.replacements(round_.code, self.namespace, self.request, same_values=True)
+        if replacing and (kept := outcome.without_replacements(round_.code, replacing)):
+            round_.code, round_.left_out = kept
+        replacing = [found for found in replacing if not found.same and not round_.left_out]
+        self.emit("code", round_, round_.code)
+        if not replacing:
+            return True
+        round_.shortfalls = [found.sentence for found in replacing]
+        self.prompt = round_.feedback = prompts.not_run_message(round_.shortfalls)
+        self.conversation.add_user(round_.feedback)
+        self.emit("executed", round_)
+        return False
+
+    def execute(self, round_: Round) -> tuple[ExecutionResult, bool]:
+        """Run the code (and the --check line), then judge what it left when it raised nothing."""
+        self.emit("executing", round_)
+
+        def on_output(outputs: list[dict]) -> None:
+            round_.outputs = outputs
+            self.emit("output", round_)
+
+        before = snapshot(self.namespace) if self.checked else {}
+        result, check_failed = _execute(self.executor, round_.code, self.settings, on_output)
+        round_.record_execution(result)
+        if self.reading is not None and result.success:
+            findings = outcome.judge_round(
+                self.reading, self.namespace, before, code=round_.code, output=result.output
+            )
+            round_.shortfalls, round_.notes = findings.stops, findings.notes
+        self.emit("executed", round_)
+        return result, check_failed
+
+    def feed_back(self, round_: Round, result: ExecutionResult, check_failed: bool) -> None:
+        """What running it did, as the model reads it: kept even after the last round, so that a follow-up
+        request knows how this one ended."""
+        settings = self.settings
+        self.prompt = round_.feedback = prompts.feedback_message(
+            output=result.output,
+            error_text=_error_text(result.error, settings) if result.error else None,
+            timed_out=result.timed_out,
+            interrupted=result.interrupted,
+            check=settings.check,
+            check_failed=check_failed,
+            hidden_chars=result.hidden_chars,
+            shortfalls=round_.shortfalls,
+            left_out=round_.left_out,
+            limit=settings.feedback_chars,
+        )
+        self.conversation.add_user(self.prompt)
+
+    def verdict(self, round_: Round, result: ExecutionResult, index: int) -> Status | None:
+        """How a round that ran ends the run: interrupted, passed (after a second look, if one is due and
+        finds nothing to correct), or not yet."""
+        if result.interrupted:
+            return records.INTERRUPTED
+        if not result.success or round_.shortfalls:
+            return None
+        settings = self.settings
+        looked = any(r.look_reply for r in self.run.rounds)
+        if not (settings.second_look and self.checked and index < settings.max_rounds and not looked):
+            return records.PASSED
+        self.correction = self.second_look(round_)
+        if self.correction is None:
+            return records.PASSED
+        self.prompt = round_.look_prompt
+        return None
+
+    # -- asking the model ------------------------------------------------------------------------------
+    def fitted(self, messages: list[dict], current_start: int) -> list[dict]:
         """`messages` fitted to the context window, with room for the reply."""
-        if not context_size:
+        if not self.context_size:
             return messages
         return prompts.fit_messages(
             messages,
-            budget=context_size - settings.max_tokens,
-            count_tokens=count_tokens,
+            budget=self.context_size - self.settings.max_tokens,
+            count_tokens=self.count_tokens,
             current_start=current_start,
         )
 
-    def ask(round_: Round, seed: int | None = None, *, quiet: bool = False) -> None:
-        """The model's reply to the conversation so far, fitted to the context window, streamed into `round_`
-        (and to the listeners unless `quiet`) and added to the conversation."""
-        messages = fitted(conversation.messages, request_at)
-        _generate(backend, messages, settings, round_, (lambda *_: None) if quiet else emit, seed=seed)
-        conversation.add_assistant(round_.reply)
+    def generate(self, messages: list[dict], round_: Round, *, seed: int | None = None, quiet=False) -> None:
+        """The reply streamed into `round_` (and to the listeners unless `quiet`); sampled at the retry
+        temperature with a `seed`."""
+        settings = self.settings
+        temperature = settings.temperature if seed is None else settings.retry_temperature
+        emit = (lambda *_: None) if quiet else self.emit
+        generate(
+            self.backend,
+            messages,
+            round_,
+            emit,
+            temperature=temperature,
+            max_tokens=settings.max_tokens,
+            seed=seed,
+        )
 
-    def ask_afresh(round_: Round, index: int) -> None:
+    def ask(self, round_: Round, *, quiet: bool = False) -> None:
+        """The model's reply to the conversation so far, added to the conversation."""
+        self.generate(self.fitted(self.conversation.messages, self.request_at), round_, quiet=quiet)
+        self.conversation.add_assistant(round_.reply)
+
+    def ask_afresh(self, round_: Round, index: int) -> None:
         """After a reply that repeated failed code: the request again in a conversation of its own, with
         what each earlier round did wrong stated (not its code), greedy; sampled if that repeats too. The
         reply joins the run's conversation, after the turn that said it repeated itself."""
         failures = [
             prompts.earlier_failure(r.code, r.error, r.shortfalls)
-            for r in run.rounds[:-1]
+            for r in self.run.rounds[:-1]
             if r.code is not None and r.status in _WENT_WRONG
         ]
-        round_.retry_prompt = prompts.fresh_start_message(
-            prompts.request_message(request, context, files), failures
-        )
-        messages = [m for m in conversation.messages[:1] if m["role"] == "system"]
+        round_.retry_prompt = prompts.fresh_start_message(self.request_turn, failures)
+        messages = [m for m in self.conversation.messages[:1] if m["role"] == "system"]
         messages.append({"role": "user", "content": round_.retry_prompt})
-        messages = fitted(messages, len(messages) - 1)
-        for seed in (None, settings.seed + index):
+        messages = self.fitted(messages, len(messages) - 1)
+        for seed in (None, self.settings.seed + index):
             round_.reply, round_.time_to_first_token = "", None
-            _generate(backend, messages, settings, round_, emit, seed=seed)
+            self.generate(messages, round_, seed=seed)
             round_.code = extract_code(round_.reply)
-            if round_.code is None or _failed_before(run.rounds[:-1], round_.code) is None:
+            if round_.code is None or _failed_before(self.run.rounds[:-1], round_.code) is None:
                 break
-        conversation.add_assistant(round_.reply)
+        self.conversation.add_assistant(round_.reply)
 
-    def second_look(passed: Round) -> str | None:
+    def second_look(self, passed: Round) -> str | None:
         """The model's correction of a round that passed, after it saw what the code printed and defined
         (the values, as the request's summary shows them); None when it confirms it or repeats the code."""
+        namespace = self.namespace
         defined = [item.split(":", 1)[0] for item in passed.defined]
         shown = [f"- {name}: {describe_value(namespace[name])}" for name in defined if name in namespace]
-        conversation.add_user(prompts.second_look_message(shown))
-        passed.look_prompt = conversation.messages[-1]["content"]
+        self.conversation.add_user(prompts.second_look_message(shown))
+        passed.look_prompt = self.conversation.messages[-1]["content"]
         look = Round(index=passed.index)
-        ask(look, quiet=True)  # most replies are DONE: nothing to show until there is code to run
+        self.ask(look, quiet=True)  # most replies are DONE: nothing to show until there is code to run
         passed.look_reply = look.reply
         code = extract_code(look.reply)
         if code is None or normalized(code) == normalized(passed.code or ""):
             return None
         return look.reply
-
-    correction: str | None = None  # a second look's reply: the next round's, already written
-    try:
-        for index in range(1, settings.max_rounds + 1):
-            round_ = Round(index=index, prompt=prompt)
-            run.rounds.append(round_)
-            emit("round_started", round_)
-            if correction is not None:
-                round_.reply, correction = correction, None
-                emit("token", round_, round_.reply)
-            else:
-                ask(round_)
-            round_.code = extract_code(round_.reply)
-            repeated = _failed_before(run.rounds[:-1], round_.code) if round_.code is not None else None
-            if repeated is not None:
-                # The same code would fail the same way: it is not run, and the model is asked again.
-                round_.repeat_of, round_.repeated_reply = repeated.index, round_.reply
-                shortfall = repeated.shortfalls[0] if repeated.shortfalls else None
-                said = prompts.repeated_code_message(
-                    repeated.index, repeated.error, shortfall, refused=repeated.status == records.REFUSED
-                )
-                conversation.add_user(said)
-                emit("repeated", round_)
-                ask_afresh(round_, index)
-                if round_.code is not None and _failed_before(run.rounds[:-1], round_.code) is not None:
-                    round_.feedback = said
-                    conversation.add_user(round_.feedback)
-                    emit("executed", round_)
-                    continue
-            if round_.code is None:
-                run.status = records.NO_CODE
-                if index == 1 or index == settings.max_rounds:
-                    break  # a first reply in words answers the request; nothing is left to repair
-                # A repair that explains the fix but leaves out the code: ask for the code.
-                round_.feedback = prompts.NO_CODE_FEEDBACK
-                conversation.add_user(round_.feedback)
-                emit("executed", round_)
-                continue
-            replacing = []
-            if checked and settings.execute:
-                replacing = outcome.replacements(round_.code, namespace, request, same_values=True)
-            if replacing and (kept := outcome.without_replacements(round_.code, replacing)):
-                # The data a question prints, written into the code over the user's: those lines are left
-                # out (commented in the cell), the rest runs on the user's data, and the model is told.
-                round_.code, round_.left_out = kept
-            replacing = [found for found in replacing if not found.same and not round_.left_out]
-            emit("code", round_, round_.code)
-            if replacing:
-                # Running it would lose the user's data; the model is told, and the next round goes on.
-                round_.shortfalls = [found.sentence for found in replacing]
-                prompt = round_.feedback = prompts.not_run_message(round_.shortfalls)
-                conversation.add_user(round_.feedback)
-                emit("executed", round_)
-                continue
-            if not settings.execute:
-                run.status = records.GENERATED
-                break
-            if approve is not None and not approve(round_):
-                round_.declined, run.status = True, records.DECLINED
-                emit("executed", round_)
-                break
-            emit("executing", round_)
-
-            def on_output(outputs: list[dict], round_: Round = round_) -> None:
-                round_.outputs = outputs
-                emit("output", round_)
-
-            before = snapshot(namespace) if checked else {}
-            result, check_failed = _execute(executor, round_.code, settings, on_output)
-            round_.record_execution(result)
-            if reading is not None and result.success:
-                findings = outcome.judge_round(
-                    reading, namespace, before, code=round_.code, output=result.output
-                )
-                round_.shortfalls, round_.notes = findings.stops, findings.notes
-            emit("executed", round_)
-            prompt = round_.feedback = prompts.feedback_message(
-                output=result.output,
-                error_text=_error_text(result.error, settings) if result.error else None,
-                timed_out=result.timed_out,
-                interrupted=result.interrupted,
-                check=settings.check,
-                check_failed=check_failed,
-                hidden_chars=result.hidden_chars,
-                shortfalls=round_.shortfalls,
-                left_out=round_.left_out,
-                limit=settings.feedback_chars,
-            )
-            # Kept even after the last round, so that a follow-up request knows how this one ended.
-            conversation.add_user(prompt)
-            if result.interrupted:
-                run.status = records.INTERRUPTED
-                break
-            if result.success and not round_.shortfalls:
-                run.status = records.PASSED
-                looked = any(r.look_reply for r in run.rounds)
-                if not (settings.second_look and checked and index < settings.max_rounds and not looked):
-                    break
-                correction = second_look(round_)
-                if correction is None:
-                    break
-                prompt = round_.look_prompt
-        else:
-            run.status = records.FAILED
-            if round_ is not None and round_.timed_out:
-                run.status = records.TIMEOUT
-            elif round_ is not None and round_.status == records.INCOMPLETE:
-                run.status = records.INCOMPLETE
-    except KeyboardInterrupt:
-        # Ctrl-C / kernel interrupt while the model was writing: stop the whole run, keep what was done.
-        if round_ is not None:
-            round_.interrupted = True
-        run.status = records.INTERRUPTED
-        run.message = "interrupted while the model was writing"
-    except OciError as exc:
-        run.status, run.message = records.ERROR, str(exc)
-    except Exception as exc:  # a plugged-in backend failing must not lose the run's record
-        run.status, run.message = records.ERROR, f"{type(exc).__name__}: {exc}"
-    finally:
-        run.duration = time.perf_counter() - started
-        emit("run_finished")
-    return run

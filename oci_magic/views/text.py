@@ -7,7 +7,7 @@ import time
 from typing import TextIO
 
 from oci_magic.loop import records
-from oci_magic.loop.run import LoopEvent
+from oci_magic.loop.events import LoopEvent
 from oci_magic.views import View
 from oci_magic.views.describe import repeated_note, round_figures, round_outcome
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from oci_magic.loop import records
+from oci_magic.loop.events import LoopEvent
 from oci_magic.loop.records import Round, Run
-from oci_magic.loop.run import LoopEvent
 from oci_magic.views import static
 from oci_magic.views.describe import (
     OUTCOME_MARKS,

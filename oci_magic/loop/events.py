@@ -1,0 +1,41 @@
+"""What the loop tells its listeners (the views, the sidebar's bridge) while a run happens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from oci_magic.loop.records import Round, Run
+
+__all__ = ["EVENT_KINDS", "EventKind", "Listener", "LoopEvent"]
+
+EventKind = Literal[
+    "run_started",
+    "round_started",
+    "token",
+    "repeated",
+    "code",
+    "executing",
+    "output",
+    "executed",
+    "run_finished",
+]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+
+
+@dataclass
+class LoopEvent:
+    """kind is one of: run_started, round_started, token, repeated, code, executing, output, executed,
+    run_finished. "repeated" comes when a reply repeated a failed round's code and the model is asked again
+    (`round.repeated_reply` holds that reply; the tokens of the new one follow).
+
+    "output" comes each time the running code's outputs change; they are in `round.outputs`."""
+
+    kind: EventKind
+    run: Run
+    round: Round | None = None
+    text: str = ""
+
+
+Listener = Callable[[LoopEvent], None]
