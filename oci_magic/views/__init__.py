@@ -7,7 +7,8 @@ ipywidgets widget, `text.QuietView` prints only the outcome.
 
 from __future__ import annotations
 
-from typing import Any
+from oci_magic.loop.events import LoopEvent
+from oci_magic.loop.records import Round, Run
 
 __all__ = ["View"]
 
@@ -27,5 +28,44 @@ class View:
     def load_failed(self, message: str) -> None:
         """The model could not be loaded; `message` says why and what to do."""
 
-    def __call__(self, event: Any) -> None:
-        """A loop event (see `loop.LoopEvent`)."""
+    def __call__(self, event: LoopEvent) -> None:
+        """A loop event, handed to the method for its kind: one table, every kind in it."""
+        handlers = {
+            "run_started": self.on_run_started,
+            "round_started": self.on_round_started,
+            "token": self.on_token,
+            "repeated": self.on_repeated,
+            "code": self.on_code,
+            "executing": self.on_executing,
+            "output": self.on_output,
+            "executed": self.on_executed,
+            "run_finished": self.on_run_finished,
+        }
+        handlers[event.kind](event.run, event.round, event.text)
+
+    def on_run_started(self, run: Run, round_: None, text: str) -> None:
+        """A run starts: `run.request`, `run.model` and `run.max_rounds` are known."""
+
+    def on_round_started(self, run: Run, round_: Round, text: str) -> None:
+        """A round starts: the model is about to write."""
+
+    def on_token(self, run: Run, round_: Round, text: str) -> None:
+        """The model wrote `text`; the reply so far is `round_.reply`."""
+
+    def on_repeated(self, run: Run, round_: Round, text: str) -> None:
+        """The reply repeated failed code (`round_.repeated_reply`); the model is asked afresh."""
+
+    def on_code(self, run: Run, round_: Round, text: str) -> None:
+        """The code of the reply is known (`round_.code`, with `round_.left_out` commented)."""
+
+    def on_executing(self, run: Run, round_: Round, text: str) -> None:
+        """The code starts running."""
+
+    def on_output(self, run: Run, round_: Round, text: str) -> None:
+        """The running code's outputs changed (`round_.outputs`)."""
+
+    def on_executed(self, run: Run, round_: Round, text: str) -> None:
+        """The round is over: ran, refused, declined or not run (`round_.status`)."""
+
+    def on_run_finished(self, run: Run, round_: None, text: str) -> None:
+        """The run is over (`run.status`)."""

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from oci_magic.loop import records
 from oci_magic.loop.events import LoopEvent
+from oci_magic.loop.records import Round, Run
 from oci_magic.views import View
 from oci_magic.views.describe import repeated_note, round_figures, round_outcome
 
@@ -54,27 +55,31 @@ class TextView(View):
     def loading(self, name: str, size_bytes: int) -> None:
         self._print(f"oci · loading {name} ({size_bytes / 2**20:,.0f} MiB)…")
 
-    def __call__(self, event: LoopEvent) -> None:
-        run, round_ = event.run, event.round
-        if event.kind == "run_started":
-            self._print(f"oci · {run.model} · up to {run.max_rounds} round{'s' * (run.max_rounds != 1)}")
-        elif event.kind == "round_started":
-            label = "writing code" if round_.index == 1 else "repairing"
-            self._print(f"── round {round_.index} of {run.max_rounds} · {label} ──")
-        elif event.kind == "token":
-            self._stream_token(event.text)
-        elif event.kind == "repeated":
-            self._print(f"↻ {repeated_note(round_)}")
-        elif event.kind == "executing":
-            self._print("▶ running")
-        elif event.kind == "executed":
-            self._print(round_outcome(round_, run))
-            figures = round_figures(round_)
-            if figures:
-                self._print(f"  {figures}")
-        elif event.kind == "run_finished":
-            detail = f" — {run.message}" if run.message and run.status != records.ERROR else ""
-            self._print(f"══ {run.summary()}{detail}")
+    def on_run_started(self, run: Run, round_: None, text: str) -> None:
+        self._print(f"oci · {run.model} · up to {run.max_rounds} round{'s' * (run.max_rounds != 1)}")
+
+    def on_round_started(self, run: Run, round_: Round, text: str) -> None:
+        label = "writing code" if round_.index == 1 else "repairing"
+        self._print(f"── round {round_.index} of {run.max_rounds} · {label} ──")
+
+    def on_token(self, run: Run, round_: Round, text: str) -> None:
+        self._stream_token(text)
+
+    def on_repeated(self, run: Run, round_: Round, text: str) -> None:
+        self._print(f"↻ {repeated_note(round_)}")
+
+    def on_executing(self, run: Run, round_: Round, text: str) -> None:
+        self._print("▶ running")
+
+    def on_executed(self, run: Run, round_: Round, text: str) -> None:
+        self._print(round_outcome(round_, run))
+        figures = round_figures(round_)
+        if figures:
+            self._print(f"  {figures}")
+
+    def on_run_finished(self, run: Run, round_: None, text: str) -> None:
+        detail = f" — {run.message}" if run.message and run.status != records.ERROR else ""
+        self._print(f"══ {run.summary()}{detail}")
 
 
 class QuietView(TextView):

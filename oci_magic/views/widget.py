@@ -20,9 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from oci_magic.loop import records
-from oci_magic.loop.events import LoopEvent
 from oci_magic.loop.records import Round, Run
-from oci_magic.views import static
+from oci_magic.views import View, static
 from oci_magic.views.describe import (
     OUTCOME_MARKS,
     error_location,
@@ -164,7 +163,7 @@ class RoundPanel:
         self.figures.value = f'<small style="opacity: 0.7">{html.escape(text)}</small>' if text else ""
 
 
-class WidgetView:
+class WidgetView(View):
     """A loop listener that shows the run in a widget; `show()` puts it under the cell."""
 
     def __init__(
@@ -253,11 +252,6 @@ class WidgetView:
         )
 
     # -- loop events -------------------------------------------------------------------------------------
-    def __call__(self, event: LoopEvent) -> None:
-        handler = getattr(self, f"_on_{event.kind}", None)
-        if handler is not None:
-            handler(event.run, event.round)
-
     def _due(self) -> bool:
         now = self._clock()
         if now - self._last_update < self._interval:
@@ -272,14 +266,14 @@ class WidgetView:
     def _round_label(self, run: Run, round_: Round) -> str:
         return f"round {round_.index} of {run.max_rounds}"
 
-    def _on_run_started(self, run: Run, round_: None) -> None:
+    def on_run_started(self, run: Run, round_: None, text: str) -> None:
         self.run = run
         self.header.value = (
             f"<b>oci</b> · {html.escape(run.model)} · up to {run.max_rounds} "
             f"round{'s' * (run.max_rounds != 1)} · {html.escape(run.request.strip().splitlines()[0][:100])}"
         )
 
-    def _on_round_started(self, run: Run, round_: Round) -> None:
+    def on_round_started(self, run: Run, round_: Round, text: str) -> None:
         previous = self.panels[-1].round if self.panels else None
         panel = RoundPanel(self._widgets, round_)
         self.panels.append(panel)
@@ -310,7 +304,7 @@ class WidgetView:
             "✍", f"{verb} · {self._round_label(run, round_)} · {self._tokens} tokens{speed}", STOP_HINT
         )
 
-    def _on_token(self, run: Run, round_: Round) -> None:
+    def on_token(self, run: Run, round_: Round, text: str) -> None:
         self._tokens += 1
         if self._first_token_at is None:
             self._first_token_at = self._clock()
@@ -318,25 +312,25 @@ class WidgetView:
             self._panel.show_reply()
             self._writing_status(run, round_)
 
-    def _on_code(self, run: Run, round_: Round) -> None:
+    def on_code(self, run: Run, round_: Round, text: str) -> None:
         self._panel.show_reply()
         previous = next((p.round for p in reversed(self.panels[:-1]) if p.round.code is not None), None)
         self._panel.show_code(previous)
         self._panel.show_figures()
 
-    def _on_repeated(self, run: Run, round_: Round) -> None:
+    def on_repeated(self, run: Run, round_: Round, text: str) -> None:
         self._first_token_at, self._tokens = None, 0
         self._set_status("↻", repeated_note(round_), STOP_HINT)
 
-    def _on_executing(self, run: Run, round_: Round) -> None:
+    def on_executing(self, run: Run, round_: Round, text: str) -> None:
         self._set_title(round_, "▶")
         self._set_status("▶", f"running the code of {self._round_label(run, round_)}", STOP_HINT)
 
-    def _on_output(self, run: Run, round_: Round) -> None:
+    def on_output(self, run: Run, round_: Round, text: str) -> None:
         if self._due():
             self._panel.show_outputs()
 
-    def _on_executed(self, run: Run, round_: Round) -> None:
+    def on_executed(self, run: Run, round_: Round, text: str) -> None:
         self._panel.show_result(run)
         self._panel.show_figures()
         self._set_title(round_, OUTCOME_MARKS.get(round_.status, ""))
@@ -350,7 +344,7 @@ class WidgetView:
         titles[round_.index - 1] = f"Round {round_.index} {mark}".rstrip()
         self.tabs.titles = tuple(titles)
 
-    def _on_run_finished(self, run: Run, round_: None) -> None:
+    def on_run_finished(self, run: Run, round_: None, text: str) -> None:
         if self.panels:
             panel = self._panel
             panel.show_reply()
