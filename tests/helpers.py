@@ -13,29 +13,9 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from oci_magic.backends.scripted import ScriptedBackend  # noqa: F401  (tests import it from here)
+
 TESTS = Path(__file__).parent
-
-
-class ScriptedBackend:
-    """Answers with canned replies, in order, and remembers what it was asked (for the loop's logic
-    only: every feature is also tested on the real engine)."""
-
-    name = "scripted"
-
-    def __init__(self, replies: list[str], *, delay: float = 0.0) -> None:
-        self.replies = list(replies)
-        self.delay = delay
-        self.calls: list[list[dict]] = []
-        self.options: list[dict] = []  # the sampling options of each call
-
-    def stream_chat(self, messages, **options):
-        self.calls.append([dict(m) for m in messages])
-        self.options.append(options)
-        reply = self.replies.pop(0)
-        for piece in reply.split(" "):
-            if self.delay:
-                time.sleep(self.delay)
-            yield piece + " "
 
 
 def scripted_setup(replies: list[str]) -> str:
