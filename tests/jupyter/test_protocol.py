@@ -8,7 +8,7 @@ import pytest
 
 from oci_magic.jupyter import protocol
 
-TOKENS = (Path(__file__).parents[1] / "labextension" / "src" / "tokens.ts").read_text()
+TOKENS = (Path(__file__).parents[2] / "labextension" / "src" / "tokens.ts").read_text()
 
 
 def _union(name: str) -> dict[str, set[str]]:

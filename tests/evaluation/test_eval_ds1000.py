@@ -15,7 +15,7 @@ from oci_magic.evaluation.ds1000_run import FixedReplies, self_check, solve_prob
 from oci_magic.evaluation.notebook import NotebookSettings
 
 # A copy beside the project (never inside it), else the Hugging Face dataset through huggingface_hub's cache.
-COPY = Path(__file__).parents[1].parent / "shared" / "ds1000" / "ds1000.jsonl.gz"
+COPY = Path(__file__).parents[2].parent / "shared" / "ds1000" / "ds1000.jsonl.gz"
 DATA = COPY if COPY.is_file() else None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "oci_magic"
+PACKAGE = Path(__file__).resolve().parents[2] / "oci_magic"
 
 # A module may import from its own stage and the ones above it in this list.
 STAGES = [

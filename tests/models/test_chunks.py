@@ -179,7 +179,7 @@ def test_the_registry_pins_each_pypi_model():
 
     from oci_magic.models.registry import KNOWN_MODELS, OFFLINE_DEFAULTS
 
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     extras = pyproject["project"]["optional-dependencies"]
     for name in OFFLINE_DEFAULTS:
         source = KNOWN_MODELS[name].pypi

@@ -13,7 +13,7 @@ from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_task
 from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
 from oci_magic.evaluation.notebook_tasks import TASKS
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parents[1]
 
 
 @pytest.mark.slow  # a fresh kernel for each task, twice
