@@ -36,7 +36,7 @@ from typing import Any
 
 from oci_magic.checks.expectations import unmet_expectations
 from oci_magic.checks.reading import Reading
-from oci_magic.notebook.changes import fingerprint
+from oci_magic.notebook.changes import Fingerprint, fingerprint
 from oci_magic.notebook.diagnose import misread_separator
 from oci_magic.notebook.summary import describe_value
 
@@ -194,7 +194,7 @@ def _subscript(node: ast.AST, frame: str) -> str | None:
 
 
 def _new_empty_columns(
-    before: dict[str, tuple], namespace: dict[str, Any], tree: ast.Module
+    before: dict[str, Fingerprint], namespace: dict[str, Any], tree: ast.Module
 ) -> tuple[list[str], list[str]]:
     """Columns added to a DataFrame that was there before the run and are missing in every row: stops when
     computed from a column that holds values (with its first values: what the conversion failed on), notes
@@ -202,11 +202,11 @@ def _new_empty_columns(
     found, notes = [], []
     for name, old in before.items():
         value = namespace.get(name)
-        if value is None or not _is_frame(value) or not old[3]:
+        if value is None or not _is_frame(value) or not old.columns:
             continue
         try:
             for column in value.columns:
-                if str(column) in old[3] or not _all_missing(value[column]):
+                if str(column) in old.columns or not _all_missing(value[column]):
                     continue
                 text = f"`{name}[{str(column)!r}]` is missing (NaN) in every row"
                 sources = [source for source in _sources(tree, name, str(column)) if source in value.columns]
@@ -225,11 +225,11 @@ def _new_empty_columns(
 
 
 def judge_round(
-    reading: Reading, namespace: dict[str, Any], before: dict[str, tuple], *, code: str, output: str
+    reading: Reading, namespace: dict[str, Any], before: dict[str, Fingerprint], *, code: str, output: str
 ) -> Findings:
     """What the run left undone (stops) and what the user may want to look at (notes).
 
-    `before` is `executors.changes.snapshot` of the namespace taken before the code ran."""
+    `before` is `notebook.changes.snapshot` of the namespace taken before the code ran."""
     findings = Findings()
     stops, notes = findings.stops, findings.notes
     if "ChainedAssignmentError" in output:
@@ -294,7 +294,7 @@ def _bound_names(tree: ast.Module) -> set[str]:
     } | {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
-def _changed(name: str, before: dict[str, tuple], namespace: dict[str, Any]) -> bool:
+def _changed(name: str, before: dict[str, Fingerprint], namespace: dict[str, Any]) -> bool:
     """Whether the run bound `name` anew or changed it (by identity or shape)."""
     old = before.get(name)
     return old is None or name not in namespace or old != fingerprint(namespace[name])

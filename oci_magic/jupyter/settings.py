@@ -98,7 +98,7 @@ class OciSettings(Configurable):
     second_look = Bool(
         False,
         help="After a round that passed, show the model what its code printed and defined and let it "
-        "confirm (DONE) or correct it, once a run. Off by default: on DS-1000 it did not pay (README).",
+        "confirm (DONE) or correct it, once a run. Off by default: on DS-1000 it corrected nothing.",
     ).tag(config=True)
     cells = Enum(
         CELL_MODES,

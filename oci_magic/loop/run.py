@@ -53,8 +53,8 @@ class LoopSettings:
     # executor that shows its `namespace`; off when a --check line is given (the user's check decides).
     result_checks: bool = True
     # After a round that passed, show the model what its code printed and defined beside the request and
-    # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: see the README
-    # for what it did on DS-1000.
+    # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: on DS-1000 it
+    # corrected nothing (docs/ds1000.md).
     second_look: bool = False
 
 

@@ -9,16 +9,26 @@ copy: taking one costs microseconds a name, whatever the data's size.
 from __future__ import annotations
 
 import types
-from typing import Any
+from typing import Any, NamedTuple
 
 from oci_magic.notebook.summary import describe_value
 
-__all__ = ["snapshot", "changes", "fingerprint"]
+__all__ = ["Fingerprint", "snapshot", "changes", "fingerprint"]
 
 SHOWN = 12  # names listed at most; the rest are counted
 
 
-def fingerprint(value: Any) -> tuple:
+class Fingerprint(NamedTuple):
+    """What a value looks like cheaply: equal fingerprints mean the code left the name alone."""
+
+    identity: int
+    kind: type
+    shape: tuple | None
+    columns: tuple[str, ...]  # a DataFrame's column names (the first 200), else ()
+    length: int | None  # a list's, dict's, set's, tuple's or string's
+
+
+def fingerprint(value: Any) -> Fingerprint:
     shape = getattr(value, "shape", None)
     columns = getattr(value, "columns", None)
     try:
@@ -29,18 +39,19 @@ def fingerprint(value: Any) -> tuple:
         length = len(value) if isinstance(value, (list, dict, set, tuple, str, bytes)) else None
     except Exception:
         length = None
-    return (id(value), type(value), shape if isinstance(shape, tuple) else None, column_key, length)
+    shape = shape if isinstance(shape, tuple) else None
+    return Fingerprint(id(value), type(value), shape, column_key, length)
 
 
 def _watched(name: str, value: Any) -> bool:
     return not name.startswith("_") and not isinstance(value, types.ModuleType) and name not in ("In", "Out")
 
 
-def snapshot(namespace: dict[str, Any]) -> dict[str, tuple]:
+def snapshot(namespace: dict[str, Any]) -> dict[str, Fingerprint]:
     return {name: fingerprint(value) for name, value in list(namespace.items()) if _watched(name, value)}
 
 
-def changes(before: dict[str, tuple], namespace: dict[str, Any]) -> list[str]:
+def changes(before: dict[str, Fingerprint], namespace: dict[str, Any]) -> list[str]:
     """'name: description' for each name the code bound anew or rebound, or whose shape or columns it changed
     in place; '(changed)' marks a name that was there before."""
     found = []
