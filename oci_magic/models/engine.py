@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from oci_magic.backends import Backend
 from oci_magic.errors import OciError
 from oci_magic.models.resolve import resolve_model
 
@@ -18,6 +19,15 @@ __all__ = ["EngineSettings", "ModelFile", "choose", "load", "memory_refusal", "d
 
 # The settings a model is loaded with: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
+
+
+class LoadView(Protocol):
+    """What shows a model loading (every view does)."""
+
+    def loading(self, name: str, size_bytes: int) -> None: ...
+    def load_progress(self, fraction: float) -> None: ...
+    def loaded(self, name: str, seconds: float) -> None: ...
+    def load_failed(self, message: str) -> None: ...
 
 
 class EngineState(Protocol):
@@ -55,7 +65,7 @@ class ModelFile:
         return self.path.name
 
 
-def choose(state: EngineState, settings: EngineSettings, model: str | None = None) -> Any:
+def choose(state: EngineState, settings: EngineSettings, model: str | None = None) -> Backend | ModelFile:
     """The backend that will answer: one installed with `set_backend` (unless `model` names another), the
     server's when an endpoint is set, else the model file to load (a `ModelFile`)."""
     if state.backend is not None and model is None:
@@ -79,7 +89,7 @@ def _remote(state: EngineState, settings: EngineSettings, model: str | None):
     return state.remote[1]
 
 
-def load(choice: Any, view: Any, *, check_memory: bool = True) -> Any:
+def load(choice: Backend | ModelFile, view: LoadView, *, check_memory: bool = True) -> Backend:
     """The backend for a choice: a model file is loaded once per kernel (the view shows the load and, when
     it fails, why); any other choice is a backend already."""
     if not isinstance(choice, ModelFile):
