@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from oci_magic.notebook.changes import Defined
+
 __all__ = ["ErrorInfo", "ExecutionResult", "Executor"]
 
 
@@ -36,9 +38,7 @@ class ExecutionResult:
     duration: float = 0.0
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds past the time limit that a call ignoring the alarm (C code) kept running
-    defined: list[str] = field(
-        default_factory=list
-    )  # "name: description" of what the code defined or changed
+    defined: list[Defined] = field(default_factory=list)  # what the code defined or changed
 
     @property
     def success(self) -> bool:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from oci_magic.executors.results import ErrorInfo, ExecutionResult
+from oci_magic.notebook.changes import Defined, listed
 
 
 class Status(StrEnum):
@@ -67,7 +68,7 @@ class Round:
     reply_cut: str | None = None  # CUT_AT_MAX_TOKENS or CUT_REPEATING: the reply did not end by itself
     hidden_chars: int = 0  # printed beyond the output limit: counted, not kept
     overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
-    defined: list[str] = field(default_factory=list)  # what the code defined or changed: "name: description"
+    defined: list[Defined] = field(default_factory=list)  # what the code defined or changed
     # Why code that raised nothing did not pass (what the request asks for and the run left undone), or why
     # code was not run at all (it would replace the user's data with made-up values).
     shortfalls: list[str] = field(default_factory=list)
@@ -167,8 +168,8 @@ class Run:
         n = len(self.rounds)
         took = f" · {self.duration:.1f} s" if self.duration is not None else ""
         if self.status == PASSED:
-            names = [item.split(":", 1)[0] for item in self.rounds[-1].defined] if self.rounds else []
-            defined = f" · defined {', '.join(names)}" if names else ""
+            names = listed(self.rounds[-1].defined, names_only=True) if self.rounds else ""
+            defined = f" · defined {names}" if names else ""
             notes = self.rounds[-1].notes if self.rounds else []
             more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
             look = f" · to look at: {notes[0]}{more}" if notes else ""
@@ -177,8 +178,8 @@ class Run:
             return f"failed after {n} round{'s' * (n != 1)}{took}"
         if self.status == INCOMPLETE:
             last = self.rounds[-1]
-            names = [item.split(":", 1)[0] for item in last.defined]
-            defined = f" · defined {', '.join(names)}" if names else ""
+            names = listed(last.defined, names_only=True)
+            defined = f" · defined {names}" if names else ""
             rounds = f"{n} round{'s' * (n != 1)}"
             return f"ran without error but not done after {rounds}: {last.shortfalls[0]}{took}{defined}"
         if self.status == TIMEOUT:

@@ -399,8 +399,8 @@ class Refinement:
         """The model's correction of a round that passed, after it saw what the code printed and defined
         (the values, as the request's summary shows them); None when it confirms it or repeats the code."""
         namespace = self.namespace
-        defined = [item.split(":", 1)[0] for item in passed.defined]
-        shown = [f"- {name}: {describe_value(namespace[name])}" for name in defined if name in namespace]
+        names = [item.name for item in passed.defined]
+        shown = [f"- {name}: {describe_value(namespace[name])}" for name in names if name in namespace]
         self.conversation.add_user(prompts.second_look_message(shown))
         passed.look_prompt = self.conversation.messages[-1]["content"]
         look = Round(index=passed.index)

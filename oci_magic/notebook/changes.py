@@ -9,13 +9,35 @@ copy: taking one costs microseconds a name, whatever the data's size.
 from __future__ import annotations
 
 import types
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from oci_magic.notebook.summary import describe_value
 
-__all__ = ["Fingerprint", "snapshot", "changes", "fingerprint"]
+__all__ = ["Defined", "Fingerprint", "changes", "fingerprint", "listed", "snapshot"]
 
 SHOWN = 12  # names listed at most; the rest are counted
+
+
+@dataclass(frozen=True)
+class Defined:
+    """A name a piece of code bound anew, or changed: rebound, or its shape or columns changed in place."""
+
+    name: str
+    description: str  # the first line of the value's description, as the namespace summary gives it
+    changed: bool = False  # the name was there before
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.description}" + (" (changed)" if self.changed else "")
+
+
+def listed(defined: list[Defined], *, names_only: bool = False) -> str:
+    """What a round defined, as a line shows it: the first SHOWN (names, or names and descriptions), then
+    how many more."""
+    shown = [item.name if names_only else str(item) for item in defined[:SHOWN]]
+    if len(defined) > SHOWN:
+        shown.append(f"… and {len(defined) - SHOWN} more")
+    return (", " if names_only else "; ").join(shown)
 
 
 class Fingerprint(NamedTuple):
@@ -51,9 +73,8 @@ def snapshot(namespace: dict[str, Any]) -> dict[str, Fingerprint]:
     return {name: fingerprint(value) for name, value in list(namespace.items()) if _watched(name, value)}
 
 
-def changes(before: dict[str, Fingerprint], namespace: dict[str, Any]) -> list[str]:
-    """'name: description' for each name the code bound anew or rebound, or whose shape or columns it changed
-    in place; '(changed)' marks a name that was there before."""
+def changes(before: dict[str, Fingerprint], namespace: dict[str, Any]) -> list[Defined]:
+    """Each name the code bound anew or rebound, or whose shape or columns it changed in place."""
     found = []
     for name, value in list(namespace.items()):
         if not _watched(name, value):
@@ -63,7 +84,5 @@ def changes(before: dict[str, Fingerprint], namespace: dict[str, Any]) -> list[s
             continue
         text = describe_value(value).split("\n", 1)[0]
         text = text if len(text) <= 90 else text[:89] + "…"
-        found.append(f"{name}: {text}" + (" (changed)" if old is not None else ""))
-    if len(found) > SHOWN:
-        found = found[:SHOWN] + [f"… and {len(found) - SHOWN} more"]
+        found.append(Defined(name, text, changed=old is not None))
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
+from oci_magic.notebook.changes import listed
 
 __all__ = ["round_figures", "round_outcome", "repeated_note", "error_location", "OUTCOME_MARKS"]
 
@@ -76,12 +77,12 @@ def round_outcome(round_: Round, run: Run) -> str:
         return "· not run"
     retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
     if round_.shortfalls:
-        defined = f" · defined {'; '.join(round_.defined)}" if round_.defined else ""
+        defined = f" · defined {listed(round_.defined)}" if round_.defined else ""
         return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
     notes = f" · to look at: {'; '.join(round_.notes)}" if round_.notes else ""
     notes = _left_out_note(round_) + notes
     if round_.defined:
-        return f"✓ ran without error · defined {'; '.join(round_.defined)}{retried}{notes}"
+        return f"✓ ran without error · defined {listed(round_.defined)}{retried}{notes}"
     return f"✓ ran without error · defined nothing{retried}{notes}"
 
 

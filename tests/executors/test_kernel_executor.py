@@ -97,6 +97,4 @@ def test_a_checked_function_says_what_it_defined(shell, scripted):
     shell.run_cell('%%oci --check "assert mean([]) == 0"\nwrite a function mean(xs)')
     rounds = oci_magic.last_run().rounds
     assert [r.status for r in rounds] == ["failed", "passed"]
-    assert [d.split(":")[0] for d in rounds[1].defined] == [
-        "mean"
-    ]  # not "defined nothing": the check ran last
+    assert [d.name for d in rounds[1].defined] == ["mean"]  # not "defined nothing": the check ran last

@@ -302,7 +302,7 @@ def test_a_passing_round_says_what_it_defined_and_changed(shell, scripted, capsy
     scripted([block("sales['double'] = sales['amount'] * 2\ntotal = int(sales['double'].sum())")])
     shell.run_cell("%%oci\ndouble and total")
     run = oci_magic.last_run()
-    assert run.rounds[0].defined == [
+    assert [str(item) for item in run.rounds[0].defined] == [
         "sales: DataFrame 2×2 columns: 'amount' int64, 'double' int64 (changed)",
         "total: int = 6",
     ]
