@@ -7,6 +7,8 @@ ipywidgets widget, `text.QuietView` prints only the outcome.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from oci_magic.loop.events import LoopEvent
 from oci_magic.loop.records import Round, Run
 
@@ -29,19 +31,8 @@ class View:
         """The model could not be loaded; `message` says why and what to do."""
 
     def __call__(self, event: LoopEvent) -> None:
-        """A loop event, handed to the method for its kind: one table, every kind in it."""
-        handlers = {
-            "run_started": self.on_run_started,
-            "round_started": self.on_round_started,
-            "token": self.on_token,
-            "repeated": self.on_repeated,
-            "code": self.on_code,
-            "executing": self.on_executing,
-            "output": self.on_output,
-            "executed": self.on_executed,
-            "run_finished": self.on_run_finished,
-        }
-        handlers[event.kind](event.run, event.round, event.text)
+        """A loop event, handed to the method for its kind (`HANDLERS`: every kind in one table)."""
+        HANDLERS[event.kind](self, event.run, event.round, event.text)
 
     def on_run_started(self, run: Run, round_: None, text: str) -> None:
         """A run starts: `run.request`, `run.model` and `run.max_rounds` are known."""
@@ -69,3 +60,18 @@ class View:
 
     def on_run_finished(self, run: Run, round_: None, text: str) -> None:
         """The run is over (`run.status`)."""
+
+
+# Built once, not per event (a token is an event): each kind's method, looked up on the view it is called
+# with, so that a subclass's own method answers.
+HANDLERS: dict[str, Callable[[View, Run, Round | None, str], None]] = {
+    "run_started": lambda view, *event: view.on_run_started(*event),
+    "round_started": lambda view, *event: view.on_round_started(*event),
+    "token": lambda view, *event: view.on_token(*event),
+    "repeated": lambda view, *event: view.on_repeated(*event),
+    "code": lambda view, *event: view.on_code(*event),
+    "executing": lambda view, *event: view.on_executing(*event),
+    "output": lambda view, *event: view.on_output(*event),
+    "executed": lambda view, *event: view.on_executed(*event),
+    "run_finished": lambda view, *event: view.on_run_finished(*event),
+}
