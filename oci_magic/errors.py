@@ -8,7 +8,8 @@ OciError
 ├── ChatFormatError        the chat format does not fit the model (no template, a template that refuses)
 ├── ContextOverflowError   the request cannot fit in the model's context window
 ├── BackendError           the engine failed while generating
-├── RunInProgressError     a %%oci run was started from the code of the run in progress
+├── RunInProgressError     a %%oci run (or an undo) was started from the code of the run in progress
+├── UndoError              a run cannot be undone or kept as asked (already undone, kept, not there)
 └── EvalStopped            an evaluation could not go on; it carries the tasks finished before
 
 Two signals live outside the tree on purpose, as BaseExceptions that generated code's `except Exception:`
@@ -28,6 +29,7 @@ __all__ = [
     "ContextOverflowError",
     "BackendError",
     "RunInProgressError",
+    "UndoError",
     "DownloadError",
     "EvalStopped",
 ]
@@ -62,6 +64,10 @@ class BackendError(OciError):
 
 
 class RunInProgressError(OciError):
+    pass
+
+
+class UndoError(OciError):
     pass
 
 

@@ -2,7 +2,7 @@
  * Where inserted cells go, kept free of JupyterLab objects so that it is unit-tested on plain data.
  */
 
-import { ICellMark } from './tokens';
+import { ICellMark, ICellToRemove } from './tokens';
 
 /** What the placement needs to know of a notebook cell. */
 export interface ICellView {
@@ -50,4 +50,28 @@ export function ociCellSource(request: string): string {
 /** The source of the cell that "Fix this error" adds for a cell with this execution count. */
 export function fixCellSource(executionCount: number | null): string {
   return executionCount === null ? '%oci fix' : `%oci fix ${executionCount}`;
+}
+
+/** The cells an undo of `run` removes: by index, those that still hold the source the kernel sent
+ * (`unchanged`), and those the user edited since (`edited`: removed only if the user says so). A cell of
+ * the run whose round was not sent is left alone. */
+export function cellsToRemove(
+  sources: string[],
+  marks: (ICellMark | null)[],
+  run: number,
+  wanted: ICellToRemove[]
+): { unchanged: number[]; edited: number[] } {
+  const unchanged: number[] = [];
+  const edited: number[] = [];
+  marks.forEach((mark, index) => {
+    if (mark === null || mark.run !== run) {
+      return;
+    }
+    const sent = wanted.find(cell => cell.round === mark.round);
+    if (sent === undefined) {
+      return;
+    }
+    (sources[index] === sent.source ? unchanged : edited).push(index);
+  });
+  return { unchanged, edited };
 }

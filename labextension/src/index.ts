@@ -4,16 +4,25 @@
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { alreadyInserted, fixCellSource, ICellView, insertionIndex, ociCellSource } from './cells';
+import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource } from './cells';
 import { ISidebarState, OciSidebar } from './sidebar';
-import { COMM_TARGET, FrontendMessage, INewCell, IModelInfo, IRunInfo, KernelMessage } from './tokens';
+import {
+  COMM_TARGET,
+  FrontendMessage,
+  ICellMark,
+  ICellToRemove,
+  INewCell,
+  IModelInfo,
+  IRunInfo,
+  KernelMessage
+} from './tokens';
 
 const PLUGIN_ID = 'oci-magic:plugin';
 const VERSION = '0.1.0';
@@ -32,6 +41,9 @@ class KernelLink {
   runs: IRunInfo[] = [];
   running = false;
   note = '';
+  /** What the last undo or keep did (the kernel's report, then the cells removed). */
+  notice = '';
+  undoHeld = '';
 }
 
 function cellViews(panel: NotebookPanel): ICellView[] {
@@ -64,6 +76,46 @@ function insertCells(panel: NotebookPanel, parent: string | null, cells: INewCel
       metadata: cell.metadata as any
     });
   }
+}
+
+/** Undo's part in the notebook: remove the run's cells as they were inserted; for each one the user has
+ * edited since, ask first (keeping it is the default). Returns a line saying what happened. */
+async function removeCells(panel: NotebookPanel, run: number, wanted: ICellToRemove[]): Promise<string> {
+  const model = panel.content.model;
+  if (!model) {
+    return '';
+  }
+  const cells = model.sharedModel.cells;
+  const marks = cells.map(cell => (cell.getMetadata('oci_magic') as ICellMark | undefined) ?? null);
+  const { unchanged, edited } = cellsToRemove(
+    cells.map(cell => cell.getSource()),
+    marks,
+    run,
+    wanted
+  );
+  const remove = [...unchanged];
+  for (const index of edited) {
+    const answer = await showDialog({
+      title: `Remove a cell you edited?`,
+      body: `Undo of run ${run}: its cell of round ${marks[index]?.round} was edited since oci inserted it. Remove it anyway?`,
+      buttons: [Dialog.cancelButton({ label: 'Keep it' }), Dialog.warnButton({ label: 'Remove' })]
+    });
+    if (answer.button.accept) {
+      remove.push(index);
+    }
+  }
+  const kept = edited.length - (remove.length - unchanged.length);
+  // Highest index first: removing a cell moves the ones below it up.
+  const current = model.sharedModel.cells;
+  const doomed = remove.map(index => cells[index]);
+  for (const cell of doomed) {
+    const index = current.indexOf(cell);
+    if (index >= 0) {
+      model.sharedModel.deleteCell(index);
+    }
+  }
+  const keptText = kept > 0 ? `, kept ${kept} you edited` : '';
+  return `Undo of run ${run}: removed ${doomed.length} cell${doomed.length === 1 ? '' : 's'}${keptText}.`;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -122,6 +174,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (message.type === 'state') {
         link.model = message.model;
         link.runs = message.runs;
+        link.undoHeld = message.undo_held;
       } else if (message.type === 'run') {
         const runs = link.runs.filter(run => run.id !== message.run.id);
         link.runs = [...runs, message.run];
@@ -131,8 +184,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (panel) {
           insertCells(panel, message.parent, message.cells);
         }
+      } else if (message.type === 'remove_cells') {
+        const panel = panelOf(kernel);
+        if (panel) {
+          void removeCells(panel, message.run, message.cells).then(text => {
+            link.notice = link.notice ? `${link.notice}\n${text}` : text;
+            refresh();
+          });
+        }
       } else if (message.type === 'error') {
         link.note = message.message;
+      } else if (message.type === 'notice') {
+        link.notice = message.message;
       }
       refresh();
     };
@@ -183,6 +246,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
           send(linkOf(kernel), { type: 'reset' });
         }
       },
+      undo: (run: number) => {
+        const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
+        if (kernel) {
+          send(linkOf(kernel), { type: 'undo', run });
+        }
+      },
+      keep: (run: number) => {
+        const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
+        if (kernel) {
+          send(linkOf(kernel), { type: 'keep', run });
+        }
+      },
       load: () => {
         const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
         kernel?.requestExecute({ code: '%load_ext oci_magic', silent: false, store_history: false });
@@ -202,7 +277,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         model: link?.model ?? null,
         runs: link?.runs ?? [],
         running: !!link?.running,
-        note: link?.note ?? ''
+        note: link?.note ?? '',
+        notice: link?.notice ?? '',
+        undoHeld: link?.undoHeld ?? ''
       };
       sidebar.show_state(state);
     };

@@ -15,6 +15,10 @@ export interface ISidebarState {
   runs: IRunInfo[];
   running: boolean;
   note: string;
+  /** What the last undo or keep did. */
+  notice: string;
+  /** What undo holds in memory, as a line. */
+  undoHeld: string;
 }
 
 export interface ISidebarActions {
@@ -23,6 +27,8 @@ export interface ISidebarActions {
   stop(): void;
   reset(): void;
   load(): void;
+  undo(run: number): void;
+  keep(run: number): void;
 }
 
 const MARKS: Record<string, string> = {
@@ -80,7 +86,10 @@ export class OciSidebar extends Widget {
     this.resetButton = this.button(buttons, 'Reset conversation', () => this.actions.reset());
     this.loadButton = this.button(buttons, 'Load oci-magic', () => this.actions.load());
     this.runsNode = element('div', 'oci-Sidebar-runs');
-    for (const node of [header, this.status, this.modelNode, this.prompt, buttons, this.runsNode]) {
+    this.heldNode = element('div', 'oci-Sidebar-held');
+    this.noticeNode = element('pre', 'oci-Sidebar-notice');
+    const parts = [header, this.status, this.modelNode, this.prompt, buttons, this.heldNode, this.noticeNode];
+    for (const node of [...parts, this.runsNode]) {
       this.node.appendChild(node);
     }
   }
@@ -136,14 +145,27 @@ export class OciSidebar extends Widget {
         this.modelNode.appendChild(element('div', 'oci-Sidebar-error', model.error));
       }
     }
+    this.heldNode.textContent = connected ? state.undoHeld : '';
+    this.noticeNode.textContent = state.notice;
+    this.noticeNode.style.display = state.notice ? '' : 'none';
     this.runsNode.textContent = '';
     for (const run of [...runs].reverse()) {
       const node = element('details', 'oci-Sidebar-run');
       node.open = run === runs[runs.length - 1];
+      node.dataset.ociRun = String(run.id);
       const mark = MARKS[run.status] ?? '✗';
-      node.appendChild(element('summary', '', `${mark} ${run.request.split('\n')[0]}`));
+      const undone = run.undo === 'undone' ? ' (undone)' : run.undo === 'kept' ? ' (kept)' : '';
+      node.appendChild(element('summary', '', `${mark} ${run.request.split('\n')[0]}${undone}`));
       if (run.summary) {
         node.appendChild(element('div', 'oci-Sidebar-summary', run.summary));
+      }
+      if (run.undo === 'open' && !running) {
+        const undoButtons = element('div', 'oci-Sidebar-buttons');
+        this.button(undoButtons, 'Undo', () => this.actions.undo(run.id)).title =
+          'Take this run back (and the runs after it): variables as they were, its cells removed';
+        this.button(undoButtons, 'Keep', () => this.actions.keep(run.id)).title =
+          'Keep this run and those before it: frees what undo holds; they can no longer be undone';
+        node.appendChild(undoButtons);
       }
       for (const round of run.rounds) {
         const roundNode = element('div', 'oci-Sidebar-round');
@@ -163,6 +185,8 @@ export class OciSidebar extends Widget {
   private modelNode: HTMLDivElement;
   private prompt: HTMLTextAreaElement;
   private runsNode: HTMLDivElement;
+  private heldNode: HTMLDivElement;
+  private noticeNode: HTMLPreElement;
   private fixButton: HTMLButtonElement;
   private stopButton: HTMLButtonElement;
   private resetButton: HTMLButtonElement;

@@ -32,6 +32,14 @@ export interface IRunInfo {
   summary: string;
   max_rounds: number;
   rounds: IRoundInfo[];
+  /** 'open' (Undo and Keep are offered), 'undone', 'kept', or '' (undo was off). */
+  undo: string;
+}
+
+/** A cell an undo removes: the run's cell of this round, if it still holds this source. */
+export interface ICellToRemove {
+  round: number;
+  source: string;
 }
 
 export interface IModelInfo {
@@ -56,14 +64,20 @@ export type KernelMessage =
       runs: IRunInfo[];
       /** Turns of the conversation a follow-up continues (0 after a reset). */
       conversation_turns: number;
+      /** What undo holds in memory, as a line. */
+      undo_held: string;
     }
   | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
   | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }
-  | { type: 'error'; message: string };
+  | { type: 'remove_cells'; run: number; cells: ICellToRemove[] }
+  | { type: 'error'; message: string }
+  | { type: 'notice'; message: string };
 
 /** Frontend to kernel. */
 export type FrontendMessage =
   | { type: 'hello'; version: string }
   | { type: 'state' }
   | { type: 'reset' }
-  | { type: 'settings'; [name: string]: unknown };
+  | { type: 'settings'; [name: string]: unknown }
+  | { type: 'undo'; run: number }
+  | { type: 'keep'; run: number };

@@ -1,4 +1,4 @@
-import { alreadyInserted, fixCellSource, ICellView, insertionIndex, ociCellSource } from '../src/cells';
+import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource } from '../src/cells';
 
 const mark = (run: number, round: number) => ({ run, round, model: 'm', status: 'passed' });
 
@@ -39,5 +39,21 @@ describe('cell sources', () => {
     expect(ociCellSource('  plot y = x**2\n')).toBe('%%oci\nplot y = x**2');
     expect(fixCellSource(12)).toBe('%oci fix 12');
     expect(fixCellSource(null)).toBe('%oci fix');
+  });
+});
+
+describe('cellsToRemove', () => {
+  it('removes the run\'s cells that are as inserted, and sets apart the ones the user edited', () => {
+    const sources = ['%%oci\nask', 'x = 1', 'y = 2  # mine now', 'z = 3', 'w = 4'];
+    const marks = [null, mark(5, 1), mark(5, 2), mark(6, 1), mark(5, 3)];
+    const wanted = [
+      { round: 1, source: 'x = 1' },
+      { round: 2, source: 'y = 2' }
+    ];
+    expect(cellsToRemove(sources, marks, 5, wanted)).toEqual({ unchanged: [1], edited: [2] });
+  });
+
+  it('leaves everything alone for a run with no cells', () => {
+    expect(cellsToRemove(['a'], [null], 5, [{ round: 1, source: 'a' }])).toEqual({ unchanged: [], edited: [] });
   });
 });

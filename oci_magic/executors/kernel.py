@@ -27,6 +27,7 @@ from oci_magic.executors.outputs import OutputCollector
 from oci_magic.executors.results import ErrorInfo
 from oci_magic.notebook.changes import changes, snapshot
 from oci_magic.notebook.diagnose import compact_traceback, failure_state
+from oci_magic.undo.checkpoint import Checkpoint
 
 __all__ = ["KernelExecutor", "ExecutionTimeout", "strip_ansi"]
 
@@ -268,6 +269,8 @@ class KernelExecutor:
         self.show_outputs = show_outputs
         self.output_limit = output_limit  # characters of printed text kept for the record and the model
         self.shown_limit = shown_limit  # characters of it shown in the cell (text view)
+        #: The run's way back (`%oci undo`), when undo is on: each piece of code is checked in before it runs.
+        self.checkpoint: Checkpoint | None = None
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -364,6 +367,16 @@ class KernelExecutor:
                 where = f"{kept} in _oci.rounds[n].output"
                 print(f"… {budget.hidden:,} more characters printed, not shown here ({where})")
 
+    def _check_in(self, code: str, notices: Any) -> None:
+        """Copy what the code may change in place, before it runs; say at once what undo will not cover."""
+        try:
+            python = self.shell.transform_cell(code)  # %pip and !ls as the calls they become
+        except Exception:
+            python = code
+        for warning in self.checkpoint.before_code(python, self.shell.user_ns):
+            notices.write(f"oci · undo: {warning}\n")
+        notices.flush()
+
     def run(
         self,
         code: str,
@@ -381,6 +394,8 @@ class KernelExecutor:
             notices.write(message)
             notices.flush()
 
+        if self.checkpoint is not None:
+            self._check_in(code, notices)
         before = snapshot(self.shell.user_ns)
         with self._captured(collector):
             try:
@@ -394,6 +409,8 @@ class KernelExecutor:
                 timed_out = True
         collector.flush()
         sys.stdout.flush()
+        if self.checkpoint is not None:
+            self.checkpoint.after_code(self.shell.user_ns)
         duration = time.perf_counter() - started
         output = strip_ansi(collector.text)
         exc = None if result is None else (result.error_before_exec or result.error_in_exec)

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from oci_magic.errors import OciError
 from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.jupyter import session
 from oci_magic.jupyter.bridge import BridgeView
@@ -20,9 +21,11 @@ from oci_magic.jupyter.settings import OciSettings
 from oci_magic.jupyter.sidebar import state_message
 from oci_magic.loop import records
 from oci_magic.loop.run import run_request
-from oci_magic.models import engine
+from oci_magic.models import engine, memory
 from oci_magic.notebook.peeks import request_peeks
 from oci_magic.notebook.summary import namespace_summary
+from oci_magic.undo.budget import parse_budget
+from oci_magic.undo.checkpoint import Checkpoint
 from oci_magic.views import View
 from oci_magic.views.text import QuietView, TextView
 
@@ -59,6 +62,8 @@ def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings,
         context = namespace_summary(shell.user_ns, limit=settings.context_chars)
         files = request_peeks(request, Path.cwd(), limit=settings.context_chars)
     cells = args.cells or settings.cells
+    if settings.undo:
+        executor.checkpoint = Checkpoint(shell.user_ns, budget=_undo_budget(settings))
     listeners: tuple[View, ...] = (view,)
     if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
         listeners += (BridgeView(state.bridge, _parent_msg_id(shell), cells),)
@@ -73,12 +78,40 @@ def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings,
         listeners=listeners,
         approve=approver(show_code=view_kind != "widget") if args.confirm or settings.confirm else None,
     )
+    if executor.checkpoint is not None:
+        executor.checkpoint.close()
+        state.checkpoints[run.id] = executor.checkpoint
     _keep(run, shell)
     if state.bridge.connected:  # the sidebar's model line (loaded now) and runs
+        state.inserted[run.id] = ("jupyterlab", cells_for(run, cells))
         state.bridge.send(state_message(settings))
     else:
         _insert_cells_without_extension(run, cells, shell)
+    if executor.checkpoint is not None and hasattr(view, "offer_undo"):
+        _offer_undo(view, run.id, settings, shell)
     return run
+
+
+def _offer_undo(view: Any, run_id: int, settings: OciSettings, shell: Any) -> None:
+    """The widget's Undo and Keep: each acts once the cell has finished, as `%oci undo N` / `%oci keep N`."""
+    from oci_magic.jupyter import undo
+
+    def then_tell_the_sidebar(action):
+        def act() -> str:
+            try:
+                with session.one_run_at_a_time("undo or keep a run"):
+                    text = action()
+            except OciError as exc:
+                return f"oci · {exc}"
+            session.current().bridge.send(state_message(settings))
+            return text
+
+        return act
+
+    view.offer_undo(
+        undo=then_tell_the_sidebar(lambda: "\n".join(undo.undo_runs(run_id, shell.user_ns))),
+        keep=then_tell_the_sidebar(lambda: undo.keep_runs(run_id)),
+    )
 
 
 def load_backend(settings: OciSettings, model: str | None = None) -> Any:
@@ -102,10 +135,18 @@ def _keep(run: records.Run, shell: Any) -> None:
     shell.user_ns["_oci"] = run
 
 
+def _undo_budget(settings: OciSettings) -> int | None:
+    """Bytes this run's copies may take: the setting, against free memory or what earlier runs hold."""
+    from oci_magic.jupyter.undo import held_bytes
+
+    return parse_budget(settings.undo_budget).for_run(memory.available_ram(), held_bytes())
+
+
 def _insert_cells_without_extension(run: records.Run, mode: str, shell: Any) -> None:
     new_cells = cells_for(run, mode)
     if not new_cells:
         return
+    session.current().inserted[run.id] = ("set_next_input", new_cells[-1:])
     # Without the JupyterLab extension the only way in is set_next_input, which keeps one cell.
     shell.set_next_input(new_cells[-1].source, replace=False)
     if len(new_cells) > 1:

@@ -107,7 +107,7 @@ class OciMagics(Magics, OciSettings):
 
     def connect_bridge(self) -> None:
         """Offer the JupyterLab extension a comm, and answer what its sidebar asks."""
-        sidebar.connect(self)
+        sidebar.connect(self, self.shell.user_ns)
 
     def state_message(self) -> dict:
         """What the sidebar is sent: the model, the settings it edits, this kernel's runs."""

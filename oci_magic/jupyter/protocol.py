@@ -28,15 +28,18 @@ TARGET = "oci_magic"
 # Kernel to frontend: each message type and its fields besides `type`.
 KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
     "open": ("version",),
-    "state": ("model", "settings", "runs", "conversation_turns"),
+    "state": ("model", "settings", "runs", "conversation_turns", "undo_held"),
     "run": ("event", "parent", "run"),
     "insert_cells": ("parent", "cells"),
+    # Undo: remove the run's cells that still hold the source sent (ask about one the user edited).
+    "remove_cells": ("run", "cells"),
     "error": ("message",),
+    "notice": ("message",),  # what an undo or keep asked from the sidebar did
 }
 # Frontend to kernel: the types the kernel answers (`settings` carries setting names as its fields).
-FRONTEND_MESSAGES = ("hello", "state", "reset", "settings")
+FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep")
 ROUND_FIELDS = ("index", "status", "outcome", "code")
-RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds")
+RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds", "undo")
 
 
 def kernel_message(kind: str, **fields: Any) -> dict[str, Any]:
@@ -59,7 +62,8 @@ def round_info(run: Run, round_: Round) -> dict[str, Any]:
     }
 
 
-def run_info(run: Run) -> dict[str, Any]:
+def run_info(run: Run, undo: str = "") -> dict[str, Any]:
+    """A run as the sidebar shows it; `undo`: "open" (it can be undone), "undone", "kept" or ""."""
     return {
         "id": run.id,
         "request": run.request,
@@ -68,6 +72,7 @@ def run_info(run: Run) -> dict[str, Any]:
         "summary": run.summary() if run.status != Status.RUNNING else "",
         "max_rounds": run.max_rounds,
         "rounds": [round_info(run, round_) for round_ in run.rounds],
+        "undo": undo,
     }
 
 

@@ -15,6 +15,7 @@ from oci_magic.errors import RunInProgressError
 from oci_magic.jupyter.bridge import Bridge
 from oci_magic.loop.conversation import Conversation
 from oci_magic.loop.records import ErrorInfo, Run
+from oci_magic.undo.checkpoint import Checkpoint
 
 __all__ = [
     "Session",
@@ -51,6 +52,10 @@ class Session:
         self.remote: tuple[tuple, Any] | None = None
         #: The comm with the JupyterLab extension (connected only when the extension answered).
         self.bridge = Bridge()
+        #: Each run's way back (`%oci undo`), by run id; absent when the run ran with undo off.
+        self.checkpoints: dict[int, Checkpoint] = {}
+        #: The cells each run left in the notebook, by run id, and how: "jupyterlab" or "set_next_input".
+        self.inserted: dict[int, tuple[str, list[Any]]] = {}
 
     def record_cell(self, result: Any) -> None:
         """IPython's post_run_cell hook: remember a cell of the user's that raised. Generated code runs with
@@ -110,13 +115,13 @@ _running_thread: int | None = None
 
 
 @contextmanager
-def one_run_at_a_time() -> Iterator[None]:
+def one_run_at_a_time(action: str = "start another %%oci") -> Iterator[None]:
     """Hold the kernel's run lock for a run: a run from another thread waits for the one in progress; one
     started by the generated code of the run in progress (same thread) is refused: it would wait forever."""
     global _running_thread
     if _running_thread == threading.get_ident():
         raise RunInProgressError(
-            "a %%oci run is in progress, and the code it runs cannot start another %%oci; "
+            f"a %%oci run is in progress, and the code it runs cannot {action}; "
             "run it from its own cell once this one has finished"
         )
     if not _run_lock.acquire(blocking=False):

@@ -18,6 +18,7 @@ from oci_magic.jupyter.cells import CELL_MODES
 from oci_magic.loop.prompts import SYSTEM_PROMPT
 from oci_magic.loop.run import LoopSettings
 from oci_magic.models import engine
+from oci_magic.undo.budget import parse_budget
 
 __all__ = ["OciSettings", "FRONTEND_SETTINGS"]
 
@@ -133,6 +134,17 @@ class OciSettings(Configurable):
         help="Show each piece of generated code and ask before running it (y: run, n: stop, a: run the "
         "rest of this call's rounds without asking). Recommended with unfamiliar data or systems.",
     ).tag(config=True)
+    undo = Bool(
+        True,
+        help="Keep what each run needs for `%oci undo`: references to the objects it rebinds, and copies of "
+        "those its code may change in place (within undo_budget). Off: runs cannot be undone.",
+    ).tag(config=True)
+    undo_budget = Unicode(
+        "25%",
+        help="Memory undo may take for copies of objects a run changes in place: a share of the memory free "
+        "when the run starts ('25%') or a size for all runs that can be undone ('2GB'); '0' copies "
+        "nothing. Objects over it are not copied, and undo says so before the code runs.",
+    ).tag(config=True)
     api_key_env = Unicode(
         "OCI_MAGIC_API_KEY",
         help="Name of the environment variable holding the server's API key (the key itself is never "
@@ -151,6 +163,14 @@ class OciSettings(Configurable):
     def _not_negative(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"{proposal['trait'].name} must be 0 or more, got {proposal['value']}")
+        return proposal["value"]
+
+    @validate("undo_budget")
+    def _a_budget(self, proposal):
+        try:
+            parse_budget(proposal["value"])
+        except ValueError as exc:
+            raise TraitError(f"undo_budget: {exc}") from None
         return proposal["value"]
 
     def loop_settings(self, args: argparse.Namespace) -> LoopSettings:

@@ -7,7 +7,8 @@ from typing import Any
 
 from traitlets import TraitError
 
-from oci_magic.jupyter import session
+from oci_magic.errors import OciError
+from oci_magic.jupyter import session, undo
 from oci_magic.jupyter.protocol import kernel_message, run_info
 from oci_magic.jupyter.settings import FRONTEND_SETTINGS, OciSettings
 from oci_magic.models import engine
@@ -15,7 +16,7 @@ from oci_magic.models import engine
 __all__ = ["connect", "state_message"]
 
 
-def connect(settings: OciSettings) -> None:
+def connect(settings: OciSettings, namespace: dict[str, Any]) -> None:
     """Open the comm to the JupyterLab extension and answer what it asks (it asks when the kernel is idle: a
     busy kernel reads no comm messages)."""
     bridge = session.current().bridge
@@ -24,12 +25,28 @@ def connect(settings: OciSettings) -> None:
         session.current().conversation.reset()
         bridge.send(state_message(settings))
 
+    def undo_or_keep(data: dict[str, Any]) -> None:
+        """The Undo and Keep buttons of a run in the sidebar: `%oci undo N` / `%oci keep N`."""
+        number = data.get("run")
+        try:
+            with session.one_run_at_a_time("undo or keep a run"):
+                if data["type"] == "undo":
+                    text = "\n".join(undo.undo_runs(number, namespace))
+                else:
+                    text = undo.keep_runs(number)
+        except OciError as exc:
+            text = f"oci · {exc}"
+        bridge.send(kernel_message("notice", message=text))
+        bridge.send(state_message(settings))
+
     bridge.handlers.update(
         {
             "hello": lambda data: bridge.send(state_message(settings)),
             "state": lambda data: bridge.send(state_message(settings)),
             "settings": lambda data: _settings_from_frontend(settings, data),
             "reset": reset,
+            "undo": undo_or_keep,
+            "keep": undo_or_keep,
         }
     )
     bridge.open()
@@ -42,8 +59,9 @@ def state_message(settings: OciSettings) -> dict[str, Any]:
         "state",
         model=engine.describe(state, settings.engine_settings()),
         settings={name: getattr(settings, name) for name in FRONTEND_SETTINGS},
-        runs=[run_info(run) for run in state.runs],
+        runs=[run_info(run, undo.undo_state(run)) for run in state.runs],
         conversation_turns=state.conversation.turns,
+        undo_held=undo.held_line(),
     )
 
 

@@ -13,6 +13,8 @@ from IPython.core.error import UsageError
 
 from oci_magic.errors import OciError
 from oci_magic.jupyter import session
+from oci_magic.jupyter.sidebar import state_message
+from oci_magic.jupyter.undo import held_line, keep_runs, undo_runs
 from oci_magic.loop.prompts import fix_request
 from oci_magic.models import engine
 from oci_magic.models.resolve import models_table, resolve_model
@@ -66,6 +68,7 @@ def show_status(magics: Any, words: list[str]) -> None:
     print(f"conversation: {state.conversation.turns} user turns")
     last = state.last_run
     print(f"last run: {last.summary() if last else 'none yet'}")
+    print(held_line())
 
 
 def show_history(magics: Any, words: list[str]) -> None:
@@ -179,6 +182,42 @@ def load_model(magics: Any, words: list[str]) -> None:
     _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
 
 
+def _run_number(words: list[str], usage: str) -> int | None:
+    if not words:
+        return None
+    if len(words) == 1 and words[0].isdigit():
+        return int(words[0])
+    raise UsageError(f"usage: {usage} (N: a run's number, as %oci history lists them)")
+
+
+def undo(magics: Any, words: list[str]) -> None:
+    """`%oci undo [N]`: take back the last run (or run N, and every run after it first)."""
+    number = _run_number(words, "%oci undo [N]")
+    try:
+        with session.one_run_at_a_time("undo a run"):
+            lines = undo_runs(number, magics.shell.user_ns)
+    except OciError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(lines))
+    _tell_the_sidebar(magics)
+
+
+def keep(magics: Any, words: list[str]) -> None:
+    """`%oci keep [N]`: keep the last run (or run N and those before it); free what undo holds for them."""
+    number = _run_number(words, "%oci keep [N]")
+    try:
+        with session.one_run_at_a_time("keep a run"):
+            text = keep_runs(number)
+    except OciError as exc:
+        raise UsageError(str(exc)) from None
+    print(text)
+    _tell_the_sidebar(magics)
+
+
+def _tell_the_sidebar(magics: Any) -> None:
+    session.current().bridge.send(state_message(magics))
+
+
 # In the order `%oci help` lists them.
 SUBCOMMANDS: dict[str, Subcommand] = {
     sub.name: sub
@@ -191,6 +230,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "[N] [%%oci flags]",
             "repair the last cell that raised (or cell In[N]) and insert the fix",
             fix,
+        ),
+        Subcommand(
+            "undo",
+            "[N]",
+            "take back the last run (or run N, and the runs after it): variables, cells; says what it cannot",
+            undo,
+        ),
+        Subcommand(
+            "keep", "[N]", "keep the last run (or run N and those before it): frees what undo holds", keep
         ),
         Subcommand(
             "save",

@@ -195,12 +195,43 @@ class WidgetView(View):
             layout=widgets.Layout(width="auto"),
         )
         self.run_again.on_click(self._run_selected_again)
-        controls = widgets.HBox([self.run_again])
+        self.undo = widgets.Button(
+            description="Undo",
+            icon="undo",
+            tooltip="Take this run back: its variables as they were before it, its cells removed (%oci undo)",
+        )
+        self.keep = widgets.Button(
+            description="Keep",
+            icon="check",
+            tooltip="Keep this run: frees what undo holds for it; it can no longer be undone (%oci keep)",
+        )
+        self.undo_note = widgets.HTML()
+        self._undo_actions: dict[str, Callable[[], str]] = {}
+        self.undo.on_click(lambda button: self._undo_action("undo"))
+        self.keep.on_click(lambda button: self._undo_action("keep"))
+        controls = widgets.HBox([self.run_again, self.undo, self.keep])
         self.widget = widgets.VBox(
-            [self.header, self.status, self.progress, self.tabs, self.summary, self.final_code, controls]
+            [
+                self.header,
+                self.status,
+                self.progress,
+                self.tabs,
+                self.summary,
+                self.final_code,
+                controls,
+                self.undo_note,
+            ]
         )
         self.widget.add_class("oci-run")
-        for part in (self.progress, self.tabs, self.summary, self.final_code, self.run_again):
+        for part in (
+            self.progress,
+            self.tabs,
+            self.summary,
+            self.final_code,
+            self.run_again,
+            self.undo,
+            self.keep,
+        ):
             _show(part, False)
         self.header.value = f"<b>oci</b> · {html.escape(request.strip().splitlines()[0][:100])}"
         self.panels: list[RoundPanel] = []
@@ -368,6 +399,21 @@ class WidgetView(View):
         self._update_fallback(static.run_text(run), static.run_html(run))
 
     # -- controls (they act once the cell has finished: a busy kernel reads no widget messages) -----------
+    def offer_undo(self, *, undo: Callable[[], str], keep: Callable[[], str]) -> None:
+        """Show Undo and Keep; each calls its action, which returns what it did (or why it could not)."""
+        self._undo_actions = {"undo": undo, "keep": keep}
+        for button in (self.undo, self.keep):
+            button.disabled = False
+            _show(button)
+
+    def _undo_action(self, name: str) -> None:
+        action = self._undo_actions.get(name)
+        if action is None:
+            return
+        self.undo.disabled = self.keep.disabled = True  # one way or the other, the run's undo data is settled
+        self.run_again.disabled = name == "undo"  # its code ran in a namespace that is gone
+        self.undo_note.value = f"<pre>{html.escape(action())}</pre>"
+
     def _run_selected_again(self, button: Any = None) -> None:
         index = self.tabs.selected_index
         if index is None or index >= len(self.panels) or self.panels[index].round.code is None:

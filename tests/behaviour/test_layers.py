@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "oci_magic"
 STAGES = [
     ("errors", "versions"),  # what every stage shares
     ("notebook",),  # what the loop learns about the notebook
+    ("undo",),  # what code may touch, and the way back
     ("executors",),  # running code
     ("checks", "backends"),  # judging a round; the engines that write code
     ("loop", "models"),  # the loop and its records; getting a model

@@ -1,0 +1,106 @@
+"""What code may change in place, and what it does outside the namespace, read from the code before it runs.
+The namespace holds real objects: which calls change their arguments depends on what the names are."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oci_magic.undo.touches import can_change_in_place, touches
+
+
+@pytest.fixture
+def namespace():
+    import os
+    import pathlib
+    import random
+
+    return {
+        "pd": pd,
+        "np": np,
+        "os": os,
+        "random": random,
+        "pathlib": pathlib,
+        "df": pd.DataFrame({"a": [1, 2]}),
+        "arr": np.arange(4),
+        "items": [3, 1, 2],
+        "config": {"k": [1]},
+        "count": 5,
+        "name": "text",
+        "path": pathlib.Path("x.txt"),
+        "clean": lambda frame: frame,  # a user's function: it may change what it is given
+    }
+
+
+@pytest.mark.parametrize(
+    "code, changed",
+    [
+        ("df['b'] = df['a'] * 2", {"df"}),
+        ("df.loc[0, 'a'] = 9", {"df"}),
+        ("df.drop(columns=['a'], inplace=True)", {"df"}),
+        ("df['a'].fillna(0, inplace=True)", {"df"}),
+        ("del df['a']", {"df"}),
+        ("items.append(4)", {"items"}),
+        ("items.sort()", {"items"}),
+        ("config['k'].append(2)", {"config"}),  # a nested object: the copy is of `config`
+        ("config.update(x=1)", {"config"}),
+        ("arr[0] = 7", {"arr"}),
+        ("arr += 1", {"arr"}),
+        ("arr.fill(0)", {"arr"}),
+        ("np.random.shuffle(arr)", {"arr"}),
+        ("random.shuffle(items)", {"items"}),
+        ("clean(df)", {"df"}),
+        ("def f(frame):\n    frame['c'] = 1\nf(df)", {"df"}),
+        ("first, items[0] = 1, 2", {"items"}),
+    ],
+)
+def test_in_place_changes_are_found(namespace, code, changed):
+    assert set(touches(code, namespace).in_place) == changed
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "df = df.drop(columns=['a'])",  # rebinding: a reference is enough
+        "total = df['a'].sum()\nprint(df.head(), len(items), sorted(items))",
+        "result = pd.concat([df, df])\nnp.mean(arr)",
+        "df.drop(columns=['a'], inplace=False)",
+        "count += 1\nname = name.upper()",  # immutable: nothing to copy
+        "new = []\nnew.append(1)",  # a name the code makes itself
+        "import matplotlib.pyplot as plt\nplt.plot(arr)",
+        "syntax error (",
+    ],
+)
+def test_reading_and_rebinding_need_no_copy(namespace, code):
+    assert touches(code, namespace).in_place == {}
+
+
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        ("df.to_csv('out.csv')", "writes a file"),
+        ("with open('log.txt', 'w') as f:\n    f.write('x')", "writes a file"),
+        ("os.remove('old.csv')", "changes files"),
+        ("path.unlink()", "changes files"),
+        ("get_ipython().run_line_magic('pip', 'install seaborn')", "installs packages: %pip install seaborn"),
+        ("get_ipython().system('rm -rf build')", "runs a shell command: !rm -rf build"),
+        ("import subprocess\nsubprocess.run(['ls'])", "runs a shell command"),
+        ("import requests\nrequests.get('https://example.com')", "uses the network"),
+        ("frame = pd.read_csv('https://example.com/a.csv')", "uses the network"),
+    ],
+)
+def test_what_undo_cannot_take_back_is_named(namespace, code, kind):
+    (found,) = touches(code, namespace).outside
+    assert found.startswith(kind)
+
+
+def test_reading_files_and_changing_containers_are_not_outside(namespace):
+    code = (
+        "frame = pd.read_csv('a.csv')\nwith open('a.csv') as f:\n    f.read()\n"
+        "items.remove(3)\nname.replace('t', 'x')"
+    )
+    assert touches(code, namespace).outside == []
+
+
+def test_what_cannot_change_in_place():
+    assert not any(map(can_change_in_place, [1, 2.5, "s", b"b", None, True, pd, len, pd.DataFrame]))
+    assert all(map(can_change_in_place, [[1], {"a": 1}, {1}, pd.DataFrame(), np.arange(2), (1, [2])]))
