@@ -43,6 +43,8 @@ class KernelLink {
   note = '';
   /** What the last undo or keep did (the kernel's report, then the cells removed). */
   notice = '';
+  /** What the extension did with the cells of undone runs, a line per run. */
+  removals: string[] = [];
   undoHeld = '';
 }
 
@@ -179,6 +181,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const runs = link.runs.filter(run => run.id !== message.run.id);
         link.runs = [...runs, message.run];
         link.running = message.event !== 'run_finished';
+        if (message.event === 'run_started') {
+          link.removals = [];
+        }
       } else if (message.type === 'insert_cells') {
         const panel = panelOf(kernel);
         if (panel) {
@@ -188,7 +193,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const panel = panelOf(kernel);
         if (panel) {
           void removeCells(panel, message.run, message.cells).then(text => {
-            link.notice = link.notice ? `${link.notice}\n${text}` : text;
+            link.removals.push(text);
             refresh();
           });
         }
@@ -249,12 +254,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       undo: (run: number) => {
         const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
         if (kernel) {
+          linkOf(kernel).removals = [];
           send(linkOf(kernel), { type: 'undo', run });
         }
       },
       keep: (run: number) => {
         const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
         if (kernel) {
+          linkOf(kernel).removals = [];
           send(linkOf(kernel), { type: 'keep', run });
         }
       },
@@ -278,7 +285,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         runs: link?.runs ?? [],
         running: !!link?.running,
         note: link?.note ?? '',
-        notice: link?.notice ?? '',
+        notice: [link?.notice ?? '', ...(link?.removals ?? [])].filter(Boolean).join('\n'),
         undoHeld: link?.undoHeld ?? ''
       };
       sidebar.show_state(state);

@@ -113,3 +113,41 @@ def test_the_frontend_sets_settings_and_resets_the_conversation(kernel):
     assert states[-1]["settings"] == {"model": "", "max_rounds": 5, "temperature": 0.2}
     _, messages = execute(kernel, "print(get_ipython().find_magic('oci').__self__.max_rounds)")
     assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["5\n"]
+
+
+def test_undo_from_the_sidebar_restores_the_kernel_and_asks_to_remove_the_cells(kernel):
+    comm_id = load(kernel)
+
+    def tell(data):
+        kernel.shell_channel.send(kernel.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+
+    tell({"type": "hello", "version": "test"})
+    execute(kernel, "items = [1, 2]\n" + scripted("items.append(3)\nextra = 1"))
+    _, messages = execute(kernel, "%%oci\nappend three")
+    run = [m for m in comm_messages(messages, comm_id) if m["type"] == "run"][-1]["run"]
+    inserted = [m for m in comm_messages(messages, comm_id) if m["type"] == "insert_cells"]
+    assert inserted[0]["cells"][0]["source"] == "items.append(3)\nextra = 1"
+    state = [m for m in comm_messages(messages, comm_id) if m["type"] == "state"][-1]
+    assert state["runs"][-1]["undo"] == "open" and "undo: holds" in state["undo_held"]
+    tell({"type": "undo", "run": run["id"]})
+    execute(kernel, "pass")  # the kernel reads the comm message once idle; this cell waits for that
+    _, messages = execute(kernel, "print(items, 'extra' in globals())")
+    assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["[1, 2] False\n"]
+
+
+def test_undo_sends_the_cells_to_remove_and_a_notice(kernel):
+    comm_id = load(kernel)
+    kernel.shell_channel.send(
+        kernel.session.msg("comm_msg", {"comm_id": comm_id, "data": {"type": "hello", "version": "t"}})
+    )
+    execute(kernel, scripted("x = 1", "x = 2") + "\nx = 0")
+    _, messages = execute(kernel, "%%oci --cells all\nset x")
+    run_id = [m for m in comm_messages(messages, comm_id) if m["type"] == "run"][-1]["run"]["id"]
+    reply, messages = execute(kernel, "%oci undo")
+    assert reply["content"]["status"] == "ok"
+    (removal,) = [m for m in comm_messages(messages, comm_id) if m["type"] == "remove_cells"]
+    assert removal == {"type": "remove_cells", "run": run_id, "cells": [{"round": 1, "source": "x = 1"}]}
+    printed = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+    assert "cells: JupyterLab removes the 1 cell the run inserted" in printed
+    state = [m for m in comm_messages(messages, comm_id) if m["type"] == "state"][-1]
+    assert state["runs"][-1]["undo"] == "undone"

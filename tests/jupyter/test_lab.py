@@ -227,6 +227,56 @@ def test_fix_this_error_repairs_a_failing_cell(browser, lab):
     page.close()
 
 
+def test_undo_in_the_sidebar_removes_the_cells_and_asks_about_an_edited_one(browser, lab):
+    notebook = Notebook(
+        browser,
+        lab,
+        "undo.ipynb",
+        [
+            "%load_ext oci_magic",
+            "items = [1]\n" + scripted_cell("items.append(2)", "items.append(3)"),
+            "%%oci\nappend two",
+            "%%oci\nappend three",
+        ],
+    )
+    for index in range(3):
+        notebook.run_cell(index)
+    notebook.run_cell(4)  # the fourth cell moved down below the first run's inserted cell
+    page = notebook.page
+    assert [c["source"] for c in inserted(notebook.cells())] == ["items.append(2)", "items.append(3)"]
+    # the user edits the second run's cell, then asks to undo the first run (the second goes first)
+    page.evaluate(
+        "() => { const cells = window.jupyterapp.shell.currentWidget.content.model.sharedModel.cells;"
+        " cells[5].setSource('items.append(3)  # mine'); }"
+    )
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    sidebar = page.locator("#oci-magic-sidebar")
+    sidebar.get_by_text("undo: holds").wait_for()
+    first_run = sidebar.locator("details.oci-Sidebar-run").last
+    first_run.locator("summary").click()
+    first_run.get_by_role("button", name="Undo").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("was edited since oci inserted it").wait_for()
+    notebook.screenshot("undo-asks.png")
+    dialog.get_by_role("button", name="Keep it").click()
+    sidebar.get_by_text("removed 1 cell.").wait_for()  # the first run's, as inserted
+    assert "removed 0 cells, kept 1 you edited" in sidebar.locator(".oci-Sidebar-notice").inner_text()
+    sources = [c["source"] for c in notebook.cells()]
+    assert "items.append(2)" not in sources and "items.append(3)  # mine" in sources
+    assert "undid run" in sidebar.locator(".oci-Sidebar-notice").inner_text()
+    assert sidebar.get_by_text("(undone)").count() == 2
+    # the kernel has its list back as it was before both runs
+    page.evaluate(
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+        " nb.model.sharedModel.insertCell(nb.model.sharedModel.cells.length, "
+        "{cell_type: 'code', source: 'print(\"items are\", items)'}); }"
+    )
+    notebook.run_cell(len(sources))
+    page.locator(".jp-Notebook").get_by_text("items are [1]").wait_for()
+    notebook.screenshot("undo-done.png")
+    page.close()
+
+
 def test_without_the_extension_the_fallback_inserts_one_cell(browser, tmp_path):
     config = tmp_path / "config"
     (config / "labconfig").mkdir(parents=True)
