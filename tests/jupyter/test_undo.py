@@ -35,7 +35,8 @@ def test_undo_takes_back_the_last_run_and_says_what_it_did(shell, scripted, caps
     assert "restored: sales (changed in place); x (rebound by the run)" in said
     assert "removed: monthly" in said
     assert "delete by hand the 1 cell the run inserted" in said  # no JupyterLab extension here
-    assert shell.user_ns["sales"]["v"].isna().sum() == 1 and shell.user_ns["x"] == 1 and "monthly" not in shell.user_ns
+    assert shell.user_ns["sales"]["v"].isna().sum() == 1 and shell.user_ns["x"] == 1
+    assert "monthly" not in shell.user_ns
     assert "was already undone" in usage_error(shell, "%oci undo")
 
 
@@ -64,7 +65,8 @@ def test_keep_frees_what_undo_holds_and_forbids_undo_back_through_it(shell, scri
     shell.run_cell("%oci status")
     assert "undo: holds 1.5 MB for runs" in capsys.readouterr().out
     shell.run_cell(f"%oci keep {first}")
-    assert capsys.readouterr().out == f"oci · kept run {first}: freed 781.2 kB; they can no longer be undone\n"
+    kept = f"oci · kept run {first}: freed 781.2 kB; they can no longer be undone\n"
+    assert capsys.readouterr().out == kept
     assert "was kept" in usage_error(shell, f"%oci undo {first}")
     shell.run_cell(f"%oci keep {second}")
     assert f"run {second}, after run {first}, was kept" not in capsys.readouterr().out
