@@ -66,6 +66,9 @@ def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: in
         "weight_bytes_per_token": bandwidth.weight_bytes_per_token(model),
     }
     figures["startup"] = startup.import_time(repeats=2 if short else 5)
+    from oci_magic.bench.undo import undo_figures
+
+    figures["undo"] = undo_figures(repeats=1 if short else 3)
     figures["machine"] = machine()
     figures["short"] = short
     if llama_bench_path:
@@ -147,6 +150,9 @@ def report(figures: dict[str, Any]) -> str:
             + _mark(peak <= allowed),
         ),
     ]
+    from oci_magic.bench.undo import undo_rows
+
+    lines += undo_rows(figures["undo"], _row)
     lines += _speculation_rows(figures["speculation"])
     lines += _read_limit_rows(figures["read_limit"], decode["raw_tokens_per_second"])
     if "llama_bench" in figures:
