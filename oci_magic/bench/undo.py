@@ -59,10 +59,12 @@ def _one(shell: Any, code: str, undo: bool, frame_bytes: int) -> dict[str, float
     return figures
 
 
-def undo_figures(repeats: int = 3, frame_bytes: int = FRAME_BYTES) -> dict[str, Any]:
-    from IPython.core.interactiveshell import InteractiveShell
+def undo_figures(repeats: int = 3, frame_bytes: int = FRAME_BYTES, shell: Any = None) -> dict[str, Any]:
+    """The figures, measured in `shell` (the process's IPython shell when None)."""
+    if shell is None:
+        from IPython.core.interactiveshell import InteractiveShell
 
-    shell = InteractiveShell.instance()
+        shell = InteractiveShell.instance()
     figures: dict[str, Any] = {"frame_bytes": frame_bytes, "repeats": repeats}
     for label, code in (("in_place", CHANGES_IN_PLACE), ("reads", ONLY_READS)):
         samples: dict[bool, list[dict[str, float]]] = {True: [], False: []}

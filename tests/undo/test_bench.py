@@ -5,8 +5,8 @@ from oci_magic.bench import _row
 from oci_magic.bench.undo import undo_figures, undo_rows
 
 
-def test_only_in_place_changes_cost_a_copy():
-    figures = undo_figures(repeats=1, frame_bytes=4 * 2**20)
+def test_only_in_place_changes_cost_a_copy(shell):
+    figures = undo_figures(repeats=1, frame_bytes=4 * 2**20, shell=shell)
     in_place, reads = figures["in_place"], figures["reads"]
     assert in_place["on"]["held"] >= 4 * 2**20 and in_place["off"]["held"] == 0
     assert reads["on"]["held"] == 0 and reads["off"]["held"] == 0
