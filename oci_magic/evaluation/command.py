@@ -29,11 +29,12 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     # fmt: off
-    add("benchmark", choices=["humaneval", "notebook", "ds1000"], help="humaneval: HumanEval's 164 "
+    add("benchmark", choices=["humaneval", "notebook", "ds1000", "undo"], help="humaneval: HumanEval's 164 "
         "functions; notebook: realistic notebook requests (files, merges, dates, cleaning, plots, "
         "follow-ups), each through %%%%oci in a fresh kernel with a hidden check; ds1000: DS-1000's "
         "StackOverflow problems, each through %%%%oci in a fresh kernel holding its inputs, judged by "
-        "its own tests")
+        "its own tests; undo: DS-1000's reference solutions run and undone, no model (does every "
+        "variable come back?)")
     add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
         "with --endpoint, the server's model")
     add("--rounds", type=int, help="execution-feedback rounds after the first attempt (default: humaneval 1, "
@@ -178,6 +179,10 @@ def _notebook(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.benchmark == "undo":
+        from oci_magic.evaluation.undo_ds1000 import main as undo_main
+
+        return undo_main(args.out or Path("oci-eval") / "undo-ds1000", data=args.data)
     if args.benchmark == "notebook":
         return _notebook(args)
     if args.benchmark == "ds1000":

@@ -111,6 +111,11 @@ class Checkpoint:
             return None  # made by this run (undo deletes it), or already copied
         if not can_change_in_place(value):
             return None
+        if type(value).__module__.split(".")[0] == "matplotlib":
+            # A figure's parts point at each other and at the canvas: a copy would be a second figure, not a
+            # way back. Said, not pretended.
+            self.not_copied[name] = "a matplotlib figure object, not copied: its changes stay (plot it again)"
+            return self.not_copied[name]
         device = _device(value)
         if device:
             self.not_copied[name] = f"lives on {device}, not copied; its changes in place stay"

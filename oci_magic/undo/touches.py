@@ -163,16 +163,37 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, namespace: dict[str, Any], imported: dict[str, str]) -> None:
         self.namespace = namespace
         self.imported = imported  # by the code itself: not in the namespace yet
+        # Names the code binds to a part of a namespace object (`for row in rows`, `col = df["a"]`): a
+        # change through them is a change of that object.
+        self.aliases: dict[str, set[str]] = {}
         self.found = Touches()
 
     # -- the namespace's objects, changed in place -----------------------------------------------------
     def _changes(self, node: ast.AST, where: ast.AST) -> None:
         root = _root(node)
-        if root is None or root.id not in self.namespace:
+        if root is None:
             return
-        if not can_change_in_place(self.namespace[root.id]):
+        for name in sorted({root.id, *self.aliases.get(root.id, ())}):
+            if name in self.namespace and can_change_in_place(self.namespace[name]):
+                self.found.in_place.setdefault(name, f"{_snippet(where)} (line {where.lineno})")
+
+    def _alias(self, target: ast.AST, value: ast.AST, *, anywhere: bool) -> None:
+        """Bind the names of `target` to the namespace objects `value` is part of: its root name, or with
+        `anywhere` every name in it (`zip(arr, n1)` in a for loop)."""
+        if anywhere:
+            roots = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        else:
+            root = _root(value) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None
+            roots = {root.id} if root is not None else set()
+        sources = set()
+        for name in roots:
+            sources |= {name} if name in self.namespace else set()
+            sources |= self.aliases.get(name, set())
+        if not sources:
             return
-        self.found.in_place.setdefault(root.id, f"{_snippet(where)} (line {where.lineno})")
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                self.aliases.setdefault(node.id, set()).update(sources)
 
     def _targets(self, target: ast.AST, where: ast.AST) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -186,6 +207,7 @@ class _Finder(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self._targets(target, node)
+            self._alias(target, node.value, anywhere=False)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -204,6 +226,7 @@ class _Finder(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For) -> None:
         self._targets(node.target, node)
+        self._alias(node.target, node.iter, anywhere=True)
         self.generic_visit(node)
 
     def visit_With(self, node: ast.With) -> None:
@@ -225,6 +248,9 @@ class _Finder(ast.NodeVisitor):
 
     def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
         receiver = self._value_of(func.value)
+        if receiver is _UNKNOWN and (root := _root(func.value)) is not None:
+            # a part of an object (`ax.lines[0].set_color`): its methods are known by the whole's library
+            receiver = self.namespace.get(root.id, _UNKNOWN)
         inplace = any(
             keyword.arg == "inplace"
             and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)

@@ -104,3 +104,29 @@ def test_reading_files_and_changing_containers_are_not_outside(namespace):
 def test_what_cannot_change_in_place():
     assert not any(map(can_change_in_place, [1, 2.5, "s", b"b", None, True, pd, len, pd.DataFrame]))
     assert all(map(can_change_in_place, [[1], {"a": 1}, {1}, pd.DataFrame(), np.arange(2), (1, [2])]))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "for row in arr:\n    row[0] = 0",  # a loop over the object binds its parts
+        "for a, b in zip(items, arr):\n    a.append(1)",
+        "part = config['k']\npart.append(2)",  # a name bound to a part of it
+    ],
+)
+def test_changes_through_a_name_bound_to_a_part_of_an_object(namespace, code):
+    assert touches(code, namespace).in_place
+
+
+def test_a_method_of_a_part_of_an_object_is_judged_by_the_whole():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots()
+    ax.plot([1, 2])
+    namespace = {"ax": ax, "df": pd.DataFrame({"a": [1]})}
+    assert set(touches("ax.lines[0].set_linestyle('dashed')", namespace).in_place) == {"ax"}
+    assert touches("df['a'].sum()", namespace).in_place == {}  # pandas: only its changing methods
+    plt.close(figure)
