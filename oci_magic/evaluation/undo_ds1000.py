@@ -41,7 +41,7 @@ def same(a: Any, b: Any, depth: int = 0) -> bool:
         if isinstance(a, dict):
             return a.keys() == b.keys() and all(same(a[k], b[k], depth + 1) for k in a)
         if isinstance(a, (list, tuple)):
-            return len(a) == len(b) and all(same(x, y, depth + 1) for x, y in zip(a, b))
+            return len(a) == len(b) and all(same(x, y, depth + 1) for x, y in zip(a, b, strict=True))
         if type(a).__eq__ is object.__eq__:
             state_a, state_b = getattr(a, "__dict__", None), getattr(b, "__dict__", None)
             return True if state_a is None else same(state_a, state_b, depth + 1)
@@ -117,8 +117,9 @@ def main(out: Path, limit: int | None = None, data: Path | None = None) -> int:
     over = sum(len(r["copied_unchanged"]) for r in ran)
     outside = Counter(item.split(":")[0] for r in ran for item in r["outside"])
     took = time.perf_counter() - started
+    skipped = len(results) - len(ran)
     print(f"DS-1000 reference solutions run and undone: {len(ran)} of {len(results)} "
-          f"({len(results) - len(ran)} skipped: setup failed or a library missing) in {took:.0f} s")  # fmt: skip
+          f"({skipped} skipped: setup failed or a library missing) in {took:.0f} s")  # fmt: skip
     print(f"  solutions that changed a variable of the setup: {len(changing)}")
     print(f"  all variables back after undo: {len(ran) - len(failed)} of {len(ran)}; "
           f"of the {len(changing)} that changed one: {len(changing) - len(failed)}")  # fmt: skip
