@@ -86,7 +86,7 @@ def undo_rows(figures: dict[str, Any], row: Any) -> list[str]:
         on, off = figures[label]["on"], figures[label]["off"]
         rows.append(
             row(
-                f"8 undo: a run that {title}",
+                f"10 undo: a run that {title}",
                 f"{on['seconds'] - off['seconds']:+.3f} s",
                 f"{on['seconds']:.3f} s with undo, {off['seconds']:.3f} s without, on a "
                 f"{figures['frame_bytes'] / mib:.0f} MiB DataFrame; copies held {on['held'] / mib:.1f} MiB, "

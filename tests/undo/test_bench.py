@@ -11,5 +11,5 @@ def test_only_in_place_changes_cost_a_copy(shell):
     assert in_place["on"]["held"] >= 4 * 2**20 and in_place["off"]["held"] == 0
     assert reads["on"]["held"] == 0 and reads["off"]["held"] == 0
     rows = undo_rows(figures, _row)
-    assert rows[0].startswith("8 undo: a run that changes it in place") and "copies held 4.0 MiB" in rows[0]
+    assert rows[0].startswith("10 undo: a run that changes it in place") and "copies held 4.0 MiB" in rows[0]
     assert "copies held 0.0 MiB" in rows[1]
