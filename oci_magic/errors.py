@@ -10,6 +10,7 @@ OciError
 ├── BackendError           the engine failed while generating
 ├── RunInProgressError     a %%oci run (or an undo) was started from the code of the run in progress
 ├── UndoError              a run cannot be undone or kept as asked (already undone, kept, not there)
+├── PlanError              `%oci plan continue|retry` with no plan (or no step) to go on with
 └── EvalStopped            an evaluation could not go on; it carries the tasks finished before
 
 Two signals live outside the tree on purpose, as BaseExceptions that generated code's `except Exception:`
@@ -30,6 +31,7 @@ __all__ = [
     "BackendError",
     "RunInProgressError",
     "UndoError",
+    "PlanError",
     "DownloadError",
     "EvalStopped",
 ]
@@ -69,6 +71,10 @@ class RunInProgressError(OciError):
 
 class UndoError(OciError):
     pass
+
+
+class PlanError(OciError):
+    """`%oci plan continue|retry` with no plan to go on with."""
 
 
 class DownloadError(OciError):

@@ -105,16 +105,16 @@ def displays(shell, monkeypatch):
 @pytest.fixture
 def widget_views(shell, monkeypatch):
     """Makes %%oci show runs in the widget, and keeps each WidgetView it makes, in order."""
-    from oci_magic.jupyter import answer
+    from oci_magic.jupyter import calls
 
     made = []
-    make = answer.make_view
+    make = calls.make_view
 
     def recording(*args, **kwargs):
         view = make(*args, **kwargs)
         made.append(view)
         return view
 
-    monkeypatch.setattr(answer, "make_view", recording)
+    monkeypatch.setattr(calls, "make_view", recording)
     shell.run_line_magic("config", 'OciMagics.view = "widget"')
     return made

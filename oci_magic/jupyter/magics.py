@@ -17,6 +17,7 @@ from oci_magic.jupyter.cells import CELL_MODES
 from oci_magic.jupyter.settings import OciSettings
 from oci_magic.jupyter.subcommands import SUBCOMMANDS
 from oci_magic.loop.records import Run
+from oci_magic.plan.records import Plan
 
 __all__ = ["OciMagics"]
 
@@ -60,6 +61,12 @@ class OciMagics(Magics, OciSettings):
     )
     @argument("--no-context", action="store_true", help="do not tell the model the notebook's variables")
     @argument("--cells", choices=CELL_MODES, help="cells to insert: final (default), all rounds, or none")
+    @argument(
+        "--plan",
+        action="store_true",
+        help="plan first: the model writes numbered steps, each step runs and is repaired on its own, "
+        "and lands as its own cells",
+    )
     @line_cell_magic
     def oci(self, line: str, cell: str | None = None):
         """Write, run and repair Python with a local code model.
@@ -70,8 +77,12 @@ class OciMagics(Magics, OciSettings):
             The model writes Python, it runs in this kernel, errors go back to the model and the
             code is repaired, up to --rounds times. The final code is inserted as a cell below.
             Follow-up %%oci cells continue the conversation. The last run is `_oci`.
+            --plan: the model first writes a plan of numbered steps; each step is its own
+            run, with its own rounds and cells; %oci plan continue|retry goes on after a
+            step that failed.
 
-        %oci NAME: status | history | fix | save | pull | models | reset | version | model;
+        %oci NAME: status | history | fix | undo | keep | plan | save | pull | models | reset | version |
+        model;
         %oci help describes each.
         """
         if cell is None:
@@ -88,7 +99,7 @@ class OciMagics(Magics, OciSettings):
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
         self.answer(request, args)
 
-    def answer(self, request: str, args: argparse.Namespace) -> Run:
+    def answer(self, request: str, args: argparse.Namespace) -> Run | Plan:
         """Answer `request` with this call's flags (`%%oci` and `%oci fix`)."""
         try:
             return answer.answer(request, args, self, self.shell)

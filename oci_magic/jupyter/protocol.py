@@ -77,4 +77,4 @@ def run_info(run: Run, undo: str = "") -> dict[str, Any]:
 
 
 def cells_payload(cells: list[NewCell]) -> list[dict[str, Any]]:
-    return [{"source": cell.source, "metadata": cell.metadata} for cell in cells]
+    return [{"source": cell.source, "metadata": cell.metadata, "cell_type": cell.cell_type} for cell in cells]

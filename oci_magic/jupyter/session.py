@@ -15,6 +15,7 @@ from oci_magic.errors import RunInProgressError
 from oci_magic.jupyter.bridge import Bridge
 from oci_magic.loop.conversation import Conversation
 from oci_magic.loop.records import ErrorInfo, Run
+from oci_magic.plan.records import Plan
 from oci_magic.undo.checkpoint import Checkpoint
 
 __all__ = [
@@ -44,6 +45,8 @@ class Session:
     def __init__(self) -> None:
         self.conversation = Conversation()
         self.runs: list[Run] = []
+        #: The plans (`%%oci --plan`); their steps' runs are in `runs` too.
+        self.plans: list[Plan] = []
         #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
         self.backend: Any = None
         #: The user's cells that raised, by execution count, oldest first (the last few dozen).

@@ -145,6 +145,11 @@ class OciSettings(Configurable):
         "when the run starts ('25%') or a size for all runs that can be undone ('2GB'); '0' copies "
         "nothing. Objects over it are not copied, and undo says so before the code runs.",
     ).tag(config=True)
+    plan_steps = Int(
+        6,
+        help="Most steps in a plan (%%oci --plan): the model is asked for at most this many, and steps "
+        "past it join the last one.",
+    ).tag(config=True)
     api_key_env = Unicode(
         "OCI_MAGIC_API_KEY",
         help="Name of the environment variable holding the server's API key (the key itself is never "
@@ -155,6 +160,14 @@ class OciSettings(Configurable):
     def _at_least_one(self, proposal):
         if proposal["value"] < 1:
             raise TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
+        return proposal["value"]
+
+    @validate("plan_steps")
+    def _two_steps_at_least(self, proposal):
+        if proposal["value"] < 2:
+            raise TraitError(
+                f"plan_steps must be 2 or more, got {proposal['value']}; for one step, leave out --plan"
+            )
         return proposal["value"]
 
     @validate(

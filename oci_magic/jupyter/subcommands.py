@@ -16,8 +16,10 @@ from oci_magic.jupyter import session
 from oci_magic.jupyter.sidebar import state_message
 from oci_magic.jupyter.undo import held_line, keep_runs, undo_runs
 from oci_magic.loop.prompts import fix_request
+from oci_magic.loop.records import Run
 from oci_magic.models import engine
 from oci_magic.models.resolve import models_table, resolve_model
+from oci_magic.plan.records import Plan
 from oci_magic.versions import package_versions
 from oci_magic.views.describe import round_figures
 
@@ -71,15 +73,35 @@ def show_status(magics: Any, words: list[str]) -> None:
     print(held_line())
 
 
+def records_in_order() -> list[Run | Plan]:
+    """The runs and plans of this kernel, oldest first; a plan stands for the runs of its steps."""
+    state = session.current()
+    alone: list[Run | Plan] = [run for run in state.runs if run.step is None]
+    return sorted(alone + state.plans, key=lambda record: record.started)
+
+
 def show_history(magics: Any, words: list[str]) -> None:
-    runs = session.current().runs
-    if not runs:
+    records = records_in_order()
+    if not records:
         print("no runs yet")
-    for run in runs:
-        print(f"run {run.id} · {run.summary()} · {run.request.splitlines()[0][:70]!r}")
-        for round_ in run.rounds:
-            outcome = str(round_.error) if round_.error else round_.status
-            print(f"  round {round_.index}: {outcome} · {round_figures(round_)}")
+    for record in records:
+        if isinstance(record, Plan):
+            print(f"plan {record.id} · {record.summary()} · {record.request.splitlines()[0][:70]!r}")
+            for step in record.steps:
+                if not step.runs:
+                    print(f"  step {step.index}: {step.status} · {step.title[:70]!r}")
+                for run in step.runs:
+                    print(f"  step {step.index} · run {run.id} · {run.summary()} · {step.title[:70]!r}")
+                    _print_rounds(run, "    ")
+            continue
+        print(f"run {record.id} · {record.summary()} · {record.request.splitlines()[0][:70]!r}")
+        _print_rounds(record, "  ")
+
+
+def _print_rounds(run: Run, indent: str) -> None:
+    for round_ in run.rounds:
+        outcome = str(round_.error) if round_.error else round_.status
+        print(f"{indent}round {round_.index}: {outcome} · {round_figures(round_)}")
 
 
 def fix(magics: Any, words: list[str]) -> None:
@@ -127,18 +149,21 @@ def save(magics: Any, words: list[str]) -> None:
         raise UsageError(f"{path} exists; add --force to overwrite it, or choose another name")
     if not path.parent.is_dir():
         raise UsageError(f"no folder {path.parent} to save into")
-    runs = session.current().runs
-    if not runs:
+    records = records_in_order()
+    if not records:
         raise UsageError("no runs to save yet: run a %%oci cell first")
-    chosen = runs if args.all else runs[-1:]
+    chosen = records if args.all else records[-1:]
     try:
         from oci_magic.jupyter.transcript import save_runs  # nbformat: imported when a transcript is saved
 
         save_runs(chosen, path)
     except OSError as exc:
         raise UsageError(f"could not write {path}: {exc}") from None
-    rounds = sum(len(run.rounds) for run in chosen)
-    runs_text = f"{len(chosen)} run{'s' * (len(chosen) != 1)} ({rounds} round{'s' * (rounds != 1)})"
+    runs = [run for record in chosen for run in (record.runs if isinstance(record, Plan) else [record])]
+    rounds = sum(len(run.rounds) for run in runs)
+    plans = sum(isinstance(record, Plan) for record in chosen)
+    plans_text = f"{plans} plan{'s' * (plans != 1)}: " if plans else ""
+    runs_text = f"{plans_text}{len(runs)} run{'s' * (len(runs) != 1)} ({rounds} round{'s' * (rounds != 1)})"
     print(f"oci · saved {runs_text} to {path}")
 
 
@@ -214,6 +239,40 @@ def keep(magics: Any, words: list[str]) -> None:
     _tell_the_sidebar(magics)
 
 
+PLAN_USAGE = (
+    "usage: %oci plan (the last plan and its steps) | %oci plan continue [%%oci flags] (run the step where "
+    "it stopped again, its code as it was first, then the steps after it) | %oci plan retry [%%oci flags] "
+    "(the model writes that step afresh)"
+)
+
+
+def plan(magics: Any, words: list[str]) -> None:
+    """`%oci plan [continue|retry] [flags]`: show the last plan, or go on with it from where it stopped."""
+    from oci_magic.jupyter.plan import last_plan, plan_again
+    from oci_magic.views.plan import plan_header, step_lines
+
+    if not words:
+        try:
+            shown = last_plan()
+        except OciError as exc:
+            raise UsageError(str(exc)) from None
+        print(plan_header(shown))
+        print("\n".join(f"  {line}" for step in shown.steps for line in step_lines(step)))
+        print(f"plan {shown.id} {shown.summary()}" + (f" — {shown.message}" if shown.message else ""))
+        return
+    how = words[0].lower()
+    if how not in ("continue", "retry"):
+        raise UsageError(f"unknown plan action {words[0]!r}. {PLAN_USAGE}")
+    try:
+        args = magics.oci.parser.parse_args(words[1:])
+    except UsageError as exc:
+        raise UsageError(f"{exc}. {PLAN_USAGE}") from None
+    try:
+        plan_again(how, args, magics, magics.shell)
+    except OciError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _tell_the_sidebar(magics: Any) -> None:
     session.current().bridge.send(state_message(magics))
 
@@ -239,6 +298,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ),
         Subcommand(
             "keep", "[N]", "keep the last run (or run N and those before it): frees what undo holds", keep
+        ),
+        Subcommand(
+            "plan",
+            "[continue|retry] [%%oci flags]",
+            "the last plan (%%oci --plan); continue: from the step that stopped it, its code run again "
+            "first; retry: that step written afresh",
+            plan,
         ),
         Subcommand(
             "save",

@@ -138,9 +138,25 @@ class Round:
         return INCOMPLETE if self.shortfalls else PASSED
 
 
+@dataclass(frozen=True)
+class StepMark:
+    """The place of a run in a plan (`%%oci --plan`): step `index` of `count`, titled `title`."""
+
+    plan: int
+    index: int
+    count: int
+    title: str
+    attempt: int = 1  # `%oci plan continue` and `retry` run a step again: its second attempt, ...
+
+    def label(self) -> str:
+        again = f", attempt {self.attempt}" if self.attempt > 1 else ""
+        return f"plan {self.plan} · step {self.index} of {self.count}{again}"
+
+
 @dataclass
 class Run:
-    """Everything one `%%oci` call did, kept for `%oci history`, `_oci` and transcripts."""
+    """Everything one `%%oci` call did, kept for `%oci history`, `_oci` and transcripts. A step of a plan is
+    a run too (`step`), its request the step's text."""
 
     request: str
     model: str = ""
@@ -151,6 +167,7 @@ class Run:
     id: int = field(default_factory=lambda: next(_run_ids))
     started: float = field(default_factory=time.time)
     duration: float | None = None
+    step: StepMark | None = None
 
     @property
     def max_rounds(self) -> int:

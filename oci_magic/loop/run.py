@@ -133,14 +133,22 @@ def run_request(
     files: str = "",
     listeners: tuple[Listener, ...] = (),
     approve: Callable[[Round], bool] | None = None,
+    asked: str | None = None,
+    step: records.StepMark | None = None,
+    first_reply: str | None = None,
 ) -> Run:
     """Answer `request` in up to `settings.max_rounds` rounds and return the record of the run.
 
     `context` summarises the notebook's variables and `files` peeks at the files the request names; both
     go before the request. `approve(round)`, when given, is asked before each piece of code runs; False
-    stops the run there."""
+    stops the run there. A plan's step passes `asked` (the turn the model reads, which differs from the
+    step's text that the checks read), its `step`, and, to run a step's earlier code again, `first_reply`:
+    round 1's reply, already written."""
     refinement = Refinement(request, backend, executor, conversation, settings, listeners, approve)
-    return refinement.run_all(prompts.request_message(request, context, files))
+    refinement.run.step = step
+    if first_reply is not None:
+        refinement.correction = first_reply
+    return refinement.run_all(asked or prompts.request_message(request, context, files))
 
 
 class Refinement:
@@ -233,6 +241,8 @@ class Refinement:
         """The round's reply: the model's, or the correction a second look already wrote."""
         if self.correction is not None:
             round_.reply, self.correction = self.correction, None
+            if self.conversation.messages[-1]["role"] != "assistant":  # a step's earlier code, run again
+                self.conversation.add_assistant(round_.reply)
             self.emit("token", round_, round_.reply)
         else:
             self.ask(round_)

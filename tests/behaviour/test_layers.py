@@ -19,6 +19,7 @@ STAGES = [
     ("executors",),  # running code
     ("checks", "backends"),  # judging a round; the engines that write code
     ("loop", "models"),  # the loop and its records; getting a model
+    ("plan",),  # a request as a plan of steps, each one run of the loop
     ("views",),  # showing a run
     ("jupyter",),  # the Jupyter shell: magics, session, cells, the comm
     ("evaluation", "bench", "cli", "__init__"),  # what drives it all

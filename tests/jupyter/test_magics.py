@@ -97,7 +97,7 @@ def test_help_version_history_reset(shell, scripted, capsys):
 
     for sub in SUBCOMMANDS.values():  # every subcommand, from the registry that dispatches them
         assert f"%oci {sub.name} {sub.arguments}".rstrip() + "  " in help_text and sub.summary in help_text
-    assert list(SUBCOMMANDS)[:2] == ["help", "status"] and len(SUBCOMMANDS) == 12
+    assert list(SUBCOMMANDS)[:2] == ["help", "status"] and len(SUBCOMMANDS) == 13
     shell.run_line_magic("oci", "version")
     assert "oci-magic 0.1.0" in capsys.readouterr().out
     shell.run_line_magic("oci", "history")

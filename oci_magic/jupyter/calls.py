@@ -1,0 +1,184 @@
+"""What one `%%oci` call works with, and one run of the loop inside it: the engine chosen and loaded, the
+view's kind, the notebook's context, and, per run, the executor, undo's checkpoint, the listeners, the run's
+record and its cells. A plain call makes one run; a plan (`jupyter/plan.py`) one per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oci_magic.errors import OciError
+from oci_magic.executors.kernel import KernelExecutor
+from oci_magic.jupyter import session
+from oci_magic.jupyter.bridge import BridgeView
+from oci_magic.jupyter.cells import NewCell, cells_for
+from oci_magic.jupyter.confirm import approver
+from oci_magic.jupyter.settings import OciSettings
+from oci_magic.jupyter.sidebar import state_message
+from oci_magic.loop import records
+from oci_magic.loop.records import StepMark
+from oci_magic.loop.run import run_request
+from oci_magic.models import engine, memory
+from oci_magic.notebook.peeks import request_peeks
+from oci_magic.notebook.summary import namespace_summary
+from oci_magic.undo.budget import parse_budget
+from oci_magic.undo.checkpoint import Checkpoint
+from oci_magic.views import View
+from oci_magic.views.text import QuietView, TextView
+
+__all__ = ["Call", "open_call", "make_view", "keep_as_last", "insert_without_extension", "offer_undo"]
+
+
+@dataclass
+class Call:
+    """One `%%oci` call (or `%oci plan continue|retry`) once its engine is loaded."""
+
+    request: str
+    args: argparse.Namespace
+    settings: OciSettings
+    shell: Any
+    view_kind: str
+    backend: Any
+
+    @property
+    def cells(self) -> str:
+        return self.args.cells or self.settings.cells
+
+    def context(self) -> str:
+        """The notebook's variables as the model reads them, now ("" with --no-context)."""
+        if not self.settings.notebook_context or self.args.no_context:
+            return ""
+        return namespace_summary(self.shell.user_ns, limit=self.settings.context_chars)
+
+    def files(self, request: str) -> str:
+        if not self.settings.notebook_context or self.args.no_context:
+            return ""
+        return request_peeks(request, Path.cwd(), limit=self.settings.context_chars)
+
+    def new_executor(self) -> KernelExecutor:
+        # The widget shows what the code displays in the round's tab; other views leave it in the cell.
+        return KernelExecutor(self.shell, show_outputs=self.view_kind != "widget")
+
+    def run(
+        self,
+        request: str,
+        executor: KernelExecutor,
+        view: View,
+        *,
+        asked: str | None = None,
+        step: StepMark | None = None,
+        first_reply: str | None = None,
+    ) -> records.Run:
+        """One run of the loop on `request`, kept in the session with its checkpoint and its cells."""
+        state, settings = session.current(), self.settings
+        if settings.undo:
+            executor.checkpoint = Checkpoint(self.shell.user_ns, budget=_undo_budget(settings))
+        listeners: tuple[View, ...] = (view,)
+        if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
+            listeners += (BridgeView(state.bridge, _parent_msg_id(self.shell), self.cells),)
+        confirm = self.args.confirm or settings.confirm
+        run = run_request(
+            request,
+            backend=self.backend,
+            executor=executor,
+            conversation=state.conversation,
+            settings=settings.loop_settings(self.args),
+            context=self.context() if asked is None else "",
+            files=self.files(request) if asked is None else "",
+            listeners=listeners,
+            approve=approver(show_code=self.view_kind != "widget") if confirm else None,
+            asked=asked,
+            step=step,
+            first_reply=first_reply,
+        )
+        if executor.checkpoint is not None:
+            executor.checkpoint.close()
+            state.checkpoints[run.id] = executor.checkpoint
+        state.runs.append(run)
+        if state.bridge.connected:  # the sidebar's model line (loaded now) and runs
+            state.inserted[run.id] = ("jupyterlab", cells_for(run, self.cells))
+            state.bridge.send(state_message(settings))
+        return run
+
+
+def open_call(
+    request: str, args: argparse.Namespace, settings: OciSettings, shell: Any, choice: Any, view: View
+) -> Call | None:
+    """The call with its engine (`engine.choose`'s choice) loaded, shown loading by `view`; None when
+    interrupted while loading (nothing ran)."""
+    state = session.current()
+    try:
+        backend = engine.load(choice, view, check_memory=settings.check_memory)
+    except KeyboardInterrupt:
+        return None
+    state.conversation.use_system_prompt(settings.system_prompt)
+    if args.new:
+        state.conversation.reset()
+    return Call(request, args, settings, shell, settings.view_kind(shell), backend)
+
+
+def offer_undo(view: Any, run_id: int, settings: OciSettings, shell: Any) -> None:
+    """The widget's Undo and Keep: each acts once the cell has finished, as `%oci undo N` / `%oci keep N`."""
+    from oci_magic.jupyter import undo
+
+    def then_tell_the_sidebar(action):
+        def act() -> str:
+            try:
+                with session.one_run_at_a_time("undo or keep a run"):
+                    text = action()
+            except OciError as exc:
+                return f"oci · {exc}"
+            session.current().bridge.send(state_message(settings))
+            return text
+
+        return act
+
+    view.offer_undo(
+        undo=then_tell_the_sidebar(lambda: "\n".join(undo.undo_runs(run_id, shell.user_ns))),
+        keep=then_tell_the_sidebar(lambda: undo.keep_runs(run_id)),
+    )
+
+
+def make_view(kind: str, request: str, executor: KernelExecutor | None) -> View:
+    if kind == "widget":
+        from oci_magic.views.widget import WidgetView  # ipywidgets: imported where a widget is drawn
+
+        view = WidgetView(request, executor=executor)
+        view.show()
+        return view
+    return QuietView() if kind == "quiet" else TextView()
+
+
+def keep_as_last(record: Any, shell: Any) -> None:
+    """`_oci`: the last run, or the last plan."""
+    shell.user_ns["_oci"] = record
+
+
+def insert_without_extension(cells: list[NewCell], note: str, shell: Any) -> None:
+    """Without the JupyterLab extension the only way in is set_next_input, which keeps one cell (the last
+    call wins): the cell given, and `note` said when something is left out."""
+    if cells:
+        shell.set_next_input(cells[-1].source, replace=False)
+    if note:
+        print(note)
+
+
+def _undo_budget(settings: OciSettings) -> int | None:
+    """Bytes this run's copies may take: the setting, against free memory or what earlier runs hold."""
+    from oci_magic.jupyter.undo import held_bytes
+
+    return parse_budget(settings.undo_budget).for_run(memory.available_ram(), held_bytes())
+
+
+def _parent_msg_id(shell: Any) -> str | None:
+    """The id of the execute request being answered: the extension finds the %%oci cell by it."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return None
+    try:
+        return kernel.get_parent()["header"]["msg_id"]
+    except (AttributeError, KeyError, TypeError):
+        return None

@@ -1,0 +1,131 @@
+"""`%%oci --plan` and `%oci plan [continue|retry]` in the kernel: the plan written and shown, then each step
+run as one run of the call (`calls.Call.run`: its view, undo checkpoint, record and cells), under the plan's
+display. The plan is `_oci` and is kept in the session with the runs of its steps."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from oci_magic.errors import PlanError
+from oci_magic.jupyter import calls, session
+from oci_magic.jupyter.cells import NewCell, cells_for
+from oci_magic.jupyter.settings import OciSettings
+from oci_magic.jupyter.sidebar import state_message
+from oci_magic.jupyter.undo import undo_state
+from oci_magic.loop import records
+from oci_magic.loop.records import Run, StepMark
+from oci_magic.models import engine
+from oci_magic.plan.records import Plan, Step
+from oci_magic.plan.run import resume, run_steps, write_plan
+from oci_magic.undo.checkpoint import UNDONE
+from oci_magic.views.plan import PlanDisplay, PlanText
+from oci_magic.views.text import QuietView, TextView
+
+__all__ = ["answer_with_plan", "plan_again", "last_plan"]
+
+
+def _show_for(kind: str, request: str) -> Any:
+    if kind == "widget":
+        return PlanDisplay(request)
+    return PlanText(quiet=kind == "quiet")
+
+
+def answer_with_plan(request: str, args: argparse.Namespace, settings: OciSettings, shell: Any) -> Plan:
+    state = session.current()
+    choice = engine.choose(state, settings.engine_settings(), args.model)  # a bad name fails before any view
+    show = _show_for(settings.view_kind(shell), request)
+    plan = Plan(request=request, model=choice.name)
+    state.plans.append(plan)
+    calls.keep_as_last(plan, shell)
+    call = calls.open_call(request, args, settings, shell, choice, show)
+    if call is None:
+        plan.status = records.INTERRUPTED
+        plan.message = "interrupted while loading the model; nothing ran. Run the cell again to load it"
+        show.plan_changed(plan)
+        return plan
+    plan.model = getattr(call.backend, "name", plan.model)
+    written = write_plan(
+        plan,
+        backend=call.backend,
+        conversation=state.conversation,
+        settings=settings.loop_settings(args),
+        cap=settings.plan_steps,
+        context=call.context(),
+        files=call.files(request),
+        show=show,
+    )
+    state.bridge.send(state_message(settings))
+    if written:
+        run_steps(plan, run_step=_StepRunner(call, plan), show=show, context=call.context)
+    state.bridge.send(state_message(settings))
+    return plan
+
+
+def last_plan() -> Plan:
+    plans = session.current().plans
+    if not plans:
+        raise PlanError("no plan in this kernel yet: write a request under %%oci --plan")
+    return plans[-1]
+
+
+def plan_again(how: str, args: argparse.Namespace, settings: OciSettings, shell: Any) -> Plan:
+    """`%oci plan continue|retry`: the last plan, from the step where it stopped (or the first step whose run
+    was undone), with this call's flags."""
+    with session.one_run_at_a_time(f"{how} a plan"):
+        state, plan = session.current(), last_plan()
+        choice = engine.choose(state, settings.engine_settings(), args.model)
+        show = _show_for(settings.view_kind(shell), plan.request)
+        call = calls.open_call(plan.request, args, settings, shell, choice, show)
+        if call is None:
+            raise PlanError("interrupted while loading the model; the plan is as it was")
+        calls.keep_as_last(plan, shell)
+        resume(
+            plan,
+            how,
+            still_done=lambda run: undo_state(run) != UNDONE,
+            run_step=_StepRunner(call, plan),
+            show=show,
+            context=call.context,
+        )
+        state.bridge.send(state_message(settings))
+        return plan
+
+
+class _StepRunner:
+    """Runs one step of `plan` as a run of `call`; without the JupyterLab extension, the steps this call ran
+    land together in one cell (set_next_input keeps one), each under a comment with its title."""
+
+    def __init__(self, call: calls.Call, plan: Plan) -> None:
+        self.call, self.plan = call, plan
+        self.sections: dict[int, str] = {}  # step index: its code as the one cell holds it
+
+    def __call__(self, step: Step, mark: StepMark, asked: str | None, first_reply: str | None) -> Run:
+        call = self.call
+        executor = call.new_executor()
+        if call.view_kind == "widget":
+            view = calls.make_view("widget", f"Step {mark.index} of {mark.count}: {step.title}", executor)
+        else:
+            view = QuietView() if call.view_kind == "quiet" else TextView()
+        run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply)
+        if executor.checkpoint is not None and hasattr(view, "offer_undo"):
+            calls.offer_undo(view, run.id, call.settings, call.shell)
+        if not session.current().bridge.connected:
+            self._into_one_cell(run, mark)
+        return run
+
+    def _into_one_cell(self, run: Run, mark: StepMark) -> None:
+        code = [cell for cell in cells_for(run, self.call.cells) if cell.cell_type == "code"]
+        if not code:
+            return
+        section = f"# Step {mark.index} of {mark.count}: {mark.title}\n{code[-1].source}"
+        self.sections[mark.index] = section
+        session.current().inserted[run.id] = ("set_next_input", [NewCell(section, code[-1].metadata)])
+        note = ""
+        if len(self.sections) == 1:
+            note = (
+                "oci · without the JupyterLab extension the plan's steps land in one cell below, each under "
+                "a '# Step N' comment (the extension inserts a cell per step)"
+            )
+        joined = "\n\n".join(self.sections[index] for index in sorted(self.sections))
+        calls.insert_without_extension([NewCell(joined)], note, self.call.shell)

@@ -1,0 +1,102 @@
+"""The record of a plan: its request, the steps the model planned, and each step's runs (a step that was
+continued or retried has several). Like a run it is `_oci`, a line of `%oci history` and a saved notebook,
+so it answers what a run answers: `status`, `summary()`, `rounds`, `final_code`."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from oci_magic.loop import records
+from oci_magic.loop.records import Round, Run, Status
+
+__all__ = ["Step", "Plan", "STEP_GOES_ON"]
+
+_plan_ids = itertools.count(1)
+
+# How a step's run may end for the plan to go on to the next step: it passed, or (--no-run) its code was
+# written and not meant to run.
+STEP_GOES_ON = (records.PASSED, records.GENERATED)
+
+
+@dataclass
+class Step:
+    index: int
+    text: str  # what the step does, as planned: the request of its runs
+    runs: list[Run] = field(default_factory=list)  # its attempts, first to last
+    # What the user should look at that does not stop the plan (its code redoes an earlier step's work).
+    notes: list[str] = field(default_factory=list)
+    running: bool = False  # a run of it is in progress
+
+    @property
+    def run(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
+
+    @property
+    def status(self) -> str:
+        """ "waiting" until it runs, "running" while it does, then its last run's status."""
+        if self.running:
+            return "running"
+        return self.run.status if self.run is not None else "waiting"
+
+    @property
+    def title(self) -> str:
+        return self.text.strip().splitlines()[0] if self.text.strip() else ""
+
+
+@dataclass
+class Plan:
+    request: str
+    model: str = ""
+    reply: str = ""  # the model's plan, as it wrote it
+    planning: Round | None = None  # the reply's figures (tokens, time)
+    steps: list[Step] = field(default_factory=list)
+    status: Status = Status.RUNNING
+    stopped_at: int | None = None  # the step it stopped at, when it did not pass
+    message: str = ""  # what happened to the plan itself (not a list, too many steps...), or why it stopped
+    id: int = field(default_factory=lambda: next(_plan_ids))
+    started: float = field(default_factory=time.time)
+    duration: float | None = None
+
+    @property
+    def runs(self) -> list[Run]:
+        return [run for step in self.steps for run in step.runs]
+
+    @property
+    def rounds(self) -> list[Round]:
+        """Every round of every step's runs, in order (as `_oci.rounds` reads for a run)."""
+        return [round_ for run in self.runs for round_ in run.rounds]
+
+    @property
+    def final_code(self) -> str | None:
+        """Each step's final code, one after another under its title."""
+        parts = [
+            f"# Step {step.index}: {step.title}\n{step.run.final_code}"
+            for step in self.steps
+            if step.run is not None and step.run.final_code is not None
+        ]
+        return "\n\n".join(parts) or None
+
+    @property
+    def passed_steps(self) -> int:
+        return sum(step.status == records.PASSED for step in self.steps)
+
+    def summary(self) -> str:
+        took = f" · {self.duration:.1f} s" if self.duration is not None else ""
+        n = len(self.steps)
+        if self.status == Status.RUNNING:
+            return (
+                f"planning{took}" if not self.steps else f"running: {self.passed_steps} of {n} steps passed"
+            )
+        if not self.steps:
+            return f"{self.status}: no plan{took}" + (f" — {self.message}" if self.message else "")
+        if self.status in STEP_GOES_ON:
+            word = "passed" if self.status == records.PASSED else "written, not run (--no-run)"
+            return f"{word}: {n} of {n} step{'s' * (n != 1)}{took}"
+        step = self.steps[(self.stopped_at or 1) - 1]
+        how = step.run.summary() if step.run is not None else self.status
+        return f"stopped at step {step.index} of {n} ({how}) · {self.passed_steps} of {n} steps passed{took}"
+
+    def __repr__(self) -> str:
+        return f"<oci plan {self.id}: {self.summary()}, {self.request[:40]!r}>"
