@@ -161,6 +161,8 @@ def _notebook(args: argparse.Namespace) -> int:
     try:
         for task in tasks:
             results.append(solve_task(task, settings))
+            if task.kind == "plan":  # a multi-step request: as one %%oci (above) and as %%oci --plan
+                results.append(solve_task(task, settings, plan=True))
             first = sum(r.solved_after[0] for r in results)
             bar.set_postfix_str(f"solved {first} → {sum(r.solved for r in results)} of {len(results)}")
             bar.update()
@@ -175,7 +177,7 @@ def _notebook(args: argparse.Namespace) -> int:
         f"\n{len(results)} tasks in {duration / 60:.1f} min · every round: {paths['json']} · "
         f"unsolved tasks' rounds: {paths['notebook']}"
     )
-    return 0 if len(results) == len(tasks) else 1
+    return 0 if len({r.task.name for r in results}) == len(tasks) else 1
 
 
 def main(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oci_magic.evaluation.notebook_tasks import TASKS, NotebookTask
+from oci_magic.evaluation.notebook_tasks import TASKS as SINGLE_TASKS
+from oci_magic.evaluation.notebook_tasks import NotebookTask
+from oci_magic.evaluation.plan_tasks import PLAN_TASKS
 from oci_magic.loop import records
 
 __all__ = [
@@ -35,7 +38,10 @@ __all__ = [
     "self_check",
 ]
 
+# Every task of `oci-magic eval notebook`: the single requests, then the multi-step ones (kind "plan").
+TASKS = [*SINGLE_TASKS, *PLAN_TASKS]
 _MARK = "<<oci-eval>>"
+_PLAN_MARK = "<<oci-eval-plan>>"
 # What the check can read besides the user's variables: the mime types shown during the requests.
 _DISPLAYED = "_eval_displayed"
 
@@ -45,19 +51,27 @@ _RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, rec
 _RECORD = f"""
 import json as _eval_json
 from oci_magic.jupyter.transcript import run_cells as _eval_cells
-_eval_rounds = [{{
+_eval_rounds = _eval_run = None
+for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
+    _eval_rounds = [{{
     "index": r.index, "code": r.code, "status": r.status, "error": str(r.error) if r.error else None,
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
     "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
     "left_out": r.left_out, "retry_prompt": r.retry_prompt, "look_reply": r.look_reply,
     "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
-}} for r in _oci.rounds]
-print({_MARK!r} + _eval_json.dumps({{
-    "status": _oci.status, "message": _oci.message, "duration": _oci.duration, "rounds": _eval_rounds,
-    "cells": [c for c in _eval_cells(_oci)],
-}}, default=str))
-del _eval_json, _eval_cells, _eval_rounds
+}} for r in _eval_run.rounds]
+    print({_MARK!r} + _eval_json.dumps({{
+        "status": _eval_run.status, "message": _eval_run.message, "duration": _eval_run.duration,
+        "rounds": _eval_rounds, "cells": [c for c in _eval_cells(_eval_run)],
+    }}, default=str))
+if hasattr(_oci, "steps"):
+    print({_PLAN_MARK!r} + _eval_json.dumps({{
+        "status": _oci.status, "message": _oci.message, "steps": [s.text for s in _oci.steps],
+        "reply": _oci.reply, "planning_tokens": _oci.planning.generated_tokens if _oci.planning else 0,
+        "planning_seconds": _oci.planning.generation_time if _oci.planning else 0,
+    }}, default=str))
+del _eval_json, _eval_cells, _eval_rounds, _eval_run
 """
 
 
@@ -209,6 +223,11 @@ def _check(kernel: _Kernel, task: NotebookTask, displayed: set[str]) -> tuple[bo
     return reply.ok, "" if reply.ok else reply.error
 
 
+def _step_checks(kernel: _Kernel, task: NotebookTask) -> list[bool]:
+    """Each step's check on the state left at the end (a multi-step task)."""
+    return [kernel.run(check, timeout=60).ok for check in task.step_checks]
+
+
 @dataclass
 class NotebookResult:
     task: NotebookTask
@@ -217,6 +236,9 @@ class NotebookResult:
     reasons: list[str]  # the check's verdict after each k ("" when it passed)
     seconds: float = 0.0
     problem: str = ""  # the task could not be run (kernel died, setup failed)
+    mode: str = "oci"  # "oci": each request as one %%oci; "plan": as %%oci --plan
+    steps_passed: list[bool] = field(default_factory=list)  # a multi-step task: each step's check
+    plan: dict[str, Any] = field(default_factory=dict)  # --plan: the plan's status, steps, planning tokens
 
     @property
     def solved(self) -> bool:
@@ -233,7 +255,10 @@ class NotebookResult:
 
     @property
     def generated_tokens(self) -> int:
-        return sum(r.get("generated_tokens") or 0 for run in self.runs for r in run.get("rounds", []))
+        planning = self.plan.get("planning_tokens") or 0
+        return planning + sum(
+            r.get("generated_tokens") or 0 for run in self.runs for r in run.get("rounds", [])
+        )
 
 
 def _in_kernel(task: NotebookTask, body: Callable[[_Kernel, Path], Any]) -> Any:
@@ -264,8 +289,10 @@ def replay(task: NotebookTask, codes: Sequence[Sequence[str]]) -> tuple[bool, st
     return _in_kernel(task, body)
 
 
-def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult:
+def solve_task(task: NotebookTask, settings: NotebookSettings, *, plan: bool = False) -> NotebookResult:
+    """The task through real %%oci cells (`plan`: %%oci --plan), checked, and replayed for the earlier k."""
     started = time.perf_counter()
+    plan_record: dict[str, Any] = {}
 
     def body(kernel: _Kernel, folder: Path) -> NotebookResult:
         preamble = kernel.run(settings.preamble())
@@ -275,16 +302,22 @@ def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult
             raise RuntimeError(f"the task's setup failed: {reply.error}")
         runs, displayed = [], set()
         for request in task.requests:
-            cell = kernel.run(f"%%oci\n{request}", timeout=settings.cell_timeout)
+            cell = kernel.run(f"%%oci{' --plan' * plan}\n{request}", timeout=settings.cell_timeout)
             displayed |= cell.displayed
             record = kernel.run(_RECORD)
-            line = next((x for x in record.stdout.splitlines() if x.startswith(_MARK)), None)
-            if line is None:
+            lines = record.stdout.splitlines()
+            found = [json.loads(x[len(_MARK) :]) for x in lines if x.startswith(_MARK)]
+            if plan:
+                said = [json.loads(x[len(_PLAN_MARK) :]) for x in lines if x.startswith(_PLAN_MARK)]
+                plan_record.update(said[-1] if said else {"status": "error", "message": cell.error})
+            if not found and not plan:
                 runs.append({"status": "error", "message": cell.error or record.error, "rounds": []})
-                continue
-            runs.append(json.loads(line[len(_MARK) :]))
+            runs.extend(found)
         passed, reason = _check(kernel, task, displayed)
-        return NotebookResult(task, runs, [passed], [reason])
+        steps = _step_checks(kernel, task)
+        return NotebookResult(
+            task, runs, [passed], [reason], mode="plan" if plan else "oci", steps_passed=steps
+        )
 
     try:
         result = _in_kernel(task, body)
@@ -296,7 +329,10 @@ def solve_task(task: NotebookTask, settings: NotebookSettings) -> NotebookResult
             [str(exc)] * settings.max_rounds,
             time.perf_counter() - started,
             problem=str(exc),
+            mode="plan" if plan else "oci",
+            steps_passed=[False] * len(task.step_checks),
         )
+    result.plan = plan_record
     final_passed, final_reason = result.solved_after[0], result.reasons[0]
     solved, reasons = [], []
     for k in range(1, settings.max_rounds):
@@ -345,7 +381,8 @@ def select_notebook_tasks(spec: str = "", limit: int | None = None) -> list[Note
 def self_check(
     tasks: Sequence[NotebookTask], progress: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
-    """Each task's reference solution must pass its check, and doing nothing must fail it."""
+    """Each task's reference solution must pass its check, and doing nothing must fail it (and each step's
+    check, for a multi-step task)."""
     problems = []
     for task in tasks:
         passed, reason = replay(task, [[code] for code in task.reference])
@@ -354,6 +391,9 @@ def self_check(
         passed, _ = replay(task, [[] for _ in task.requests])
         if passed:
             problems.append(f"{task.name}: doing nothing passes the check")
+        for index, check in enumerate(task.step_checks, 1):
+            if replay(dataclasses.replace(task, check=check), [[] for _ in task.requests])[0]:
+                problems.append(f"{task.name}: doing nothing passes the check of step {index}")
         if progress is not None:
             progress(task.name)
     return {"tasks": len(tasks), "problems": problems}

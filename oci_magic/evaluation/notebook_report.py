@@ -24,6 +24,42 @@ def _rate(count: int, total: int) -> float:
 
 
 def notebook_table(results: Sequence[NotebookResult], settings: NotebookSettings, model: str) -> str:
+    """Every task as one %%oci per request; then the multi-step tasks as one %%oci against --plan."""
+    lines = _single_table([r for r in results if r.mode == "oci"], settings, model)
+    plans = [r for r in results if r.mode == "plan"]
+    if plans:
+        lines += ["", *plan_table(results)]
+    return "\n".join(lines)
+
+
+def plan_table(results: Sequence[NotebookResult]) -> list[str]:
+    """The multi-step tasks, each as one %%oci and as %%oci --plan: steps whose check passed, whole request
+    solved, wall time and tokens."""
+    by_mode = {
+        mode: {r.task.name: r for r in results if r.mode == mode and r.task.kind == "plan"}
+        for mode in ("oci", "plan")
+    }
+    names = [name for name in by_mode["plan"] if name in by_mode["oci"]]
+    rows = [f"multi-step tasks · {len(names)} · one %%oci against %%oci --plan"]
+    header = f"{'':<24} {'steps passed':>13} {'solved':>7} {'s a task':>9} {'tokens':>8}"
+    rows.append(header)
+    for mode, label in (("oci", "one %%oci"), ("plan", "%%oci --plan")):
+        chosen = [by_mode[mode][name] for name in names]
+        steps = sum(sum(r.steps_passed) for r in chosen)
+        total = sum(len(r.task.step_checks) for r in chosen)
+        solved = sum(r.solved for r in chosen)
+        seconds = sum(r.seconds for r in chosen) / max(len(chosen), 1)
+        tokens = sum(r.generated_tokens for r in chosen)
+        rows.append(
+            f"{label:<24} {f'{steps}/{total}':>13} {f'{solved}/{len(chosen)}':>7} {seconds:>9.1f} {tokens:>8}"
+        )
+    planned = [by_mode["plan"][name].plan for name in names]
+    lists = sum(len(p.get("steps", [])) > 1 for p in planned)
+    rows.append(f"plans read as a list of steps: {lists} of {len(names)}")
+    return rows
+
+
+def _single_table(results: Sequence[NotebookResult], settings: NotebookSettings, model: str) -> list[str]:
     n = len(results)
     decoding = "greedy" if settings.temperature == 0 else f"temperature {settings.temperature}"
     solved = [sum(result.solved_after[k] for result in results) for k in range(settings.max_rounds)]
@@ -39,27 +75,31 @@ def notebook_table(results: Sequence[NotebookResult], settings: NotebookSettings
         f"repaired after round 1: {repaired} · said passed but failed the check: {false_passes} · "
         f"generated tokens: {tokens} · wall time {seconds / max(n, 1):.1f} s a task",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def _document(results, settings, model, duration) -> dict[str, Any]:
+    single = [r for r in results if r.mode == "oci"]  # the figures of one %%oci per request; --plan's apart
     return {
         "benchmark": "notebook",
         "model": model,
         "settings": asdict(settings),
-        "tasks_run": len(results),
+        "tasks_run": len(single),
         "pass": {
-            str(k): _rate(sum(r.solved_after[k] for r in results), len(results)) / 100
+            str(k): _rate(sum(r.solved_after[k] for r in single), len(single)) / 100
             for k in range(settings.max_rounds)
         },
-        "repaired": sum(r.solved and not r.solved_after[0] for r in results),
-        "false_passes": sum(r.claimed_pass and not r.solved for r in results),
+        "repaired": sum(r.solved and not r.solved_after[0] for r in single),
+        "false_passes": sum(r.claimed_pass and not r.solved for r in single),
         "duration_seconds": round(duration, 1),
         "versions": package_versions(),
         "tasks": [
             {
                 "name": r.task.name,
                 "kind": r.task.kind,
+                "mode": r.mode,
+                "steps_passed": r.steps_passed,
+                "plan": r.plan,
                 "requests": list(r.task.requests),
                 "solved_after": r.solved_after,
                 "check_reasons": r.reasons,
@@ -79,7 +119,8 @@ def _failed_notebook(results: Sequence[NotebookResult]) -> nbformat.NotebookNode
     for result in results:
         if result.solved:
             continue
-        cells.append(new_markdown_cell(f"## {result.task.name} ({result.task.kind})"))
+        mode = " · --plan" if result.mode == "plan" else ""
+        cells.append(new_markdown_cell(f"## {result.task.name} ({result.task.kind}{mode})"))
         if result.problem:
             cells.append(new_markdown_cell(f"Could not run: {result.problem}"))
         for run in result.runs:

@@ -27,6 +27,8 @@ class NotebookTask:
     reference: tuple[str, ...]
     setup: str = ""
     files: dict[str, str | bytes] = field(default_factory=dict)
+    # Kind "plan" (plan_tasks.py): one check per step of the request, each run on the state left at the end.
+    step_checks: tuple[str, ...] = ()
 
 
 def _csv(*rows: str) -> str:
