@@ -11,13 +11,16 @@ export interface ICellView {
   mark: ICellMark | null;
 }
 
-/** The index after which the cells of `run` go: after the last cell already inserted for that run,
- * else after the cell running `parent` (the `%%oci` cell), else after `fallback`. */
+/** The index after which the cells of `run` go: after the last cell already inserted for that run, else
+ * (a plan's step) after the last cell of its plan, so that the steps stay in order even when a later cell
+ * (`%oci plan continue`) runs them, else after the cell running `parent` (the `%%oci` cell), else after
+ * `fallback`. */
 export function insertionIndex(
   cells: ICellView[],
   run: number,
   parent: string | null,
-  fallback: number
+  fallback: number,
+  plan: number | null = null
 ): number {
   let anchor = -1;
   cells.forEach((cell, index) => {
@@ -34,6 +37,16 @@ export function insertionIndex(
   if (last >= 0) {
     return last;
   }
+  if (plan !== null) {
+    cells.forEach((cell, index) => {
+      if (cell.mark && cell.mark.plan === plan) {
+        last = index;
+      }
+    });
+    if (last >= 0) {
+      return last;
+    }
+  }
   return anchor >= 0 ? anchor : fallback;
 }
 
@@ -42,9 +55,14 @@ export function alreadyInserted(cells: ICellView[], mark: ICellMark): boolean {
   return cells.some(cell => cell.mark !== null && cell.mark.run === mark.run && cell.mark.round === mark.round);
 }
 
-/** The source of the cell the prompt box adds. */
-export function ociCellSource(request: string): string {
-  return `%%oci\n${request.trim()}`;
+/** The source of the cell the prompt box adds (with the Plan switch on: `%%oci --plan`). */
+export function ociCellSource(request: string, plan = false): string {
+  return `${plan ? '%%oci --plan' : '%%oci'}\n${request.trim()}`;
+}
+
+/** The source of the cell that a plan's Continue or Retry button adds. */
+export function planCellSource(action: 'continue' | 'retry'): string {
+  return `%oci plan ${action}`;
 }
 
 /** The source of the cell that "Fix this error" adds for a cell with this execution count. */

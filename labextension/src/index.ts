@@ -11,7 +11,15 @@ import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource } from './cells';
+import {
+  alreadyInserted,
+  cellsToRemove,
+  fixCellSource,
+  ICellView,
+  insertionIndex,
+  ociCellSource,
+  planCellSource
+} from './cells';
 import { ISidebarState, OciSidebar } from './sidebar';
 import {
   COMM_TARGET,
@@ -20,6 +28,7 @@ import {
   ICellToRemove,
   INewCell,
   IModelInfo,
+  IPlanInfo,
   IRunInfo,
   KernelMessage
 } from './tokens';
@@ -39,6 +48,7 @@ class KernelLink {
   comm: Kernel.IComm | null = null;
   model: IModelInfo | null = null;
   runs: IRunInfo[] = [];
+  plans: IPlanInfo[] = [];
   running = false;
   note = '';
   /** What the last undo or keep did (the kernel's report, then the cells removed). */
@@ -71,9 +81,9 @@ function insertCells(panel: NotebookPanel, parent: string | null, cells: INewCel
     if (alreadyInserted(views, mark)) {
       continue;
     }
-    const after = insertionIndex(views, mark.run, parent, panel.content.activeCellIndex);
+    const after = insertionIndex(views, mark.run, parent, panel.content.activeCellIndex, mark.plan ?? null);
     model.sharedModel.insertCell(after + 1, {
-      cell_type: 'code',
+      cell_type: cell.cell_type === 'markdown' ? 'markdown' : 'code',
       source: cell.source,
       metadata: cell.metadata as any
     });
@@ -176,6 +186,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (message.type === 'state') {
         link.model = message.model;
         link.runs = message.runs;
+        link.plans = message.plans;
         link.undoHeld = message.undo_held;
       } else if (message.type === 'run') {
         const runs = link.runs.filter(run => run.id !== message.run.id);
@@ -230,6 +241,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           link.running = false;
           link.comm = null;
           link.runs = [];
+          link.plans = [];
           link.model = null;
         }
         refresh();
@@ -237,10 +249,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     const sidebar = new OciSidebar({
-      ask: request => {
+      ask: (request, plan) => {
         const panel = tracker.currentWidget;
         if (panel) {
-          void addAndRun(panel, ociCellSource(request));
+          void addAndRun(panel, ociCellSource(request, plan));
+        }
+      },
+      plan: action => {
+        const panel = tracker.currentWidget;
+        if (panel) {
+          void addAndRun(panel, planCellSource(action));
         }
       },
       fix: () => void app.commands.execute('oci-magic:fix-cell'),
@@ -283,6 +301,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         connected: !!link?.comm,
         model: link?.model ?? null,
         runs: link?.runs ?? [],
+        plans: link?.plans ?? [],
         running: !!link?.running,
         note: link?.note ?? '',
         notice: [link?.notice ?? '', ...(link?.removals ?? [])].filter(Boolean).join('\n'),

@@ -4,7 +4,7 @@
 
 import { Widget } from '@lumino/widgets';
 
-import { IModelInfo, IRunInfo } from './tokens';
+import { IModelInfo, IPlanInfo, IRunInfo } from './tokens';
 
 /** What the sidebar shows for the active notebook. */
 export interface ISidebarState {
@@ -13,6 +13,7 @@ export interface ISidebarState {
   connected: boolean;
   model: IModelInfo | null;
   runs: IRunInfo[];
+  plans: IPlanInfo[];
   running: boolean;
   note: string;
   /** What the last undo or keep did. */
@@ -22,7 +23,10 @@ export interface ISidebarState {
 }
 
 export interface ISidebarActions {
-  ask(request: string): void;
+  /** `plan`: the Plan switch is on (`%%oci --plan`). */
+  ask(request: string, plan: boolean): void;
+  /** A plan's Continue or Retry button: `%oci plan continue|retry` in a new cell. */
+  plan(action: 'continue' | 'retry'): void;
   fix(): void;
   stop(): void;
   reset(): void;
@@ -43,7 +47,8 @@ const MARKS: Record<string, string> = {
   incomplete: '◐',
   refused: '⊗',
   error: '!',
-  running: '…'
+  running: '…',
+  waiting: '·'
 };
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -75,20 +80,37 @@ export class OciSidebar extends Widget {
         event.preventDefault();
         const request = this.prompt.value.trim();
         if (request) {
-          this.actions.ask(request);
+          this.actions.ask(request, this.planSwitch.checked);
           this.prompt.value = '';
         }
       }
     });
+    const planLabel = element('label', 'oci-Sidebar-planSwitch');
+    this.planSwitch = element('input', 'oci-Sidebar-planInput');
+    this.planSwitch.type = 'checkbox';
+    planLabel.title = 'Plan first: the model writes numbered steps; each step runs, is repaired and lands as its own cells';
+    planLabel.appendChild(this.planSwitch);
+    planLabel.appendChild(document.createTextNode(' Plan (a cell per step)'));
     const buttons = element('div', 'oci-Sidebar-buttons');
     this.fixButton = this.button(buttons, 'Fix this error', () => this.actions.fix());
     this.stopButton = this.button(buttons, 'Stop', () => this.actions.stop());
     this.resetButton = this.button(buttons, 'Reset conversation', () => this.actions.reset());
     this.loadButton = this.button(buttons, 'Load oci-magic', () => this.actions.load());
     this.runsNode = element('div', 'oci-Sidebar-runs');
+    this.planNode = element('div', 'oci-Sidebar-plan');
     this.heldNode = element('div', 'oci-Sidebar-held');
     this.noticeNode = element('pre', 'oci-Sidebar-notice');
-    const parts = [header, this.status, this.modelNode, this.prompt, buttons, this.heldNode, this.noticeNode];
+    const parts = [
+      header,
+      this.status,
+      this.modelNode,
+      this.prompt,
+      planLabel,
+      buttons,
+      this.heldNode,
+      this.noticeNode,
+      this.planNode
+    ];
     for (const node of [...parts, this.runsNode]) {
       this.node.appendChild(node);
     }
@@ -148,6 +170,7 @@ export class OciSidebar extends Widget {
     this.heldNode.textContent = connected ? state.undoHeld : '';
     this.noticeNode.textContent = state.notice;
     this.noticeNode.style.display = state.notice ? '' : 'none';
+    this.showPlan(state.plans[state.plans.length - 1], running);
     this.runsNode.textContent = '';
     for (const run of [...runs].reverse()) {
       const node = element('details', 'oci-Sidebar-run');
@@ -155,7 +178,8 @@ export class OciSidebar extends Widget {
       node.dataset.ociRun = String(run.id);
       const mark = MARKS[run.status] ?? '✗';
       const undone = run.undo === 'undone' ? ' (undone)' : run.undo === 'kept' ? ' (kept)' : '';
-      node.appendChild(element('summary', '', `${mark} ${run.request.split('\n')[0]}${undone}`));
+      const place = run.step ? `Step ${run.step.index}/${run.step.count} · ` : '';
+      node.appendChild(element('summary', '', `${mark} ${place}${run.request.split('\n')[0]}${undone}`));
       if (run.summary) {
         node.appendChild(element('div', 'oci-Sidebar-summary', run.summary));
       }
@@ -181,6 +205,38 @@ export class OciSidebar extends Widget {
     }
   }
 
+  /** The last plan: its steps with their marks, how it stands, and Continue / Retry where it stopped. */
+  private showPlan(plan: IPlanInfo | undefined, running: boolean): void {
+    this.planNode.textContent = '';
+    this.planNode.style.display = plan ? '' : 'none';
+    if (!plan) {
+      return;
+    }
+    this.planNode.dataset.ociPlan = String(plan.id);
+    this.planNode.dataset.ociPlanStatus = plan.status;
+    this.planNode.appendChild(element('div', 'oci-Sidebar-planTitle', `Plan ${plan.id} · ${plan.request.split('\n')[0]}`));
+    for (const step of plan.steps) {
+      const node = element('div', 'oci-Sidebar-step', `${MARKS[step.status] ?? '✗'} ${step.index}. ${step.title}`);
+      node.dataset.ociStep = String(step.index);
+      node.dataset.ociStepStatus = step.status;
+      this.planNode.appendChild(node);
+    }
+    this.planNode.appendChild(element('div', 'oci-Sidebar-summary', plan.summary));
+    if (plan.message) {
+      this.planNode.appendChild(element('div', 'oci-Sidebar-why', plan.message));
+    }
+    if (plan.stopped_at !== null && plan.status !== 'running' && !running) {
+      const planButtons = element('div', 'oci-Sidebar-buttons');
+      this.button(planButtons, 'Continue', () => this.actions.plan('continue')).title =
+        `Run step ${plan.stopped_at} again (its code as it was first, then repaired), then the steps after it`;
+      this.button(planButtons, 'Retry step', () => this.actions.plan('retry')).title =
+        `Ask the model for step ${plan.stopped_at} afresh, then run the steps after it`;
+      this.planNode.appendChild(planButtons);
+    }
+  }
+
+  private planSwitch: HTMLInputElement;
+  private planNode: HTMLDivElement;
   private status: HTMLDivElement;
   private modelNode: HTMLDivElement;
   private prompt: HTMLTextAreaElement;

@@ -4,10 +4,12 @@
 
 export const COMM_TARGET = 'oci_magic';
 
-/** A cell the kernel asks to insert, with `oci_magic` metadata (run, round, model, status). */
+/** A cell the kernel asks to insert, with `oci_magic` metadata (run, round, model, status; plan, step). */
 export interface INewCell {
   source: string;
   metadata: { oci_magic: ICellMark; [key: string]: unknown };
+  /** 'markdown' for a plan step's title (round 0), else 'code'. */
+  cell_type: string;
 }
 
 export interface ICellMark {
@@ -15,6 +17,37 @@ export interface ICellMark {
   round: number;
   model: string;
   status: string;
+  /** The plan and step of a run that is a plan's step. */
+  plan?: number;
+  step?: number;
+}
+
+/** The place of a run in a plan: step `index` of `count`. */
+export interface IStepMark {
+  plan: number;
+  index: number;
+  count: number;
+  title: string;
+  attempt: number;
+}
+
+export interface IStepInfo {
+  index: number;
+  title: string;
+  /** 'waiting', 'running', or its last run's status. */
+  status: string;
+  runs: number[];
+}
+
+/** A plan (`%%oci --plan`): its steps, how it stands, where it stopped. */
+export interface IPlanInfo {
+  id: number;
+  request: string;
+  status: string;
+  summary: string;
+  message: string;
+  stopped_at: number | null;
+  steps: IStepInfo[];
 }
 
 export interface IRoundInfo {
@@ -34,6 +67,8 @@ export interface IRunInfo {
   rounds: IRoundInfo[];
   /** 'open' (Undo and Keep are offered), 'undone', 'kept', or '' (undo was off). */
   undo: string;
+  /** Its place in a plan, or null for a run of its own. */
+  step: IStepMark | null;
 }
 
 /** A cell an undo removes: the run's cell of this round, if it still holds this source. */
@@ -66,6 +101,7 @@ export type KernelMessage =
       conversation_turns: number;
       /** What undo holds in memory, as a line. */
       undo_held: string;
+      plans: IPlanInfo[];
     }
   | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
   | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }

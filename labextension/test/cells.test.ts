@@ -1,4 +1,4 @@
-import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource } from '../src/cells';
+import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource, planCellSource } from '../src/cells';
 
 const mark = (run: number, round: number) => ({ run, round, model: 'm', status: 'passed' });
 
@@ -39,6 +39,28 @@ describe('cell sources', () => {
     expect(ociCellSource('  plot y = x**2\n')).toBe('%%oci\nplot y = x**2');
     expect(fixCellSource(12)).toBe('%oci fix 12');
     expect(fixCellSource(null)).toBe('%oci fix');
+  });
+
+  it('writes the cell of a plan (the Plan switch) and of its Continue and Retry buttons', () => {
+    expect(ociCellSource('load, clean, plot', true)).toBe('%%oci --plan\nload, clean, plot');
+    expect(planCellSource('continue')).toBe('%oci plan continue');
+    expect(planCellSource('retry')).toBe('%oci plan retry');
+  });
+});
+
+describe('insertionIndex for a plan', () => {
+  it('puts a new step after the last cell of its plan, even when a later cell runs it', () => {
+    const step = (run: number, plan: number) => ({ ...mark(run, 0), plan, step: run });
+    const cells: ICellView[] = [
+      { runningMsgId: null, mark: null }, // the %%oci --plan cell
+      { runningMsgId: null, mark: step(10, 4) }, // step 1's title
+      { runningMsgId: null, mark: step(10, 4) }, // step 1's code
+      { runningMsgId: null, mark: null }, // the user's own cell
+      { runningMsgId: 'exec-9', mark: null } // %oci plan continue, running
+    ];
+    expect(insertionIndex(cells, 11, 'exec-9', 0, 4)).toBe(2);
+    expect(insertionIndex(cells, 11, 'exec-9', 0, 5)).toBe(4); // another plan: below the running cell
+    expect(insertionIndex(cells, 11, 'exec-9', 0)).toBe(4); // a run of its own, as before
   });
 });
 

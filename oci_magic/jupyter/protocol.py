@@ -5,10 +5,12 @@ compares). The kernel builds every message it sends with these functions.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from oci_magic.jupyter.cells import NewCell
 from oci_magic.loop.records import Round, Run, Status
+from oci_magic.plan.records import Plan
 from oci_magic.views.describe import round_outcome
 
 __all__ = [
@@ -17,6 +19,9 @@ __all__ = [
     "FRONTEND_MESSAGES",
     "ROUND_FIELDS",
     "RUN_FIELDS",
+    "PLAN_FIELDS",
+    "STEP_FIELDS",
+    "plan_info",
     "kernel_message",
     "round_info",
     "run_info",
@@ -28,7 +33,7 @@ TARGET = "oci_magic"
 # Kernel to frontend: each message type and its fields besides `type`.
 KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
     "open": ("version",),
-    "state": ("model", "settings", "runs", "conversation_turns", "undo_held"),
+    "state": ("model", "settings", "runs", "conversation_turns", "undo_held", "plans"),
     "run": ("event", "parent", "run"),
     "insert_cells": ("parent", "cells"),
     # Undo: remove the run's cells that still hold the source sent (ask about one the user edited).
@@ -39,7 +44,9 @@ KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
 # Frontend to kernel: the types the kernel answers (`settings` carries setting names as its fields).
 FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep")
 ROUND_FIELDS = ("index", "status", "outcome", "code")
-RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds", "undo")
+RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds", "undo", "step")
+PLAN_FIELDS = ("id", "request", "status", "summary", "message", "stopped_at", "steps")
+STEP_FIELDS = ("index", "title", "status", "runs")
 
 
 def kernel_message(kind: str, **fields: Any) -> dict[str, Any]:
@@ -73,6 +80,28 @@ def run_info(run: Run, undo: str = "") -> dict[str, Any]:
         "max_rounds": run.max_rounds,
         "rounds": [round_info(run, round_) for round_ in run.rounds],
         "undo": undo,
+        "step": asdict(run.step) if run.step is not None else None,
+    }
+
+
+def plan_info(plan: Plan) -> dict[str, Any]:
+    """A plan as the sidebar shows it: its steps with their statuses and runs, and where it stopped."""
+    return {
+        "id": plan.id,
+        "request": plan.request,
+        "status": plan.status,
+        "summary": plan.summary(),
+        "message": " ".join(said for said in (plan.message, plan.advice) if said),
+        "stopped_at": plan.stopped_at,
+        "steps": [
+            {
+                "index": step.index,
+                "title": step.title,
+                "status": step.status,
+                "runs": [r.id for r in step.runs],
+            }
+            for step in plan.steps
+        ],
     }
 
 

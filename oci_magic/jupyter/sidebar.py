@@ -9,7 +9,7 @@ from traitlets import TraitError
 
 from oci_magic.errors import OciError
 from oci_magic.jupyter import session, undo
-from oci_magic.jupyter.protocol import kernel_message, run_info
+from oci_magic.jupyter.protocol import kernel_message, plan_info, run_info
 from oci_magic.jupyter.settings import FRONTEND_SETTINGS, OciSettings
 from oci_magic.models import engine
 
@@ -62,6 +62,7 @@ def state_message(settings: OciSettings) -> dict[str, Any]:
         runs=[run_info(run, undo.undo_state(run)) for run in state.runs],
         conversation_turns=state.conversation.turns,
         undo_held=undo.held_line(),
+        plans=[plan_info(plan) for plan in state.plans],
     )
 
 

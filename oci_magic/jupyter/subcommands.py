@@ -258,7 +258,8 @@ def plan(magics: Any, words: list[str]) -> None:
             raise UsageError(str(exc)) from None
         print(plan_header(shown))
         print("\n".join(f"  {line}" for step in shown.steps for line in step_lines(step)))
-        print(f"plan {shown.id} {shown.summary()}" + (f" — {shown.message}" if shown.message else ""))
+        said = " ".join(text for text in (shown.message, shown.advice) if text)
+        print(f"plan {shown.id} {shown.summary()}" + (f" — {said}" if said else ""))
         return
     how = words[0].lower()
     if how not in ("continue", "retry"):

@@ -54,7 +54,9 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     status: Status = Status.RUNNING
     stopped_at: int | None = None  # the step it stopped at, when it did not pass
-    message: str = ""  # what happened to the plan itself (not a list, too many steps...), or why it stopped
+    # What happened to the plan itself: its reply was not a list, it had too many steps, it could not be
+    # written (interrupted, the backend failed). Where it stopped and what to do is `advice`.
+    message: str = ""
     id: int = field(default_factory=lambda: next(_plan_ids))
     started: float = field(default_factory=time.time)
     duration: float | None = None
@@ -77,6 +79,22 @@ class Plan:
             if step.run is not None and step.run.final_code is not None
         ]
         return "\n\n".join(parts) or None
+
+    @property
+    def advice(self) -> str:
+        """Where the plan stopped, what it kept, and how to go on; "" unless it stopped at a step."""
+        if self.stopped_at is None or self.status == Status.RUNNING:
+            return ""
+        done = self.stopped_at - 1
+        if done > 1:
+            kept = f"steps 1 to {done} passed and keep their cells"
+        else:
+            kept = "step 1 passed and keeps its cells" if done == 1 else "no step passed"
+        return (
+            f"stopped at step {self.stopped_at} of {len(self.steps)} ({self.status}); {kept}. Fix what it "
+            "needs, then %oci plan continue (runs its code again, then repairs it), or %oci plan retry (the "
+            "model writes it afresh)"
+        )
 
     @property
     def passed_steps(self) -> int:

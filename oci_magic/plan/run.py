@@ -173,17 +173,6 @@ def _asked(plan: Plan, step: Step, context: str, again: str | None) -> tuple[str
 
 def _stopped(plan: Plan, step: Step, status: records.Status) -> None:
     plan.status, plan.stopped_at = status, step.index
-    done = step.index - 1
-    kept = (
-        f"steps 1 to {done} passed and keep their cells"
-        if done > 1
-        else ("step 1 passed and keeps its cells" if done == 1 else "no step passed")
-    )
-    plan.message = (
-        f"stopped at step {step.index} of {len(plan.steps)} ({status}); {kept}. Fix what it needs, then "
-        f"%oci plan continue (runs its code again, then repairs it), or %oci plan retry (the model writes it "
-        f"afresh)"
-    )
 
 
 def _ended(plan: Plan, status: records.Status, message: str, show: PlanShow) -> None:

@@ -40,9 +40,7 @@ def step_lines(step: Step) -> list[str]:
 
 def ended_lines(plan: Plan) -> list[str]:
     lines = [f"══ plan {plan.id} {plan.summary()}"]
-    if plan.message:
-        lines.append(f"   {plan.message}")
-    return lines
+    return lines + [f"   {said}" for said in (plan.message, plan.advice) if said]
 
 
 class PlanText(TextView):
@@ -68,7 +66,8 @@ class PlanText(TextView):
 
     def step_started(self, plan: Plan, step: Step) -> None:
         if not self.quiet:
-            self._print(f"━━ plan {plan.id} · step {step.index} of {len(plan.steps)}: {step.title} ━━")
+            again = f" · attempt {len(step.runs) + 1}" if step.runs else ""
+            self._print(f"━━ plan {plan.id} · step {step.index} of {len(plan.steps)}{again}: {step.title} ━━")
 
     def plan_changed(self, plan: Plan) -> None:
         if plan.steps and not self._listed:

@@ -277,6 +277,78 @@ def test_undo_in_the_sidebar_removes_the_cells_and_asks_about_an_edited_one(brow
     page.close()
 
 
+def test_a_plan_from_the_sidebar_inserts_a_cell_per_step_and_continues_where_it_stopped(browser, lab):
+    fence = "```"
+    code = [
+        f"Here:\n{fence}python\n{line}\n{fence}"
+        for line in (
+            "nums = list(range(1, 6))",
+            "total = sum(nums) + offset",
+            "total = sum(nums) + offset * 1",
+            "total = offset + sum(nums)",
+            "print('total is', total)",
+        )
+    ]
+    plan = "1. Make `nums`, the numbers 1 to 5\n2. Compute `total` with the offset\n3. Print `total`"
+    notebook = Notebook(browser, lab, "plan.ipynb", ["%load_ext oci_magic", scripted_setup([plan, *code])])
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    page = notebook.page
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    sidebar = page.locator("#oci-magic-sidebar")
+    sidebar.get_by_text("Ready").wait_for()
+    sidebar.locator("input.oci-Sidebar-planInput").check()
+    prompt = sidebar.locator("textarea")
+    prompt.fill("make the numbers, total them with the offset, print the total")
+    prompt.press("Enter")
+    plan_node = sidebar.locator(".oci-Sidebar-plan")
+    plan_node.get_by_role("button", name="Continue").wait_for(timeout=120_000)
+    notebook.wait_idle()
+    assert plan_node.locator("[data-oci-step='1']").get_attribute("data-oci-step-status") == "passed"
+    assert plan_node.locator("[data-oci-step='2']").get_attribute("data-oci-step-status") == "failed"
+    assert plan_node.locator("[data-oci-step='3']").get_attribute("data-oci-step-status") == "waiting"
+    cells = notebook.cells()
+    assert cells[2]["source"] == "%%oci --plan\nmake the numbers, total them with the offset, print the total"
+    mine = inserted(cells)
+    assert [c["source"].splitlines()[0] for c in mine[:3]] == [
+        "#### Step 1 of 3: Make `nums`, the numbers 1 to 5",
+        "nums = list(range(1, 6))",
+        "#### Step 2 of 3: Compute `total` with the offset",
+    ]
+    assert [c["metadata"]["oci_magic"]["step"] for c in mine] == [1, 1, 2, 2]
+    failed = mine[3]["source"]  # the failed step's last code, marked as not working
+    assert failed.startswith("# %%oci failed after 3 rounds") and failed.endswith(
+        "total = offset + sum(nums)"
+    )
+    notebook.screenshot("plan-stopped.png")
+    # The user defines what step 2 needed, below, then asks the sidebar to continue.
+    page.evaluate(
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+        " nb.model.sharedModel.insertCell(nb.model.sharedModel.cells.length, "
+        "{cell_type: 'code', source: 'offset = 100'}); }"
+    )
+    notebook.run_cell(len(cells))
+    plan_node.get_by_role("button", name="Continue").click()
+    sidebar.locator(".oci-Sidebar-plan[data-oci-plan-status='passed']").wait_for(timeout=120_000)
+    notebook.wait_idle()
+    cells = notebook.cells()
+    assert cells[-1]["source"] == "%oci plan continue"
+    titles = [c["source"] for c in inserted(cells) if c["source"].startswith("####")]
+    assert titles == [
+        "#### Step 1 of 3: Make `nums`, the numbers 1 to 5",
+        "#### Step 2 of 3: Compute `total` with the offset",
+        "#### Step 2 of 3: Compute `total` with the offset (attempt 2)",
+        "#### Step 3 of 3: Print `total`",
+    ]
+    # The steps run by %oci plan continue land with the plan's cells, above the user's and the continue cell.
+    sources = [c["source"] for c in cells]
+    assert sources.index("#### Step 3 of 3: Print `total`") < sources.index("offset = 100")
+    assert "print('total is', total)" in sources
+    page.locator(".jp-Notebook").get_by_text("total is 115").first.wait_for()
+    notebook.screenshot("plan-continued.png")
+    page.close()
+
+
 def test_without_the_extension_the_fallback_inserts_one_cell(browser, tmp_path):
     config = tmp_path / "config"
     (config / "labconfig").mkdir(parents=True)

@@ -86,7 +86,7 @@ def test_a_step_that_fails_stops_the_plan_and_continue_runs_its_code_again_then_
     step_2 = plan.steps[1]
     assert len(step_2.runs) == 2 and step_2.runs[-1].step.attempt == 2
     assert step_2.runs[-1].rounds[0].code == "total = offset + sum(nums)"
-    assert "again" in capsys.readouterr().out
+    assert "step 2 of 3 · attempt 2: Compute `total`" in capsys.readouterr().out
     assert "has finished" in usage_error(shell, "%oci plan continue")
 
 
@@ -160,7 +160,7 @@ def test_an_interrupt_in_a_step_stops_the_plan_there_and_keeps_the_steps_before(
     assert plan.status == records.INTERRUPTED and plan.stopped_at == 2
     assert plan.steps[0].status == "passed" and plan.steps[2].status == "waiting"
     assert shell.user_ns["nums"] == [1, 2, 3, 4, 5]
-    assert "stopped at step 2 of 3 (interrupted); step 1 passed and keeps its cells" in plan.message
+    assert "stopped at step 2 of 3 (interrupted); step 1 passed and keeps its cells" in plan.advice
 
 
 def test_history_save_and_undo_treat_the_plan_as_one_record(shell, scripted, capsys, tmp_path):

@@ -54,6 +54,27 @@ def test_round_and_run_fields_match():
     assert tuple(info) == protocol.RUN_FIELDS and tuple(info["rounds"][0]) == protocol.ROUND_FIELDS
 
 
+def test_plan_and_step_fields_match():
+    assert _interface("IPlanInfo") == set(protocol.PLAN_FIELDS)
+    assert _interface("IStepInfo") == set(protocol.STEP_FIELDS)
+    assert _interface("IStepMark") == {"plan", "index", "count", "title", "attempt"}
+    from oci_magic.loop.records import Run, StepMark
+    from oci_magic.plan.records import Plan, Step
+
+    plan = Plan(request="r", steps=[Step(1, "load"), Step(2, "plot")])
+    plan.steps[0].runs.append(Run(request="load", step=StepMark(plan.id, 1, 2, "load")))
+    info = protocol.plan_info(plan)
+    assert tuple(info) == protocol.PLAN_FIELDS and tuple(info["steps"][0]) == protocol.STEP_FIELDS
+    assert info["steps"][0]["runs"] == [plan.steps[0].runs[0].id] and info["steps"][1]["status"] == "waiting"
+    assert protocol.run_info(plan.steps[0].runs[0])["step"] == {
+        "plan": plan.id,
+        "index": 1,
+        "count": 2,
+        "title": "load",
+        "attempt": 1,
+    }
+
+
 def test_a_message_with_a_wrong_field_is_refused():
     assert protocol.kernel_message("error", message="x") == {"type": "error", "message": "x"}
     with pytest.raises(ValueError, match="has the fields"):
