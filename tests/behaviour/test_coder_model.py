@@ -154,3 +154,47 @@ def test_a_reply_that_repeats_failed_code_is_asked_afresh_of_the_real_model(kern
         assert normalized(second["code"]) == normalized(GUESSED_COLUMN)
     else:  # different code, run and judged
         assert second["status"] in ("failed", "passed", "incomplete")
+
+
+def fixed_text(text: str) -> str:
+    """A GBNF grammar that allows exactly `text` (a plan: a list, no code)."""
+    return 'root ::= "' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def test_a_plan_runs_step_by_step_on_the_real_model_and_reuses_the_prompt_cache(kernel):
+    # The plan and the first two steps' code are fixed by grammars (decoded by the real model, the same on
+    # every CPU); the third step is the model's own. What holds everywhere: the plan is read into its
+    # steps, each step is its own run asked as a step of the plan, each later step's prompt starts with the
+    # conversation so far (llama.cpp evaluates only what follows it), and the plan's status is its steps'.
+    plan = "1. Make `nums`, the numbers 1 to 5\n2. Compute `total`, their sum\n3. Print `total`"
+    grammars = (
+        f"[{fixed_text(plan)!r}, fixed_reply('nums = list(range(1, 6))'), fixed_reply('total = sum(nums)')"
+    )
+    reply = kernel.run(f"oci_magic.set_backend(GrammarBackend(coder, {grammars}{', None' * 8}]))")
+    assert reply.status == "ok", reply.text
+    reply = kernel.run(
+        "%%oci --new --plan\nmake the numbers 1 to 5, sum them into total and print it", timeout=900
+    )
+    assert reply.status == "ok", reply.text
+    steps = kernel.value(
+        "[{'title': s.title, 'status': s.status, 'prompt': [r.prompt_tokens for r in s.run.rounds], "
+        "'evaluated': [r.prompt_tokens_evaluated for r in s.run.rounds], "
+        "'asked': s.run.rounds[0].prompt} for s in _oci.steps]"
+    )
+    assert [step["title"] for step in steps] == [
+        "Make `nums`, the numbers 1 to 5",
+        "Compute `total`, their sum",
+        "Print `total`",
+    ]
+    assert steps[0]["status"] == steps[1]["status"] == "passed" and kernel.value("total") == 15
+    for index, step in enumerate(steps, 1):
+        assert f"Step {index} of 3 of the plan" in step["asked"]
+    planning = kernel.value("_oci.planning.prompt_tokens")
+    previous = planning
+    for step in steps:
+        first_prompt, first_evaluated = step["prompt"][0], step["evaluated"][0]
+        assert (
+            0 < first_evaluated <= first_prompt - previous
+        )  # the conversation before it came from the cache
+        previous = step["prompt"][-1]
+    assert (kernel.value("_oci.status") == "passed") == (steps[2]["status"] == "passed")

@@ -210,3 +210,24 @@ def test_plan_shows_the_last_plan_and_its_steps(shell, scripted, capsys):
     said = capsys.readouterr().out
     assert "✓ 1. Make `nums`" in said and "✗ 2. Compute `total`" in said and "· 3. Print `total`" in said
     assert "stopped at step 2 of 3" in said
+
+
+def test_in_the_widget_view_the_plan_is_one_display_updated_in_place_above_a_widget_per_step(
+    shell, scripted, widget_views, displays
+):
+    scripted([PLAN, reply("nums = list(range(1, 6))"), reply("total = sum(nums)"), reply("print(total)")])
+    shell.run_cell("%%oci --plan\nmake the numbers 1 to 5, total them and print the total")
+    plan_displays = [data for data, update in displays if "oci-plan" in data.get("text/html", "")]
+    assert (
+        plan_displays[0]["text/plain"].startswith("oci · plan")
+        and "writing the plan" in plan_displays[0]["text/plain"]
+    )
+    last = plan_displays[-1]["text/plain"]
+    assert "✓ 1. Make `nums`" in last and "✓ 3. Print `total`" in last and "passed: 3 of 3 steps" in last
+    assert all(update for data, update in displays[1:] if "oci-plan" in data.get("text/html", ""))
+    assert [view.request for view in widget_views] == [
+        "Step 1 of 3: Make `nums`, the numbers 1 to 5",
+        "Step 2 of 3: Compute `total`, their sum",
+        "Step 3 of 3: Print `total`",
+    ]
+    assert all(view.undo.layout.display != "none" for view in widget_views)  # each step can be undone
