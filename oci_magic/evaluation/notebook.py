@@ -51,6 +51,7 @@ _RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, rec
 _RECORD = f"""
 import json as _eval_json
 from oci_magic.jupyter.transcript import run_cells as _eval_cells
+from oci_magic.plan.hint import plan_hint as _eval_hint
 _eval_rounds = _eval_run = None
 for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
     _eval_rounds = [{{
@@ -64,6 +65,7 @@ for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
     print({_MARK!r} + _eval_json.dumps({{
         "status": _eval_run.status, "message": _eval_run.message, "duration": _eval_run.duration,
         "rounds": _eval_rounds, "cells": [c for c in _eval_cells(_eval_run)],
+        "plan_hint": bool(_eval_hint(_eval_run)),
     }}, default=str))
 if hasattr(_oci, "steps"):
     print({_PLAN_MARK!r} + _eval_json.dumps({{
@@ -71,7 +73,7 @@ if hasattr(_oci, "steps"):
         "reply": _oci.reply, "planning_tokens": _oci.planning.generated_tokens if _oci.planning else 0,
         "planning_seconds": _oci.planning.generation_time if _oci.planning else 0,
     }}, default=str))
-del _eval_json, _eval_cells, _eval_rounds, _eval_run
+del _eval_json, _eval_cells, _eval_rounds, _eval_run, _eval_hint
 """
 
 

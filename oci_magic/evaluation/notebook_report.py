@@ -53,6 +53,13 @@ def plan_table(results: Sequence[NotebookResult]) -> list[str]:
         rows.append(
             f"{label:<24} {f'{steps}/{total}':>13} {f'{solved}/{len(chosen)}':>7} {seconds:>9.1f} {tokens:>8}"
         )
+    hinted = [
+        by_mode["oci"][name] for name in names if any(r.get("plan_hint") for r in by_mode["oci"][name].runs)
+    ]
+    rows.append(
+        f"one %%oci suggested --plan on {len(hinted)} of {len(names)} (of them solved by --plan: "
+        f"{sum(by_mode['plan'][r.task.name].solved for r in hinted)})"
+    )
     planned = [by_mode["plan"][name].plan for name in names]
     lists = sum(len(p.get("steps", [])) > 1 for p in planned)
     rows.append(f"plans read as a list of steps: {lists} of {len(names)}")
@@ -67,13 +74,15 @@ def _single_table(results: Sequence[NotebookResult], settings: NotebookSettings,
         f"notebook tasks · {model} · {n} task{'s' * (n != 1)} · {decoding}", solved, n, "pass"
     )
     repaired = sum(r.solved and not r.solved_after[0] for r in results)
+    hinted = sum(any(run.get("plan_hint") for run in r.runs) for r in results)
     false_passes = sum(r.claimed_pass and not r.solved for r in results)
     seconds = sum(r.seconds for r in results)
     tokens = sum(r.generated_tokens for r in results)
     lines += [
         "",
         f"repaired after round 1: {repaired} · said passed but failed the check: {false_passes} · "
-        f"generated tokens: {tokens} · wall time {seconds / max(n, 1):.1f} s a task",
+        f"generated tokens: {tokens} · wall time {seconds / max(n, 1):.1f} s a task · "
+        f"suggested --plan: {hinted}",
     ]
     return lines
 

@@ -17,6 +17,7 @@ from oci_magic.jupyter.cells import cells_for
 from oci_magic.jupyter.settings import OciSettings
 from oci_magic.loop import records
 from oci_magic.models import engine
+from oci_magic.plan.hint import plan_hint
 from oci_magic.views.text import TextView
 
 __all__ = ["answer", "load_backend"]
@@ -50,6 +51,8 @@ def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings,
         return run
     run = call.run(request, executor, view)
     calls.keep_as_last(run, shell)
+    if hint := plan_hint(run):
+        print(f"oci · tip: {hint}")
     if not state.bridge.connected:
         _insert_cells_without_extension(run, call.cells, shell)
     if executor.checkpoint is not None and hasattr(view, "offer_undo"):

@@ -3,15 +3,18 @@ real kernels through real %%oci."""
 
 import gc
 import json
+import re
 import warnings
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from oci_magic.evaluation.notebook import TASKS as ALL_TASKS
 from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
 from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
 from oci_magic.evaluation.notebook_tasks import TASKS
+from oci_magic.evaluation.plan_tasks import PLAN_TASKS
 
 TESTS = Path(__file__).parents[1]
 
@@ -22,6 +25,15 @@ def test_every_check_passes_its_reference_and_fails_on_nothing():
     assert len(TASKS) >= 30 and len({task.name for task in TASKS}) == len(TASKS)
     report = self_check(TASKS)
     assert report == {"tasks": len(TASKS), "problems": []}
+
+
+@pytest.mark.slow  # a fresh kernel for each task and each step's check
+def test_every_multi_step_task_has_sound_checks_for_the_whole_and_for_each_step():
+    assert len(PLAN_TASKS) >= 12 and all(task.kind == "plan" for task in PLAN_TASKS)
+    assert all(len(task.step_checks) >= 4 and len(task.requests) == 1 for task in PLAN_TASKS)
+    assert {task.name for task in ALL_TASKS} == {task.name for task in TASKS + PLAN_TASKS}
+    report = self_check(PLAN_TASKS)
+    assert report == {"tasks": len(PLAN_TASKS), "problems": []}
 
 
 def _scripted(replies: list[str]) -> NotebookSettings:
@@ -58,7 +70,7 @@ def test_the_result_checks_let_every_reference_solution_pass_in_its_first_round(
     """The checks of a round that raised nothing (outcome.py, expectations.py) are read from the request's
     words: on every task of the suite, its right answer given as the model's reply passes at once."""
     stopped = []
-    for task in TASKS:
+    for task in ALL_TASKS:  # the multi-step requests too: one reply that does every step
         result = solve_task(task, _scripted([_block(code) for code in task.reference]))
         for run in result.runs:
             if [r["status"] for r in run["rounds"]] != ["passed"]:
@@ -95,6 +107,31 @@ def test_a_repair_counts_from_the_round_that_made_it(tmp_path):
     failed = nbformat.read(paths["notebook"], as_version=4)
     assert any("best_student = 'ann'" in cell.source for cell in failed.cells)
     assert not any("semicolon" in cell.source for cell in failed.cells)  # solved tasks are not in it
+
+
+def test_a_multi_step_task_runs_as_one_oci_and_as_a_plan_and_counts_its_steps():
+    task = select_notebook_tasks("plan-duplicate-orders")[0]
+    whole = solve_task(task, _scripted([_block(task.reference[0])]))
+    assert whole.mode == "oci" and whole.solved and whole.steps_passed == [True] * 5
+    plan = (
+        "1. Load orders.csv into `orders` without duplicates\n2. Total per product\n3. Plot and pick the top"
+    )
+    steps = [
+        "import pandas as pd\norders = pd.read_csv('orders.csv').drop_duplicates()",
+        "per_product = orders.groupby('product')['quantity'].sum()",
+        "per_product.plot.bar()\ntop_product = per_product.idxmin()",  # the plot, and a wrong conclusion
+    ]
+    planned = solve_task(task, _scripted([plan, *map(_block, steps)]), plan=True)
+    assert planned.mode == "plan" and not planned.solved
+    assert planned.steps_passed == [True, True, True, True, False], planned.reasons
+    assert planned.plan["status"] == "passed" and len(planned.plan["steps"]) == 3
+    assert [run["status"] for run in planned.runs] == ["passed"] * 3 and planned.claimed_pass
+    table = notebook_table([whole, planned], NotebookSettings(), "scripted")
+    assert "multi-step tasks · 1 · one %%oci against %%oci --plan" in table
+    assert re.search(r"\none %%oci +5/5 +1/1 ", table) and re.search(r"\n%%oci --plan +4/5 +0/1 ", table), (
+        table
+    )
+    assert "plans read as a list of steps: 1 of 1" in table
 
 
 def test_the_command_refuses_unknown_tasks(capsys):

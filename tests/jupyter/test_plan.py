@@ -231,3 +231,40 @@ def test_in_the_widget_view_the_plan_is_one_display_updated_in_place_above_a_wid
         "Step 3 of 3: Print `total`",
     ]
     assert all(view.undo.layout.display != "none" for view in widget_views)  # each step can be undone
+
+
+LONG = (
+    "import math\nnums = list(range(1, 6))\ntotal = sum(nums)\nmean = total / len(nums)\nprint(mean + offset)"
+)
+
+
+def test_a_run_that_fails_late_in_long_code_suggests_a_plan(shell, scripted, capsys):
+    scripted(
+        [
+            reply(LONG),
+            reply(LONG.replace("offset", "offset * 1")),
+            reply(LONG.replace("offset", "1 * offset")),
+        ]
+    )
+    shell.run_cell("%%oci\nmake numbers, their total and mean, and print the mean plus the offset")
+    said = capsys.readouterr().out
+    assert (
+        "oci · tip: the last code failed at line 5 of 5, after 4 of its 5 statements ran: %%oci --plan"
+        in said
+    )
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        [LONG.replace("offset", "0")],  # passed
+        ["print(offset)\n" + LONG] * 3,  # fails at its start: nothing of it ran
+        ["x = offset"] * 3,  # one statement
+    ],
+)
+def test_no_plan_is_suggested_for_a_run_that_passed_or_failed_early_or_is_short(
+    shell, scripted, capsys, codes
+):
+    scripted([reply(code + "\n" * i) for i, code in enumerate(codes)] + [reply("x = 1")] * 3)
+    shell.run_cell("%%oci\nsomething")
+    assert "tip:" not in capsys.readouterr().out
