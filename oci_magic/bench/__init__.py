@@ -5,7 +5,8 @@
 3. prompt evaluation, cold; 4. a repair round's time to first token, history cached vs cold;
 5. model load, cold, and a second `%%oci`'s own time; 6. import + `%load_ext`; 7. peak memory;
 8. speculative decoding on against off, a repair round and a fresh request; 9. raw decode against the
-machine's memory-read limit.
+machine's memory-read limit; 10. undo's cost; 11. a plan's steps: tokens evaluated per step against the
+conversation's length (the prompt cache across steps).
 `--views` adds what each view costs the decode speed; `--llama-bench PATH` adds llama.cpp's own figure.
 """
 
@@ -155,6 +156,7 @@ def report(figures: dict[str, Any]) -> str:
     lines += undo_rows(figures["undo"], _row)
     lines += _speculation_rows(figures["speculation"])
     lines += _read_limit_rows(figures["read_limit"], decode["raw_tokens_per_second"])
+    lines += plan_rows(figures["plan"])
     if "llama_bench" in figures:
         native = figures["llama_bench"]["tokens_per_second"]
         ratio = decode["raw_tokens_per_second"] / native
@@ -184,6 +186,26 @@ def _speculation_rows(figures: dict[str, Any]) -> list[str]:
             )
         )
     return rows
+
+
+def plan_rows(figures: dict[str, Any]) -> list[str]:
+    """Figure 11: a plan's later steps evaluate only what follows the conversation so far (its last reply
+    and the new step's turn); the rest comes from llama.cpp's prompt cache, as it does for rounds."""
+    steps = figures["steps"]
+    later = list(zip(steps, steps[1:], strict=False))
+    cached = all(now["evaluated"] <= now["prompt_tokens"] - before["prompt_tokens"] for before, now in later)
+    each = ", ".join(f"{step['evaluated']}/{step['prompt_tokens']}" for step in steps)
+    share = sum(now["evaluated"] for _, now in later) / max(sum(now["prompt_tokens"] for _, now in later), 1)
+    first_token = [now["first_token_seconds"] for _, now in later]
+    return [
+        _row(
+            "11 plan: tokens evaluated per step",
+            f"{100 * share:.0f}% of it",
+            f"steps 2-{len(steps)} evaluate {100 * share:.0f}% of the conversation (per step evaluated/"
+            f"length: {each}); first token {min(first_token):.2f}-{max(first_token):.2f} s; only what "
+            f"follows the step before {_mark(cached)}",
+        )
+    ]
 
 
 def _read_limit_rows(figures: dict[str, Any], raw: float) -> list[str]:

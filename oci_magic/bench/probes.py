@@ -170,6 +170,37 @@ def repair(request: str, feedback: str, reply_tokens: int = 300) -> dict[str, An
     }
 
 
+def plan_steps(request: str, steps: list[str], max_tokens: int) -> dict[str, Any]:
+    """A plan's steps through the loop on the loaded model, each step's code written and not run (--no-run),
+    after a fixed plan: per step, the conversation's length in tokens and how many llama.cpp evaluated (the
+    rest came from its prompt cache), and the time to the first token."""
+    from oci_magic.loop.conversation import Conversation
+    from oci_magic.loop.run import LoopSettings, run_request
+    from oci_magic.plan.prompts import plan_message, step_message
+
+    backend = _backend()
+    _forget_cache(backend._llm)
+    conversation = Conversation()
+    conversation.add_user(plan_message(request, "", "", len(steps)))
+    conversation.add_assistant("\n".join(f"{index}. {text}" for index, text in enumerate(steps, 1)))
+    settings = LoopSettings(max_rounds=1, execute=False, max_tokens=max_tokens)
+    rows = []
+    for index, text in enumerate(steps, 1):
+        asked = step_message(index, len(steps), text)
+        run = run_request(text, backend=backend, executor=None, conversation=conversation, settings=settings,
+                          asked=asked)  # fmt: skip
+        first = run.rounds[0]
+        rows.append(
+            {
+                "prompt_tokens": first.prompt_tokens,
+                "evaluated": first.prompt_tokens_evaluated,
+                "first_token_seconds": first.time_to_first_token,
+                "generated_tokens": first.generated_tokens,
+            }
+        )
+    return {"steps": rows}
+
+
 def _decode(backend, messages: list[dict], mode: str, max_tokens: int) -> dict[str, Any]:
     """One greedy reply from a cold cache with speculation `mode`: its text and decode speed (first token to
     last, as the loop times a round)."""

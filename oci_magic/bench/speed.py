@@ -31,6 +31,18 @@ SPECULATION_FEEDBACK = (
 )
 SPECULATION_TOKENS = 384  # replies end on their own, well within
 
+# A plan's steps (figure 11): each step a request in the same conversation, its code written after the last.
+PLAN_REQUEST = (
+    "Load sales.csv, clean the dates, total the revenue per month, plot it and say which month grew most"
+)
+PLAN_STEPS = [
+    "Load sales.csv into `sales`",
+    "Parse the date column of `sales` as dates",
+    "Total the revenue per month into `monthly`",
+    "Plot `monthly` as a line chart",
+    "Print the month whose revenue grew most",
+]
+
 
 def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
     from nbformat.v4 import new_code_cell, new_notebook
@@ -68,6 +80,7 @@ def _notebook(model: str, *, repeats: int, max_tokens: int, reply_tokens: int):
             f"probes.speculation({SPECULATION_REQUEST!r}, {SPECULATION_FEEDBACK!r}, "
             f"{SPECULATION_TOKENS}, {speculation})",
         ),
+        report("plan", f"probes.plan_steps({PLAN_REQUEST!r}, {PLAN_STEPS!r}, {max_tokens})"),
         report("memory", "probes.peak_memory(baseline)"),
     ]
     return new_notebook(cells=cells)
@@ -110,5 +123,6 @@ def kernel_figures(
         "second_call": found["second_call"][0],
         "repair": found["repair"][0],
         "speculation": found["speculation"][0],
+        "plan": found["plan"][0],
         "memory": found["memory"][0],
     }

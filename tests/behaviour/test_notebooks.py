@@ -234,7 +234,11 @@ def test_bench_prints_every_speed_figure_and_the_views(tmp_path):
     limit = figures["read_limit"]
     assert limit["read_bytes_per_second"] > 2**28
     assert 0 < limit["weight_bytes_per_token"] <= figures["memory"]["model_file_bytes"]
-    for number in range(1, 10):
+    steps = figures["plan"]["steps"]
+    assert len(steps) == 5 and all(step["generated_tokens"] > 0 for step in steps)
+    for before, now in zip(steps, steps[1:], strict=False):  # the prompt cache carries the plan's steps
+        assert 0 < now["evaluated"] <= now["prompt_tokens"] - before["prompt_tokens"]
+    for number in range(1, 12):
         assert f"\n{number} " in done.stdout
     assert "(2)/(1) = " in done.stdout and "short mode" in done.stdout
     views = figures["views"]
