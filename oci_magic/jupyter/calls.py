@@ -6,7 +6,7 @@ record and its cells. A plain call makes one run; a plan (`jupyter/plan.py`) one
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,10 @@ class Call:
         asked: str | None = None,
         step: StepMark | None = None,
         first_reply: str | None = None,
+        check: bool = True,
     ) -> records.Run:
-        """One run of the loop on `request`, kept in the session with its checkpoint and its cells."""
+        """One run of the loop on `request`, kept in the session with its checkpoint and its cells; `check`
+        False leaves out the call's --check line (a plan runs it after its last step only)."""
         state, settings = session.current(), self.settings
         if settings.undo:
             executor.checkpoint = Checkpoint(self.shell.user_ns, budget=_undo_budget(settings))
@@ -80,12 +82,13 @@ class Call:
         if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
             listeners += (BridgeView(state.bridge, _parent_msg_id(self.shell), self.cells),)
         confirm = self.args.confirm or settings.confirm
+        loop_settings = settings.loop_settings(self.args)
         run = run_request(
             request,
             backend=self.backend,
             executor=executor,
             conversation=state.conversation,
-            settings=settings.loop_settings(self.args),
+            settings=loop_settings if check else replace(loop_settings, check=None),
             context=self.context() if asked is None else "",
             files=self.files(request) if asked is None else "",
             listeners=listeners,

@@ -107,7 +107,8 @@ class _StepRunner:
             view = calls.make_view("widget", f"Step {mark.index} of {mark.count}: {step.title}", executor)
         else:
             view = QuietView() if call.view_kind == "quiet" else TextView()
-        run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply)
+        last = mark.index == mark.count  # --check is the whole request's: it runs after the last step
+        run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply, check=last)
         if executor.checkpoint is not None and hasattr(view, "offer_undo"):
             calls.offer_undo(view, run.id, call.settings, call.shell)
         if not session.current().bridge.connected:

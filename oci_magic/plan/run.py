@@ -113,6 +113,7 @@ def run_steps(
     started, count = time.perf_counter(), len(plan.steps)
     plan.status, plan.stopped_at = records.Status.RUNNING, None
     show.plan_changed(plan)
+    step = plan.steps[start - 1]
     try:
         for step in plan.steps[start - 1 :]:
             mark = StepMark(plan.id, step.index, count, step.title, attempt=len(step.runs) + 1)
@@ -135,18 +136,18 @@ def run_steps(
             passed = all(step.status == records.PASSED for step in plan.steps)
             plan.status = records.PASSED if passed else records.GENERATED
     except KeyboardInterrupt:  # between steps: the steps that ran keep their runs and cells
-        step = next((s for s in plan.steps if s.status not in STEP_GOES_ON), plan.steps[-1])
         _stopped(plan, step, records.INTERRUPTED)
-    plan.duration = (plan.duration or 0.0) + time.perf_counter() - started
-    show.plan_changed(plan)
+    finally:
+        if plan.status == records.Status.RUNNING:  # something escaped a step: the plan must not look alive
+            _stopped(plan, step, records.ERROR)
+        plan.duration = (plan.duration or 0.0) + time.perf_counter() - started
+        show.plan_changed(plan)
     return plan
 
 
 def resume(plan: Plan, how: str, *, still_done: Callable[[Run], bool], **run: Any) -> Plan:
     """`%oci plan continue` / `retry`: run the plan again from the first step that has not passed (or whose
     run was undone since), then the steps after it."""
-    if plan.status == records.Status.RUNNING:
-        raise PlanError(f"plan {plan.id} is running")
     if not plan.steps:
         raise PlanError(f"plan {plan.id} has no steps ({plan.message}); ask again with %%oci --plan")
     for step in plan.steps:

@@ -268,3 +268,11 @@ def test_no_plan_is_suggested_for_a_run_that_passed_or_failed_early_or_is_short(
     scripted([reply(code + "\n" * i) for i, code in enumerate(codes)] + [reply("x = 1")] * 3)
     shell.run_cell("%%oci\nsomething")
     assert "tip:" not in capsys.readouterr().out
+
+
+def test_a_check_line_is_the_whole_requests_and_runs_after_the_last_step_only(shell, scripted):
+    scripted([PLAN, reply("nums = list(range(1, 6))"), reply("total = sum(nums)"), reply("print(total)")])
+    shell.run_cell('%%oci --plan --check "assert total == 15"\nmake the numbers, total them and print it')
+    plan = shell.user_ns["_oci"]
+    assert plan.status == records.PASSED
+    assert [run.settings["check"] for run in plan.runs] == [None, None, "assert total == 15"]
