@@ -24,11 +24,15 @@ def _csv(*rows: str) -> str:
 
 
 def _series_check(name: str, expected: dict, tolerance: float = 1e-6, width: int | None = None) -> str:
-    """`name` holds `expected` (key -> number) as a Series or a dict, keys compared as text (the first
-    `width` characters: a month or a day however the index holds dates)."""
+    """`name` holds `expected` (key -> number) as a Series, a dict, or a DataFrame of one value column
+    (indexed by the key, or with the key as its other column); keys compared as text (the first `width`
+    characters: a month or a day however the index holds dates)."""
     key = f"str(k)[:{width}]" if width else "str(k)"
     return (
-        f"_got = {{{key}: float(v) for k, v in dict({name}).items()}}\n"
+        f"_v = {name}\n"
+        "if hasattr(_v, 'columns') and len(_v.columns) == 2: _v = _v.set_index(_v.columns[0])\n"
+        "if hasattr(_v, 'columns') and len(_v.columns) == 1: _v = _v.iloc[:, 0]\n"
+        f"_got = {{{key}: float(v) for k, v in dict(_v).items()}}\n"
         f"_want = {expected!r}\n"
         f"assert set(_got) == set(_want), ('{name} keys', sorted(_got))\n"
         f"assert all(abs(_got[k] - _want[k]) < {tolerance} * max(1, abs(_want[k])) for k in _want), "
@@ -262,7 +266,7 @@ def _wide_to_long() -> NotebookTask:
         "assert len(wide) == 4, len(wide)",
         "assert len(long_sales) == 24 and {'store', 'month', 'sales'} <= set(long_sales.columns), long_sales.columns",
         _series_check("per_month", per_month)
-        + f"\nassert [str(k) for k in dict(per_month)] == {order!r}, list(dict(per_month))",
+        + f"\nassert list(_got) == {order!r}, list(_got)",
         _PLOT,
         f"assert weakest_month == {min(per_month, key=per_month.get)!r}, weakest_month",
     ]
