@@ -24,15 +24,16 @@ def _rate(count: int, total: int) -> float:
 
 
 def notebook_table(results: Sequence[NotebookResult], settings: NotebookSettings, model: str) -> str:
-    """Every task as one %%oci per request; then the multi-step tasks as one %%oci against --plan."""
-    lines = _single_table([r for r in results if r.mode == "oci"], settings, model)
-    plans = [r for r in results if r.mode == "plan"]
-    if plans:
-        lines += ["", *plan_table(results)]
+    """The single-request tasks as one %%oci each (the suite's figure); then the multi-step tasks as one
+    %%oci against --plan."""
+    single = [r for r in results if r.task.kind != "plan"]
+    lines = _single_table(single, settings, model) if single else []
+    if any(r.mode == "plan" for r in results):
+        lines += ["", *plan_table(results, model)] if lines else plan_table(results, model)
     return "\n".join(lines)
 
 
-def plan_table(results: Sequence[NotebookResult]) -> list[str]:
+def plan_table(results: Sequence[NotebookResult], model: str) -> list[str]:
     """The multi-step tasks, each as one %%oci and as %%oci --plan: steps whose check passed, whole request
     solved, wall time and tokens."""
     by_mode = {
@@ -40,7 +41,7 @@ def plan_table(results: Sequence[NotebookResult]) -> list[str]:
         for mode in ("oci", "plan")
     }
     names = [name for name in by_mode["plan"] if name in by_mode["oci"]]
-    rows = [f"multi-step tasks · {len(names)} · one %%oci against %%oci --plan"]
+    rows = [f"multi-step tasks · {model} · {len(names)} · one %%oci against %%oci --plan"]
     header = f"{'':<24} {'steps passed':>13} {'solved':>7} {'s a task':>9} {'tokens':>8}"
     rows.append(header)
     for mode, label in (("oci", "one %%oci"), ("plan", "%%oci --plan")):
@@ -88,7 +89,7 @@ def _single_table(results: Sequence[NotebookResult], settings: NotebookSettings,
 
 
 def _document(results, settings, model, duration) -> dict[str, Any]:
-    single = [r for r in results if r.mode == "oci"]  # the figures of one %%oci per request; --plan's apart
+    single = [r for r in results if r.task.kind != "plan"]  # the suite's figures; the multi-step ones apart
     return {
         "benchmark": "notebook",
         "model": model,

@@ -127,7 +127,7 @@ def test_a_multi_step_task_runs_as_one_oci_and_as_a_plan_and_counts_its_steps():
     assert planned.plan["status"] == "passed" and len(planned.plan["steps"]) == 3
     assert [run["status"] for run in planned.runs] == ["passed"] * 3 and planned.claimed_pass
     table = notebook_table([whole, planned], NotebookSettings(), "scripted")
-    assert "multi-step tasks · 1 · one %%oci against %%oci --plan" in table
+    assert table.startswith("multi-step tasks · scripted · 1 · one %%oci against %%oci --plan")
     assert re.search(r"\none %%oci +5/5 +1/1 ", table) and re.search(r"\n%%oci --plan +4/5 +0/1 ", table), (
         table
     )
