@@ -265,8 +265,7 @@ def _wide_to_long() -> NotebookTask:
     steps = [
         "assert len(wide) == 4, len(wide)",
         "assert len(long_sales) == 24 and {'store', 'month', 'sales'} <= set(long_sales.columns), long_sales.columns",
-        _series_check("per_month", per_month)
-        + f"\nassert list(_got) == {order!r}, list(_got)",
+        _series_check("per_month", per_month) + f"\nassert list(_got) == {order!r}, list(_got)",
         _PLOT,
         f"assert weakest_month == {min(per_month, key=per_month.get)!r}, weakest_month",
     ]

@@ -59,14 +59,14 @@ def write_plan(
     plan.planning = planning = Round(index=0)
     conversation.add_user(plan_message(plan.request, context, files, cap))
     messages = conversation.messages
-    if (size := getattr(backend, "context_size", None)) is not None:
-        messages = loop_prompts.fit_messages(
-            messages,
-            budget=size - settings.max_tokens,
-            count_tokens=token_counter(backend),
-            current_start=len(messages) - 1,
-        )
     try:
+        if (size := getattr(backend, "context_size", None)) is not None:
+            messages = loop_prompts.fit_messages(
+                messages,
+                budget=size - settings.max_tokens,
+                count_tokens=token_counter(backend),
+                current_start=len(messages) - 1,
+            )
         generate(
             backend,
             messages,

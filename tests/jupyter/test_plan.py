@@ -276,3 +276,39 @@ def test_a_check_line_is_the_whole_requests_and_runs_after_the_last_step_only(sh
     plan = shell.user_ns["_oci"]
     assert plan.status == records.PASSED
     assert [run.settings["check"] for run in plan.runs] == [None, None, "assert total == 15"]
+
+
+class Interrupting:
+    """A backend interrupted (Ctrl-C) while it writes its first reply."""
+
+    name = "interrupting"
+
+    def stream_chat(self, messages, **options):
+        yield "1. Load"
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_or_a_failing_backend_while_planning_runs_nothing_and_loses_nothing(shell, capsys):
+    from oci_magic import set_backend
+
+    shell.run_cell("x = 1")
+    try:
+        set_backend(Interrupting())
+        shell.run_cell("%%oci --plan\nload and plot")
+        plan = shell.user_ns["_oci"]
+        assert plan.status == records.INTERRUPTED and plan.steps == [] and plan.runs == []
+        assert "interrupted while the model wrote the plan; nothing ran" in capsys.readouterr().out
+        assert session.current().conversation.turns == 0  # the plan's turn left with it
+        assert "has no steps" in usage_error(shell, "%oci plan continue")
+    finally:
+        set_backend(None)
+
+
+def test_a_backend_that_fails_while_planning_is_said(shell, scripted, capsys):
+    scripted([])  # no reply at all: the backend raises
+    shell.run_cell("%%oci --plan\nload and plot")
+    plan = shell.user_ns["_oci"]
+    assert (
+        plan.status == records.ERROR and "the model could not write the plan: ScriptedBackend" in plan.message
+    )
+    assert "the model could not write the plan" in capsys.readouterr().out and plan.runs == []
