@@ -7,6 +7,7 @@ oci-magic eval humaneval --endpoint http://gpu-box:8000/v1 --jobs 8
 oci-magic eval humaneval --self-check         # the harness itself: right answers pass, wrong ones fail
 oci-magic eval notebook                        # realistic notebook requests through real %%oci, 3 rounds
 oci-magic eval notebook --tasks semicolon-csv,10-14 --model qwen-coder-0.5b
+oci-magic eval notebook --tasks plan             # the multi-step requests, as one %%oci and as --plan
 oci-magic eval notebook --self-check          # reference solutions pass every check, doing nothing fails
 oci-magic eval ds1000 --sample 150 --seed 0    # DS-1000's StackOverflow problems through real %%oci
 oci-magic eval ds1000 --self-check --libs pandas  # which problems can run here; false stops of the checks
@@ -43,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="tests: the failing test's input, expected and actual output (the paper's protocol); traceback: "
         "only the code and the docstring's examples run and the traceback goes back (a notebook's reality)")
     add("--limit", type=int, help="only the first N tasks")
-    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19 (notebook: names too)")
+    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19 (notebook: names and kinds too, e.g. plan)")
     add("--out", type=Path, help="where results.json, failed.ipynb and summary.md go "
         "(default oci-eval/humaneval-MODEL-FEEDBACK-rK)")
     add("--jobs", type=int, default=1, help="tasks in flight at once (needs --endpoint)")

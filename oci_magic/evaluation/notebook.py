@@ -356,7 +356,8 @@ def solve_task(task: NotebookTask, settings: NotebookSettings, *, plan: bool = F
 
 
 def select_notebook_tasks(spec: str = "", limit: int | None = None) -> list[NotebookTask]:
-    """Tasks by name or position ("0-4,slugify"); ValueError naming the known tasks for an unknown one."""
+    """Tasks by name, position or kind ("0-4,slugify", "plan": the multi-step tasks); ValueError naming the
+    known tasks for an unknown one."""
     chosen = list(TASKS)
     if spec.strip():
         by_name = {task.name: task for task in TASKS}
@@ -366,6 +367,8 @@ def select_notebook_tasks(spec: str = "", limit: int | None = None) -> list[Note
                 continue
             if piece in by_name:
                 picked.append(by_name[piece])
+            elif piece in {task.kind for task in TASKS}:
+                picked += [task for task in TASKS if task.kind == piece]
             elif piece.replace("-", "").isdigit():
                 low, _, high = piece.partition("-")
                 for index in range(int(low), int(high or low) + 1):

@@ -32,6 +32,7 @@ def test_every_multi_step_task_has_sound_checks_for_the_whole_and_for_each_step(
     assert len(PLAN_TASKS) >= 12 and all(task.kind == "plan" for task in PLAN_TASKS)
     assert all(len(task.step_checks) >= 4 and len(task.requests) == 1 for task in PLAN_TASKS)
     assert {task.name for task in ALL_TASKS} == {task.name for task in TASKS + PLAN_TASKS}
+    assert select_notebook_tasks("plan") == PLAN_TASKS
     report = self_check(PLAN_TASKS)
     assert report == {"tasks": len(PLAN_TASKS), "problems": []}
 
