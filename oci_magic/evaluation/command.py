@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="tests: the failing test's input, expected and actual output (the paper's protocol); traceback: "
         "only the code and the docstring's examples run and the traceback goes back (a notebook's reality)")
     add("--limit", type=int, help="only the first N tasks")
-    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19 (notebook: names and kinds too, e.g. plan)")
+    add("--tasks", default="", help="task numbers and ranges, e.g. 0,5,10-19 (notebook: names and kinds "
+        "too, e.g. plan)")
     add("--out", type=Path, help="where results.json, failed.ipynb and summary.md go "
         "(default oci-eval/humaneval-MODEL-FEEDBACK-rK)")
     add("--jobs", type=int, default=1, help="tasks in flight at once (needs --endpoint)")
