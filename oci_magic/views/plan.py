@@ -94,8 +94,12 @@ class PlanDisplay:
 
         self._writing = ""
         self._flushed = 0.0
-        plan = Plan(request=request)
-        self._handle = display(self._bundle(plan), raw=True, display_id=True)
+        first = f"oci · plan · {request.strip().splitlines()[0][:70]} · writing the plan…"
+        bundle = {
+            "text/plain": first,
+            "text/html": f'<div class="oci-plan"><b>{html.escape(first)}</b></div>',
+        }
+        self._handle = display(bundle, raw=True, display_id=True)
 
     def loading(self, name: str, size_bytes: int) -> None:
         pass  # the first step's widget is not there yet; the model line comes with the plan

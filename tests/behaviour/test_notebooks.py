@@ -247,3 +247,26 @@ def test_bench_prints_every_speed_figure_and_the_views(tmp_path):
     for view in ("quiet", "text", "widget"):
         assert f"\n{view} " in done.stdout
     assert "of its speed with no view" in done.stdout
+
+
+def test_the_plan_example_runs_step_by_step_with_the_real_model(tmp_path):
+    """examples/plan.ipynb with the real default model. Whatever the model writes, the plan is shown, each
+    step that ran is a run of its own, and the plan is saved; the model's text decides only how far it got."""
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    shutil.copy(ROOT / "examples" / "plan.ipynb", tmp_path)
+    executed = tmp_path / "plan.executed.ipynb"
+    done = run_cli(tmp_path / "plan.ipynb", executed)
+    notebook = nbformat.read(executed, as_version=4)
+    (plan_cell,) = [
+        c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%%oci --plan")
+    ]
+    text = outputs_text(plan_cell)
+    assert "oci · plan" in text and "══ plan" in text, text
+    steps = [c for c in notebook.cells if c.source.startswith("[(step.index")][0]
+    listed = outputs_text(steps)
+    assert listed.startswith("[(1, "), listed
+    saved = nbformat.read(tmp_path / "plan.run.ipynb", as_version=4)
+    assert saved.cells[0].source.startswith("### `%%oci --plan`") and "Step 1 of" in "".join(
+        c.source for c in saved.cells
+    )
+    assert "══ plan" in done.stdout

@@ -38,6 +38,7 @@ def test_a_plan_runs_each_step_as_its_own_run_in_the_same_conversation(shell, sc
     plan = shell.user_ns["_oci"]
     said = capsys.readouterr().out
     assert plan.status == records.PASSED and len(plan.steps) == 3 and plan.stopped_at is None
+    assert {run.step.plan for run in session.current().runs} == {plan.id}
     assert [step.title for step in plan.steps] == [
         "Make `nums`, the numbers 1 to 5",
         "Compute `total`, their sum",
