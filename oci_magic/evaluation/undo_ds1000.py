@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import tempfile
 import sys
 import time
 from collections import Counter
@@ -101,13 +103,22 @@ def main(out: Path, limit: int | None = None, data: Path | None = None) -> int:
     problems = load_problems(data)
     problems = problems[:limit] if limit else problems
     results, started = [], time.perf_counter()
-    for problem in problems:
+    out = out.resolve()
+    here = Path.cwd()
+    # The solutions write files (ans.png, dataframe.csv, a pickled model): into a folder of their own.
+    with tempfile.TemporaryDirectory(prefix="oci-undo-ds1000-") as folder:
+        os.chdir(folder)
         try:
-            results.append(check(problem, shell))
-        except BaseException as exc:  # one problem's crash is that problem's
-            if isinstance(exc, KeyboardInterrupt):
-                break
-            results.append({"id": problem.id, "library": problem.library, "skipped": f"{type(exc).__name__}"})
+            for problem in problems:
+                try:
+                    results.append(check(problem, shell))
+                except BaseException as exc:  # one problem's crash is that problem's
+                    if isinstance(exc, KeyboardInterrupt):
+                        break
+                    skipped = f"{type(exc).__name__}"
+                    results.append({"id": problem.id, "library": problem.library, "skipped": skipped})
+        finally:
+            os.chdir(here)
     out.mkdir(parents=True, exist_ok=True)
     (out / "undo_ds1000.json").write_text(json.dumps(results, indent=1))
     ran = [r for r in results if "skipped" not in r]
