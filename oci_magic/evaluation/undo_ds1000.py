@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
