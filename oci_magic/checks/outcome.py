@@ -61,9 +61,23 @@ def _is_frame(value: Any) -> bool:
     return hasattr(value, "columns") and hasattr(value, "iloc")
 
 
+def _named(value: Any, name: str) -> bool:
+    """A pandas object that carries `name` as a name of its own: a Series or Index named so ("a Series
+    named total"), or one whose index levels are named so."""
+    if not _is_pandas(value):
+        return False
+    index = getattr(value, "index", None)
+    names = [getattr(value, "name", None), *(getattr(index, "names", None) or [])]
+    return any(isinstance(found, str) and found == name for found in names)
+
+
+def _is_pandas(value: Any) -> bool:
+    return type(value).__module__.partition(".")[0] == "pandas"
+
+
 def _known(name: str, namespace: dict[str, Any], *, column: bool = False) -> bool:
     """A variable, a builtin, a module's attribute (a pandas function the request mentions), a DataFrame's
-    column or a dict's key; with `column`, only a DataFrame's column."""
+    column, a dict's key or a pandas object's own name; with `column`, only a DataFrame's column."""
     if column:
         return any(_is_frame(value) and _has_column(value, name) for value in list(namespace.values()))
     if name in namespace or hasattr(builtins, name):
@@ -79,6 +93,8 @@ def _known(name: str, namespace: dict[str, Any], *, column: bool = False) -> boo
                 if name in value.columns:
                     return True
             elif isinstance(value, dict) and name in value:
+                return True
+            if _named(value, name):
                 return True
         except Exception:  # an object whose attributes raise says nothing either way
             continue

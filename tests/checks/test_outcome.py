@@ -230,6 +230,23 @@ def test_a_column_the_request_asks_for_is_not_answered_by_a_variable(shell, scri
     assert shell.user_ns["inv"]["value"].tolist() == [3.0, 6.0]
 
 
+def test_a_series_the_request_names_is_answered_by_its_own_name(shell, scripted):
+    """ "a Series named "total"" asks for the Series' name, not a variable: a right answer keeps it in
+    `result` (a false stop before); a Series under another name still goes back to the model."""
+    orders = pd.DataFrame({"item": ["pen", "book", "pen"], "qty": [3, 1, 10], "price": [1.5, 12.0, 1.5]})
+    request = 'Put in result the amount paid per item as a Series named "total", indexed by item.'
+    amounts = "(orders['qty'] * orders['price']).groupby(orders['item']).sum()"
+    replies = [block(f"result = {amounts}"), block(f"result = {amounts}.rename('total')")]
+    run, _ = run_both_ways(shell, scripted, request, replies, {"orders": orders})
+    assert [r.status for r in run.rounds] == ["incomplete", "passed"]
+    assert run.rounds[0].shortfalls[0].startswith("`total` is not defined")
+    assert shell.user_ns["result"].name == "total"
+    # Named by its index's level instead: a DataFrame indexed by `total` is an answer too.
+    scripted([block(f"result = {amounts}.rename_axis('total').to_frame('amount')")])
+    shell.run_cell(f"%%oci --new\n{request}")
+    assert oci_magic.last_run().status == "passed"
+
+
 def test_requests_that_name_no_result_pass_as_before(shell, scripted):
     """A plot, a print, a question: nothing is asked by name, so the first round that runs passes."""
     shell.user_ns["tickets"] = pd.DataFrame({"status": ["open", "done", "open"]})
