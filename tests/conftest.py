@@ -12,8 +12,9 @@ from tiny_gguf import write_tiny_gguf
 
 from oci_magic.jupyter import session
 
-# Tests marked `isolated` run in a child process: a native crash fails that test, not the run.
-pytest_plugins = ["isolated"]
+# Tests marked `isolated` run in a child process: a native crash fails that test, not the run. Tests marked
+# `ds1000` run on DS-1000's real problems, where a copy is given (--ds1000-data PATH).
+pytest_plugins = ["isolated", "ds1000_data"]
 suite_config.apply()  # $OCI_TEST_LLAMA: the suite under another llama.cpp configuration
 
 

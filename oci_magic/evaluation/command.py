@@ -16,6 +16,7 @@ oci-magic eval ds1000 --self-check --libs pandas  # which problems can run here;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -60,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "model (default auto, as %%%%oci)")
     add("--self-check", action="store_true", help="check the harness on the canonical and broken solutions "
         "(no model); ds1000: which problems can run here, and the checks' false stops on their references")
-    add("--data", type=Path, help="ds1000: a local copy of DS-1000's test.jsonl (or .jsonl.gz); default: the "
-        "Hugging Face dataset xlangai/DS-1000 through huggingface_hub's cache")
+    add("--data", type=Path, default=os.environ.get("OCI_DS1000_DATA") or None, help="ds1000, undo: a local "
+        "copy of DS-1000's test.jsonl (or .jsonl.gz); default: $OCI_DS1000_DATA, else the Hugging Face "
+        "dataset xlangai/DS-1000 through huggingface_hub's cache")
     add("--sample", type=int, help="ds1000: a seeded sample of N problems that can run here, stratified by "
         "library and perturbation")
     add("--seed", type=int, default=0, help="ds1000: the sample's seed (default 0)")

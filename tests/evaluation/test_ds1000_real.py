@@ -1,11 +1,14 @@
-"""`oci-magic eval ds1000` on problems of the shared DS-1000 copy: DS-1000's own test programs judge a
-reference right and an empty or wrong answer wrong, a problem that cannot run here is named as such, and a
-problem runs end to end through real %%oci in a real kernel holding its inputs."""
+"""`oci-magic eval ds1000` on DS-1000's real problems (others' questions, data and test programs): their
+test programs judge a reference right and an empty or wrong answer wrong, a problem that cannot run here is
+named as such, the loop's checks let others' reference solutions pass, and a problem runs end to end through
+real %%oci in a real kernel holding its inputs.
+
+DS-1000 is not part of the repository: these tests run where a copy is given (`pytest --ds1000-data PATH`
+or $OCI_DS1000_DATA; ds1000_data.py); the same mechanics are tested anywhere in test_eval_ds1000.py."""
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +17,12 @@ from oci_magic.evaluation.ds1000_report import ds1000_table, write_ds1000_output
 from oci_magic.evaluation.ds1000_run import FixedReplies, self_check, solve_problem, usable
 from oci_magic.evaluation.notebook import NotebookSettings
 
-# A copy beside the project (never inside it), else the Hugging Face dataset through huggingface_hub's cache.
-COPY = Path(__file__).parents[2].parent / "shared" / "ds1000" / "ds1000.jsonl.gz"
-DATA = COPY if COPY.is_file() else None
+pytestmark = pytest.mark.ds1000
 
 
 @pytest.fixture(scope="module")
-def problems():
-    return {problem.id: problem for problem in load_problems(DATA)}
+def problems(ds1000_path):
+    return {problem.id: problem for problem in load_problems(ds1000_path)}
 
 
 def test_the_test_programs_judge_right_empty_and_wrong_answers(problems):
@@ -116,9 +117,8 @@ def test_reference_solutions_of_others_pass_their_first_round(problems):
 
 
 @pytest.mark.slow
-def test_the_self_check_command(tmp_path):
-    data = ["--data", str(DATA)] if DATA is not None else []
-    command = [sys.executable, "-m", "oci_magic.evaluation.command", "ds1000", *data]
+def test_the_self_check_command(ds1000_path, tmp_path):
+    command = [sys.executable, "-m", "oci_magic.evaluation.command", "ds1000", "--data", str(ds1000_path)]
     done = subprocess.run(
         [*command, "--self-check", "--tasks", "0,700"], capture_output=True, text=True, timeout=600
     )
