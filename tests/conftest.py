@@ -3,6 +3,7 @@ and a tiny real GGUF for llama.cpp."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,16 @@ def scripted(shell):
 
     yield install
     set_backend(None)
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt in this process during the test, as a Ctrl-C does. Python installs
+    that handler at start only where SIGINT is not ignored, and a background job of a non-interactive shell
+    (CI, `nohup pytest &`) starts with SIGINT ignored: a test that interrupts itself would wait in vain."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

@@ -182,7 +182,7 @@ def test_bad_model_files_give_clear_errors(tmp_path, tiny_gguf, content, message
         LlamaCppBackend(path)
 
 
-def test_interrupt_while_llama_cpp_streams_then_the_model_still_works(tiny):
+def test_interrupt_while_llama_cpp_streams_then_the_model_still_works(sigint_raises, tiny):
     import os
     import signal
 

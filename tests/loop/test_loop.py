@@ -96,7 +96,7 @@ class _InterruptedWhileWriting(ScriptedBackend):
                 time.sleep(5)  # the interrupt lands here, before the rest
 
 
-def test_interrupt_during_execution_stops_the_run(shell, scripted):
+def test_interrupt_during_execution_stops_the_run(sigint_raises, shell, scripted):
     # The code interrupts itself once it runs: the interrupt lands during execution on any machine.
     interrupted = (
         "import os, signal, time\nstarted = True\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(20)"
@@ -109,7 +109,7 @@ def test_interrupt_during_execution_stops_the_run(shell, scripted):
     assert "never" not in shell.user_ns
 
 
-def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(shell):
+def test_interrupt_during_generation_stops_the_run_and_keeps_the_partial_reply(sigint_raises, shell):
     oci_magic.set_backend(_InterruptedWhileWriting([" ".join(["word"] * 200)], after=10))
     try:
         shell.run_cell("%%oci\ntalk")
