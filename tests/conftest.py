@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import suite_config
+import suite_environment  # noqa: F401  (the suite's own environment, set on import, before helpers)
 from helpers import ScriptedBackend
 from tiny_gguf import write_tiny_gguf
 
