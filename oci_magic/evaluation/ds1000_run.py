@@ -38,6 +38,14 @@ class FixedReplies:
     def stream_chat(self, messages, **options) -> Iterator[str]:
         yield self.reply
 
+    @staticmethod
+    def kernel_setup(reply: str) -> str:
+        """Code that makes a kernel's %%oci answer with `reply` every time."""
+        return (
+            "import oci_magic\nfrom oci_magic.evaluation.ds1000_run import FixedReplies\n"
+            f"oci_magic.set_backend(FixedReplies({reply!r}))"
+        )
+
 
 @dataclass
 class ProblemResult:
@@ -201,11 +209,7 @@ class FalseStop:
 def false_stop(problem: Problem, settings: NotebookSettings) -> FalseStop | None:
     """The reference solution as the model's reply through real %%oci: a FalseStop when its first round
     does not pass."""
-    reply = f"```python\n{problem.reference_cell.rstrip()}\n```"
-    setup = (
-        "import oci_magic\nfrom oci_magic.evaluation.ds1000_run import FixedReplies\n"
-        f"oci_magic.set_backend(FixedReplies({reply!r}))"
-    )
+    setup = FixedReplies.kernel_setup(f"```python\n{problem.reference_cell.rstrip()}\n```")
     checked = NotebookSettings(
         rounds=0, timeout=settings.timeout, kernel_setup=setup, cell_timeout=settings.cell_timeout
     )

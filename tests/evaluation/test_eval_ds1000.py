@@ -151,11 +151,7 @@ def test_a_seeded_sample_is_stratified_and_repeatable(problems):
 
 
 def _replying(reply: str) -> NotebookSettings:
-    setup = (
-        "import oci_magic\nfrom oci_magic.evaluation.ds1000_run import FixedReplies\n"
-        f"oci_magic.set_backend(FixedReplies({reply!r}))"
-    )
-    return NotebookSettings(kernel_setup=setup, timeout=60)
+    return NotebookSettings(kernel_setup=FixedReplies.kernel_setup(reply), timeout=60)
 
 
 @pytest.mark.slow  # fresh kernels
