@@ -3,7 +3,8 @@
 Each round's tab holds the model's reply (markdown, streamed), the extracted code, what the code showed
 (captured into the tab, not spilled below the cell), its error (the last frame and message, the full
 traceback one click away), the changes from the previous round and the round's figures. A status line
-always says what is happening; a summary and the final code close the run.
+always says what is happening, and at the end how the run ended (said once, above the tabs); the final code
+follows the tabs only where it is not the code of the open tab.
 
 Every change to a widget is a message to the frontend, so streamed text and outputs are sent at most every
 `UPDATE_INTERVAL` seconds, never once per token. The display also carries a static text/HTML summary for
@@ -185,7 +186,6 @@ class WidgetView(View):
         self.status = widgets.HTML()
         self.progress = widgets.FloatProgress(min=0.0, max=1.0, description="loading")
         self.tabs = widgets.Tab()
-        self.summary = widgets.HTML()
         self.final_code = widgets.Output()
         self.run_again = widgets.Button(
             description="Run this round's code",
@@ -216,7 +216,6 @@ class WidgetView(View):
                 self.status,
                 self.progress,
                 self.tabs,
-                self.summary,
                 self.final_code,
                 controls,
                 self.undo_note,
@@ -226,7 +225,6 @@ class WidgetView(View):
         for part in (
             self.progress,
             self.tabs,
-            self.summary,
             self.final_code,
             self.run_again,
             self.undo,
@@ -386,11 +384,10 @@ class WidgetView(View):
         message = f" — {run.message}" if run.message else ""
         if run.status == records.INTERRUPTED:
             message = f" — {run.message or 'the kernel was interrupted'}"
-        self._set_status(mark, run.summary() + message)
-        self.summary.value = f"<b>{html.escape(mark + ' ' + run.summary() + message)}</b>"
-        _show(self.summary)
+        self.status.value = f"<b>{html.escape(mark + ' ' + run.summary() + message)}</b>"
         code = run.final_code
-        if code is not None:
+        # The open tab is the last round's: its code is on screen already, and is the inserted cell's.
+        if code is not None and (not self.panels or code != self._panel.round.code):
             self.final_code.outputs = (_markdown(f"**Final code**\n\n{fenced(code, 'python')}"),)
             _show(self.final_code)
         if self.executor is not None and code is not None:

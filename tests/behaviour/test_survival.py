@@ -544,4 +544,4 @@ def test_confirm_with_the_widget_shows_the_code_and_the_refusal(shell, scripted,
     (view,) = widget_views
     assert "ran = True" in str(view.panels[0].code.outputs)  # the code was on screen when asked
     assert view.tabs.titles[0].startswith("Round 1 ⊘")
-    assert "not run: declined" in view.summary.value
+    assert "not run: declined" in view.status.value

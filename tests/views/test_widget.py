@@ -53,14 +53,17 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
         second.error.layout.display is None
         and "✓ ran without error · defined x: float = 0.5" in second.error.value
     )
-    assert "defined x" in view.summary.value
+    assert "defined x" in view.status.value
     assert first.diff_box.layout.display == "none"  # nothing to compare the first round with
     assert second.diff_box.layout.display is None
     assert "-x = 1 / 0" in shown(second.diff) and "+x = 1 / 2" in shown(second.diff)
     assert second.diff_box.titles == ("changes from round 1 (+2 −2)",)
     assert "s to first token" in first.figures.value and "ran " in first.figures.value
-    assert "passed in round 2 of 3" in view.status.value and "passed in round 2 of 3" in view.summary.value
-    assert "x = 1 / 2" in shown(view.final_code)
+    # The verdict is said once, in the status line; the final code is the open tab's, so it is not repeated.
+    assert view.status.value.startswith("<b>✓ passed in round 2 of 3")
+    saying = [w for w in view.widget.children if "passed in round" in str(getattr(w, "value", ""))]
+    assert saying == [view.status]
+    assert view.final_code.layout.display == "none" and not view.final_code.outputs
     # the generated code's outputs and traceback went into the tabs, not below the cell
     printed = capsys.readouterr()
     assert "dividing" not in printed.out.splitlines() and "Traceback" not in printed.out + printed.err
@@ -214,11 +217,21 @@ def test_view_setting_accepts_its_values_and_refuses_others(shell, value, caplog
     assert "expected any of ['auto', 'widget', 'text', 'quiet'], not the str 'bogus'" in caplog.text
 
 
+def test_the_final_code_is_shown_where_the_open_tab_holds_other_code(shell, scripted, widget_views):
+    """The last round wrote no code: its tab is open and empty, so the code of the round before, which the
+    run kept, is shown below the tabs."""
+    scripted([block("x = 1 / 0"), "I cannot see how to fix this."])
+    shell.run_cell("%%oci --rounds 2\nset x")
+    (view,) = widget_views
+    assert oci_magic.last_run().status == "no_code" and view.tabs.selected_index == 1
+    assert view.final_code.layout.display is None and "x = 1 / 0" in shown(view.final_code)
+
+
 def test_a_failing_backend_ends_the_widget_with_its_message(shell, scripted, widget_views):
     oci_magic.set_backend(BrokenBackend())
     shell.run_cell("%%oci\nanything")
     (view,) = widget_views
-    assert "server went away" in view.status.value and "server went away" in view.summary.value
+    assert "server went away" in view.status.value
     assert view.run_again.layout.display == "none"  # no code to run again
 
 
@@ -261,7 +274,7 @@ def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, 
     first, second = view.panels[0], view.panels[1]
     assert "◐ ran without error but not done: `low` is not defined" in first.error.value
     assert "⊗ not run: it would replace your `data`" in second.error.value
-    assert "passed in round 3 of 3" in view.summary.value and "defined low" in view.summary.value
+    assert "passed in round 3 of 3" in view.status.value and "defined low" in view.status.value
     assert shell.user_ns["low"] == 1
 
 
@@ -301,7 +314,7 @@ def test_what_the_checks_cannot_know_is_shown_and_the_round_passes(shell, script
     (view,) = widget_views
     assert view.tabs.titles == ("Round 1 ✓",)
     note = "the request mentions `sort_items`; nothing of that name was defined"
-    assert note in view.panels[0].error.value and note in view.summary.value
+    assert note in view.panels[0].error.value and note in view.status.value
     assert len(backend.calls) == 1
 
 
