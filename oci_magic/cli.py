@@ -65,7 +65,9 @@ def run_notebook(path: Path, output: Path, *, timeout: int, kernel: str) -> int:
             resources={"metadata": {"path": str(path.parent)}},
         )
         try:
-            client.execute()
+            # The kernel manager is ours, so nbclient would leave the kernel running; it is shut down here,
+            # not left to notice that its parent exited (it would say so after the run's last line).
+            client.execute(cleanup_kc=True)
         except CellExecutionError as exc:
             failed = exc
         finally:

@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(notebook: Path, executed: Path) -> subprocess.CompletedProcess:
-    """`oci-magic run NOTEBOOK -o EXECUTED`, as a user types it; it must succeed."""
+    """`oci-magic run NOTEBOOK -o EXECUTED`, as a user types it; it must succeed and end cleanly (the
+    output pipes close once the kernel has gone too, so what it prints on its way out is captured)."""
     command = [sys.executable, "-m", "oci_magic.cli", "run", str(notebook), "-o", str(executed)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "Parent appears to have exited" not in done.stderr  # the kernel was shut down, not orphaned
     return done
 
 
