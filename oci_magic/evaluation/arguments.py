@@ -46,4 +46,5 @@ def kernel_settings(args: argparse.Namespace, model: str = ""):
         speculation=args.speculation,
         result_checks=args.result_checks == "on",
         second_look=args.second_look == "on",
+        candidates=args.candidates,
     )

@@ -72,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "round that raised nothing (default on, as %%%%oci)")
     add("--second-look", choices=["on", "off"], default="off", help="notebook, ds1000: the model confirms "
         "or corrects a round that passed (default off, as %%%%oci)")
+    add("--candidates", type=int, default=1, help="notebook, ds1000: candidates a round writes and tries on "
+        "a copy of the data, the one most agree with running (default 1, as %%%%oci); ds1000 judges each")
     # fmt: on
 
 

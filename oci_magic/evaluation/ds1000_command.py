@@ -85,6 +85,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     for problem_id, why in sorted(skipped.items()):
         print(f"  problem {problem_id} cannot run here: {why}", file=sys.stderr)
     checks = ("" if settings.result_checks else "-nochecks") + ("-look" if settings.second_look else "")
+    checks += f"-c{settings.candidates}" if settings.candidates > 1 else ""
     out = args.out or Path("oci-eval") / f"ds1000-{slug(description['name'])}-r{settings.rounds}{checks}"
     bar = tqdm(total=len(chosen), desc="DS-1000", unit="problem", file=sys.stderr)
     finished = []

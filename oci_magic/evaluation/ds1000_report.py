@@ -51,7 +51,49 @@ def ds1000_table(results: Sequence[ProblemResult], settings: NotebookSettings, m
         f"generated tokens: {sum(r.generated_tokens for r in results) / max(n, 1):.0f} a problem · "
         f"wall time {seconds / max(n, 1):.1f} s a problem",
     ]
+    lines += _verdict_lines(results)
+    if settings.candidates > 1:
+        lines += _candidate_lines(results, settings.candidates)
     return "\n".join(lines)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole} ({100 * part / whole:.0f}%)" if whole else "0 of 0"
+
+
+def _verdict_lines(results: Sequence[ProblemResult]) -> list[str]:
+    """How far the run's own verdict can be trusted: of the runs it vouched for (check or agreement), how
+    many are right; of the right ones, how many it vouched for."""
+    vouched = [r for r in results if r.vouched]
+    solved = [r for r in results if r.solved]
+    return [
+        "",
+        f"vouched for (verified or agreed): right {_share(sum(r.solved for r in vouched), len(vouched))} · "
+        f"right runs vouched for: {_share(sum(r.vouched for r in solved), len(solved))} · "
+        f"passed unverified and wrong: {sum(r.claimed_pass and not r.vouched and not r.solved for r in results)}",
+    ]
+
+
+def _candidate_lines(results: Sequence[ProblemResult], k: int) -> list[str]:
+    """Round 1's candidates, each judged by the test: the greedy one, any one (oracle), the chosen one,
+    and how agreement goes with being right."""
+    firsts = [(r, r.rounds[0], r.candidates_right[0]) for r in results if r.candidates_right and r.candidates_right[0]]
+    n = len(firsts)
+    greedy = sum(right[0] for _, _, right in firsts)
+    oracle = sum(any(right) for _, _, right in firsts)
+    chosen = sum(right[first.get("chosen", 0)] for _, first, right in firsts if first.get("chosen", 0) < len(right))
+    agreed = [(first, right) for _, first, right in firsts if first.get("agreed")]
+    agreed_right = sum(right[first.get("chosen", 0)] for first, right in agreed)
+    greedy_wrong = [(first, right) for _, first, right in firsts if not right[0]]
+    disagree = sum(not first.get("agreed") for first, _ in greedy_wrong)
+    single = sum(1 for r in results if r.rounds and r.rounds[0].get("single"))
+    return [
+        "",
+        f"round 1, {k} candidates ({n} problems with several): greedy right {greedy} · some candidate right "
+        f"(oracle) {oracle} · chosen right {chosen}",
+        f"candidates agreed: {len(agreed)}, the chosen one right in {agreed_right} · greedy wrong: "
+        f"{len(greedy_wrong)}, candidates disagreed in {disagree} · one candidate (not tried): {single}",
+    ]
 
 
 def _rounds(results: Sequence[ProblemResult], field: str) -> int:
@@ -83,6 +125,7 @@ def _document(results, settings, model, duration) -> dict[str, Any]:
                 "could_not_run": r.problem_text,
                 "seconds": round(r.seconds, 2),
                 "generated_tokens": r.generated_tokens,
+                "candidates_right": r.candidates_right,
                 "run": {key: value for key, value in r.run.items() if key != "cells"},
             }
             for r in results

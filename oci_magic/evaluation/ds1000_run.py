@@ -55,6 +55,8 @@ class ProblemResult:
     reasons: list[str]  # the test's verdict after each k ("" when it passed)
     seconds: float = 0.0
     problem_text: str = ""  # why it could not be run (the kernel's setup failed, ...)
+    # With several candidates a round: for each round, whether each candidate's code passes the test.
+    candidates_right: list[list[bool]] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:
@@ -63,6 +65,11 @@ class ProblemResult:
     @property
     def claimed_pass(self) -> bool:
         return self.run.get("status") == "passed"
+
+    @property
+    def vouched(self) -> bool:
+        """The run passed and something backed it: the user's check, or candidates that agree."""
+        return self.run.get("verdict") in ("verified", "agreed")
 
     @property
     def rounds(self) -> list[dict[str, Any]]:
@@ -158,7 +165,13 @@ def solve_problem(
         result = verdict(code) if code is not None else Verdict(False, "no code ran")
         solved.append(result.passed)
         reasons.append(result.reason)
-    return ProblemResult(problem, run, solved, reasons, seconds=time.perf_counter() - started)
+    candidates_right = [
+        [verdict(candidate["code"]).passed for candidate in round_.get("candidates") or []]
+        for round_ in run.get("rounds", [])
+    ]
+    return ProblemResult(
+        problem, run, solved, reasons, seconds=time.perf_counter() - started, candidates_right=candidates_right
+    )
 
 
 def sample_usable(

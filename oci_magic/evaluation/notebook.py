@@ -61,9 +61,15 @@ for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
     "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
     "left_out": r.left_out, "retry_prompt": r.retry_prompt, "look_reply": r.look_reply,
     "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
+    "candidates": [{{"code": c.code, "ran": c.ran, "error": c.error, "group": c.group, "seconds": c.seconds}}
+                   for c in r.candidates],
+    "chosen": r.chosen, "agreement": r.agreement, "agreed": r.agreed, "single": r.single,
+    "candidates_writing": r.candidates_writing, "candidates_tokens": r.candidates_tokens,
+    "trials_seconds": r.trials_seconds,
 }} for r in _eval_run.rounds]
     print({_MARK!r} + _eval_json.dumps({{
         "status": _eval_run.status, "message": _eval_run.message, "duration": _eval_run.duration,
+        "verdict": _eval_run.verdict,
         "rounds": _eval_rounds, "cells": [c for c in _eval_cells(_eval_run)],
         "plan_hint": bool(_eval_hint(_eval_run)),
     }}, default=str))
@@ -92,6 +98,7 @@ class NotebookSettings:
     kernel_setup: str = ""  # code each kernel runs after loading oci_magic (e.g. to plug in a backend)
     result_checks: bool = True  # the checks of a round that raised nothing (outcome.py)
     second_look: bool = False  # the model confirms or corrects a round that passed (loop.py)
+    candidates: int = 1  # candidates a round writes and tries (oci_magic/candidates)
 
     @property
     def max_rounds(self) -> int:
@@ -112,6 +119,7 @@ class NotebookSettings:
             f"%config OciMagics.speculation = {self.speculation!r}",
             f"%config OciMagics.result_checks = {self.result_checks}",
             f"%config OciMagics.second_look = {self.second_look}",
+            f"%config OciMagics.candidates = {self.candidates}",
         ]
         if self.model:
             lines.append(f"%config OciMagics.model = {self.model!r}")

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from oci_magic.candidates.eligibility import why_not_tried
+from oci_magic.candidates.trial import Trial, run_trials
 from oci_magic.executors import ExecutionResult
 from oci_magic.executors.caches import kept_out_of_ipython_caches
 from oci_magic.executors.guards import exit_guards, patched
@@ -376,6 +378,18 @@ class KernelExecutor:
         for warning in self.checkpoint.before_code(python, self.shell.user_ns):
             notices.write(f"oci · undo: {warning}\n")
         notices.flush()
+
+    def try_codes(self, codes: list[str], timeout: float | None) -> list[Trial] | str:
+        """Each code tried on the user's data in a fork of this kernel (candidates/trial.py), where nothing
+        it does reaches the namespace, the notebook or the history; or why they cannot be (then none is)."""
+        try:
+            pythons = [self.shell.transform_cell(code) for code in codes]
+        except Exception as exc:  # IPython syntax it cannot turn into Python: the real run will say so
+            return f"a candidate is not valid IPython ({type(exc).__name__})"
+        reason = why_not_tried(pythons, self.shell.user_ns)
+        if reason is not None:
+            return reason
+        return run_trials(self.shell, codes, timeout)
 
     def run(
         self,

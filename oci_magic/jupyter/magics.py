@@ -46,6 +46,12 @@ class OciMagics(Magics, OciSettings):
     # -- the magic -------------------------------------------------------------------------------------
     @magic_arguments(name="%oci")  # the flags belong to the cell magic: usage reads %%oci
     @argument("--rounds", type=_at_least(int, 1), metavar="N", help="most refinement rounds (default 3)")
+    @argument(
+        "--candidates",
+        type=_at_least(int, 1),
+        metavar="N",
+        help="candidates a round writes and tries on a copy of your data; the one most agree with runs",
+    )
     @argument("--model", metavar="NAME_OR_PATH", help="GGUF file to use for this call")
     @argument("--temperature", type=_at_least(float, 0), metavar="T", help="0 is greedy (default)")
     @argument("--max-tokens", type=_at_least(int, 1), metavar="N", help="most tokens per reply")

@@ -101,6 +101,16 @@ class OciSettings(Configurable):
         help="After a round that passed, show the model what its code printed and defined and let it "
         "confirm (DONE) or correct it, once a run. Off by default: on DS-1000 it corrected nothing.",
     ).tag(config=True)
+    candidates = Int(
+        1,
+        help="Candidates a round writes: the reply, then N-1 more sampled at candidate_temperature. Each is "
+        "tried on your data in a fork of the kernel (nothing it does reaches your variables or the notebook) "
+        "and the one most of them agree with runs for real; the run says whether they agreed. Code that "
+        "writes files, runs commands or uses the network is never tried: such a round has one candidate.",
+    ).tag(config=True)
+    candidate_temperature = Float(
+        0.8, help="The temperature the extra candidates are sampled at (seeded: runs stay repeatable)."
+    ).tag(config=True)
     cells = Enum(
         CELL_MODES,
         "final",
@@ -200,6 +210,8 @@ class OciSettings(Configurable):
             retry_temperature=self.retry_temperature,
             result_checks=self.result_checks,
             second_look=self.second_look,
+            candidates=self.candidates if args.candidates is None else args.candidates,
+            candidate_temperature=self.candidate_temperature,
         )
 
     def engine_settings(self) -> engine.EngineSettings:

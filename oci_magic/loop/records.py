@@ -51,6 +51,24 @@ _run_ids = itertools.count(1)
 
 
 @dataclass
+class Candidate:
+    """One of a round's candidates (`LoopSettings.candidates` > 1): its reply and code, and how its trial on
+    the user's data, in a fork of the kernel, went."""
+
+    reply: str
+    code: str
+    ran: bool = False  # its trial ran without an error
+    error: str | None = None  # what its trial raised, or why it was not tried
+    printed: str = ""  # what its trial printed (the start of it)
+    group: int | None = None  # its group of agreeing candidates (0: the largest), when its trial ran
+    seconds: float = 0.0  # its trial's
+
+
+# What verified a run's answer (`Run.verdict`): the user's --check, candidates that agree, or nothing.
+VERIFIED, AGREED, DISAGREED, UNVERIFIED = "verified", "agreed", "disagreed", "unverified"
+
+
+@dataclass
 class Round:
     """One round: the message that prompted it, the model's reply, the code and what running it did."""
 
@@ -90,6 +108,18 @@ class Round:
     # its reply (DONE, or the corrected code that the next round runs).
     look_prompt: str = ""
     look_reply: str = ""
+    # Several candidates (LoopSettings.candidates > 1): each tried on the user's data in a fork of the kernel,
+    # the one of the largest agreeing group run for real. `agreement` says how they grouped ('3 of 4
+    # candidates agree'), `agreed` whether that backs the chosen one; `single` why only one was written or
+    # tried (code with effects outside the kernel, an input a fork cannot be given).
+    candidates: list[Candidate] = field(default_factory=list)
+    chosen: int = 0
+    agreement: str = ""
+    agreed: bool = False
+    single: str = ""
+    candidates_writing: float | None = None  # seconds spent writing the other candidates
+    candidates_tokens: int | None = None  # tokens they took
+    trials_seconds: float | None = None  # seconds their trials took, all at once
     # Figures, in seconds and tokens; None when not measured.
     time_to_first_token: float | None = None
     generation_time: float | None = None
@@ -181,6 +211,31 @@ class Run:
                 return round_.code
         return None
 
+    @property
+    def verdict(self) -> str | None:
+        """What verified the answer of a run that passed: VERIFIED (the user's --check passed), AGREED (most
+        candidates computed the same), DISAGREED (they did not), UNVERIFIED (one candidate, nothing checked
+        it). None for a run that did not pass."""
+        if self.status != PASSED or not self.rounds:
+            return None
+        last = self.rounds[-1]
+        if self.settings.get("check"):
+            return VERIFIED
+        if last.agreed:
+            return AGREED
+        return DISAGREED if len(last.candidates) > 1 else UNVERIFIED
+
+    def verdict_words(self) -> str:
+        """The verdict as the user reads it: 'passed your check', '3 of 4 candidates agree', ..."""
+        verdict, last = self.verdict, self.rounds[-1] if self.rounds else None
+        if verdict == VERIFIED:
+            return f"your check `{self.settings.get('check')}` passed"
+        if verdict in (AGREED, DISAGREED) and last is not None:
+            return last.agreement
+        if verdict == UNVERIFIED and last is not None and last.single:
+            return f"one candidate ({last.single}): nothing checked it"
+        return "nothing checked it" if verdict == UNVERIFIED else ""
+
     def summary(self) -> str:
         n = len(self.rounds)
         took = f" · {self.duration:.1f} s" if self.duration is not None else ""
@@ -190,7 +245,12 @@ class Run:
             notes = self.rounds[-1].notes if self.rounds else []
             more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
             look = f" · to look at: {notes[0]}{more}" if notes else ""
-            return f"passed in round {n} of {self.max_rounds}{took}{defined}{look}"
+            # "passed" only where something verified it: the user's check, or candidates that agree.
+            if self.verdict in (VERIFIED, AGREED):
+                said = f"passed in round {n} of {self.max_rounds}: {self.verdict_words()}"
+            else:
+                said = f"ran without error in round {n} of {self.max_rounds}, unverified: {self.verdict_words()}"
+            return f"{said}{took}{defined}{look}"
         if self.status == FAILED:
             return f"failed after {n} round{'s' * (n != 1)}{took}"
         if self.status == INCOMPLETE:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from oci_magic.candidates.choice import try_candidates
 from oci_magic.checks import outcome
 from oci_magic.checks.reading import read_request
 from oci_magic.errors import OciError
@@ -56,6 +57,11 @@ class LoopSettings:
     # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: on DS-1000 it
     # corrected nothing (docs/ds1000.md).
     second_look: bool = False
+    # Candidates a round writes: the reply as today, then `candidates - 1` more sampled at
+    # `candidate_temperature` (seeded with `seed` + their number). Each is tried on the user's data in a fork
+    # of the kernel (oci_magic/candidates) and the one most agree with runs for real. 1: one reply, as today.
+    candidates: int = 1
+    candidate_temperature: float = 0.8
 
 
 def _error_text(error, settings: LoopSettings) -> str:
@@ -179,6 +185,7 @@ class Refinement:
         self.request_at = 0  # its place in the conversation: what is never trimmed away
         self.prompt = ""  # the message the next round answers
         self.correction: str | None = None  # a second look's reply: the next round's, already written
+        self.asked: list[dict] = []  # the messages the last reply answered
 
     def emit(self, kind: EventKind, round_: Round | None = None, text: str = "") -> None:
         event = LoopEvent(kind, self.run, round_, text)
@@ -225,6 +232,8 @@ class Refinement:
             return None
         if round_.code is None:
             return self.without_code(round_, index)
+        if self.settings.candidates > 1 and self.settings.execute and self.asked:
+            self.choose(round_, index)
         if not self.may_run(round_):
             return None
         if not self.settings.execute:
@@ -241,6 +250,7 @@ class Refinement:
         """The round's reply: the model's, or the correction a second look already wrote."""
         if self.correction is not None:
             round_.reply, self.correction = self.correction, None
+            self.asked = []  # a correction was not written to the round's messages: no candidates beside it
             if self.conversation.messages[-1]["role"] != "assistant":  # a step's earlier code, run again
                 self.conversation.add_assistant(round_.reply)
             self.emit("token", round_, round_.reply)
@@ -267,6 +277,46 @@ class Refinement:
         self.conversation.add_user(round_.feedback)
         self.emit("executed", round_)
         return True
+
+    def choose(self, round_: Round, index: int) -> None:
+        """Write the round's other candidates, try each on the user's data where it cannot change it, and
+        make the round's code the one of the largest group that agrees (candidates.py)."""
+        written = [records.Candidate(round_.reply, round_.code)]
+        started, tokens = time.perf_counter(), 0
+        for number in range(1, self.settings.candidates):
+            sample = Round(index=index)
+            seed = self.settings.seed + 1000 * index + number
+            temperature = self.settings.candidate_temperature
+            self.generate(self.asked, sample, seed=seed, quiet=True, temperature=temperature)
+            tokens += sample.generated_tokens or 0
+            code = extract_code(sample.reply)
+            if code is not None and _failed_before(self.run.rounds[:-1], code) is None:
+                written.append(records.Candidate(sample.reply, code))
+        round_.candidates_writing = time.perf_counter() - started
+        round_.candidates_tokens, round_.candidates = tokens, written
+        started = time.perf_counter()
+        tried = try_candidates(
+            self.executor, [c.code for c in written], self.settings.exec_timeout, self.request
+        )
+        round_.trials_seconds = time.perf_counter() - started
+        if isinstance(tried, str):
+            round_.single, round_.candidates = tried, []
+            self.emit("candidates", round_)
+            return
+        for candidate, trial in zip(written, tried.trials):
+            candidate.ran, candidate.error, candidate.seconds = trial.ok, trial.error, trial.seconds
+            candidate.printed = trial.printed[:2000]
+        for number, members in enumerate(tried.agreement.groups):
+            for member in members:
+                written[member].group = number
+        round_.chosen = tried.agreement.chosen
+        round_.agreement, round_.agreed = tried.agreement.words(), tried.agreement.agreed
+        chosen = written[round_.chosen]
+        if round_.chosen != 0:
+            round_.reply, round_.code = chosen.reply, chosen.code
+            if self.conversation.messages[-1]["role"] == "assistant":
+                self.conversation.messages[-1] = {"role": "assistant", "content": chosen.reply}
+        self.emit("candidates", round_)
 
     def without_code(self, round_: Round, index: int) -> Status | None:
         """A reply without code: an answer in words when it is the first (or the last round's), else a
@@ -363,11 +413,21 @@ class Refinement:
             current_start=current_start,
         )
 
-    def generate(self, messages: list[dict], round_: Round, *, seed: int | None = None, quiet=False) -> None:
-        """The reply streamed into `round_` (and to the listeners unless `quiet`); sampled at the retry
-        temperature with a `seed`."""
+    def generate(
+        self,
+        messages: list[dict],
+        round_: Round,
+        *,
+        seed: int | None = None,
+        quiet: bool = False,
+        temperature: float | None = None,
+    ) -> None:
+        """The reply streamed into `round_` (and to the listeners unless `quiet`); sampled with a `seed` at
+        `temperature` (default: the retry temperature)."""
         settings = self.settings
-        temperature = settings.temperature if seed is None else settings.retry_temperature
+        if temperature is None:
+            temperature = settings.temperature if seed is None else settings.retry_temperature
+        self.asked = messages  # what the round's other candidates answer
         emit = (lambda *_: None) if quiet else self.emit
         generate(
             self.backend,

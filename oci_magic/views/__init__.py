@@ -46,6 +46,10 @@ class View:
     def on_repeated(self, run: Run, round_: Round, text: str) -> None:
         """The reply repeated failed code (`round_.repeated_reply`); the model is asked afresh."""
 
+    def on_candidates(self, run: Run, round_: Round, text: str) -> None:
+        """The round's candidates were tried and one chosen (`round_.candidates`, `round_.agreement`), or
+        could not be tried (`round_.single`)."""
+
     def on_code(self, run: Run, round_: Round, text: str) -> None:
         """The code of the reply is known (`round_.code`, with `round_.left_out` commented)."""
 
@@ -69,6 +73,7 @@ HANDLERS: dict[str, Callable[[View, Run, Round | None, str], None]] = {
     "round_started": lambda view, *event: view.on_round_started(*event),
     "token": lambda view, *event: view.on_token(*event),
     "repeated": lambda view, *event: view.on_repeated(*event),
+    "candidates": lambda view, *event: view.on_candidates(*event),
     "code": lambda view, *event: view.on_code(*event),
     "executing": lambda view, *event: view.on_executing(*event),
     "output": lambda view, *event: view.on_output(*event),

@@ -10,7 +10,16 @@ import re
 from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
 from oci_magic.notebook.changes import listed
 
-__all__ = ["round_figures", "round_outcome", "repeated_note", "error_location", "OUTCOME_MARKS"]
+__all__ = [
+    "round_figures",
+    "round_outcome",
+    "round_mark",
+    "run_mark",
+    "candidates_note",
+    "repeated_note",
+    "error_location",
+    "OUTCOME_MARKS",
+]
 
 # One mark per round status, for tab titles and summaries.
 OUTCOME_MARKS = {
@@ -81,9 +90,51 @@ def round_outcome(round_: Round, run: Run) -> str:
         return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
     notes = f" · to look at: {'; '.join(round_.notes)}" if round_.notes else ""
     notes = _left_out_note(round_) + notes
-    if round_.defined:
-        return f"✓ ran without error · defined {listed(round_.defined)}{retried}{notes}"
-    return f"✓ ran without error · defined nothing{retried}{notes}"
+    mark, backing = round_mark(round_, run), _backing(round_, run)
+    defined = listed(round_.defined) if round_.defined else "nothing"
+    return f"{mark} ran without error{backing} · defined {defined}{retried}{notes}"
+
+
+def _backing(round_: Round, run: Run) -> str:
+    """What stands behind a round that ran without error: the user's check, agreeing candidates, or
+    nothing."""
+    check = run.settings.get("check")
+    if check:
+        return f", and your check `{check}` passed"
+    if round_.agreement:
+        return f": {round_.agreement}" if round_.agreed else f", unverified: {round_.agreement}"
+    return ", unverified"
+
+
+def round_mark(round_: Round, run: Run) -> str:
+    """A round's mark: ✓ only for code that ran and that something verified (the user's check, candidates
+    that agree); ○ for code that ran and nothing verified."""
+    if round_.status == "passed":
+        return "✓" if run.settings.get("check") or round_.agreed else "○"
+    return OUTCOME_MARKS.get(round_.status, "")
+
+
+def run_mark(run: Run) -> str:
+    """The run's mark, by the same rule as a round's."""
+    if run.status == "passed":
+        return "✓" if run.verdict in ("verified", "agreed") else "○"
+    return OUTCOME_MARKS.get(run.status, "✗")
+
+
+def candidates_note(round_: Round) -> str:
+    """How the round's candidates went: '◇ 4 candidates tried on your data in forks of the kernel: 3 of 4
+    candidates agree · running candidate 2'; or why there was one."""
+    if round_.single:
+        return f"◇ one candidate: {round_.single}"
+    if not round_.candidates:
+        return ""
+    count = len(round_.candidates)
+    failed = sum(1 for candidate in round_.candidates if not candidate.ran)
+    raised = f" ({failed} raised or timed out)" if failed else ""
+    return (
+        f"◇ {count} candidates tried on a copy of your data{raised}: {round_.agreement} · "
+        f"running candidate {round_.chosen + 1}"
+    )
 
 
 def repeated_note(round_: Round) -> str:

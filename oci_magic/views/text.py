@@ -10,7 +10,7 @@ from oci_magic.loop import records
 from oci_magic.loop.events import LoopEvent
 from oci_magic.loop.records import Round, Run
 from oci_magic.views import View
-from oci_magic.views.describe import repeated_note, round_figures, round_outcome
+from oci_magic.views.describe import candidates_note, repeated_note, round_figures, round_outcome
 
 __all__ = ["TextView", "QuietView"]
 
@@ -67,6 +67,9 @@ class TextView(View):
 
     def on_repeated(self, run: Run, round_: Round, text: str) -> None:
         self._print(f"↻ {repeated_note(round_)}")
+
+    def on_candidates(self, run: Run, round_: Round, text: str) -> None:
+        self._print(candidates_note(round_))
 
     def on_executing(self, run: Run, round_: Round, text: str) -> None:
         self._print("▶ running")

@@ -1,0 +1,248 @@
+"""Trying candidate code on the user's real data without touching it: each candidate runs in a forked copy
+of the kernel process.
+
+`os.fork` gives the child the kernel's memory as it is (every variable, the imported libraries, open figures)
+copy-on-write: what the candidate changes, drops, appends or rebinds changes the child's copy only, and the
+child ends when the candidate does. Nothing reaches the notebook: the child's prints and displays are captured
+and sent back with what the code computed (values.py), through a pipe, and the child leaves with `os._exit`
+(no atexit handler, no flush of the kernel's sockets). Forking costs milliseconds: the memory is shared until
+written.
+
+What a fork does not isolate, and eligibility.py therefore keeps from trials: files, commands, packages and the
+network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open connection, a
+GPU tensor, a generator shared with the parent's threads).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import gc
+import io
+import os
+import pickle
+import selectors
+import signal
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci_magic.candidates.values import comparable
+from oci_magic.notebook.changes import changes, snapshot
+from oci_magic.undo.touches import touches
+
+__all__ = ["Trial", "run_trials", "can_fork"]
+
+PRINTED_LIMIT = 100_000  # characters of printed text a trial keeps
+
+
+@dataclass
+class Trial:
+    """What one candidate did in its trial: whether it ran, and what it computed."""
+
+    ok: bool = False
+    error: str | None = None  # 'ZeroDivisionError: division by zero', 'timed out after 60 s', ...
+    printed: str = ""  # what it printed and displayed (text/plain)
+    values: dict[str, Any] = field(default_factory=dict)  # "last", "figures", "name:x": comparable values
+    new_names: list[str] = field(default_factory=list)  # names it bound that the namespace did not have
+    changed_names: list[str] = field(default_factory=list)  # names of the namespace it rebound or changed
+    seconds: float = 0.0
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+def run_trials(shell: Any, codes: list[str], timeout: float | None) -> list[Trial]:
+    """Each code run in its own fork of this process, all at once; their trials in order. A trial still
+    running after `timeout` seconds is killed. An interrupt kills every child and is raised again."""
+    started = time.perf_counter()
+    children: dict[int, tuple[int, int]] = {}  # read end -> (index, pid)
+    chunks: dict[int, list[bytes]] = {}
+    trials = [Trial(error="ended without a result") for _ in codes]
+    selector = selectors.DefaultSelector()
+    try:
+        for index, code in enumerate(codes):
+            read_end, pid = _fork(shell, code)
+            children[read_end] = (index, pid)
+            chunks[read_end] = []
+            selector.register(read_end, selectors.EVENT_READ)
+        deadline = None if not timeout else started + timeout
+        while selector.get_map():
+            left = None if deadline is None else deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                break
+            for key, _ in selector.select(left):
+                data = os.read(key.fd, 1 << 20)
+                if data:
+                    chunks[key.fd].append(data)
+                    continue
+                selector.unregister(key.fd)
+                index, _pid = children[key.fd]
+                trials[index] = _received(b"".join(chunks[key.fd]))
+        for read_end in list(selector.get_map()):  # still running at the deadline
+            index, _pid = children[read_end]
+            trials[index] = Trial(error=f"timed out after {timeout:g} s", seconds=timeout or 0.0)
+    finally:
+        for read_end, (_index, pid) in children.items():
+            _end(pid)
+            os.close(read_end)
+        selector.close()
+    return trials
+
+
+def _received(data: bytes) -> Trial:
+    try:
+        return pickle.loads(data)
+    except Exception:  # the child ended mid-way (os._exit in the code, a signal, memory)
+        return Trial(error="ended without a result (the code stopped its own process, or ran out of memory)")
+
+
+def _end(pid: int) -> None:
+    """The child gone, and reaped: killed if it still runs."""
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _fork(shell: Any, code: str) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12 warns of forking a threaded process: the child runs no thread
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return read_end, pid
+    # The child: from here on, nothing returns to the caller.
+    try:
+        os.close(read_end)
+        trial = _try(shell, code)
+        try:
+            data = pickle.dumps(trial, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a value that would not pickle after all: its result is lost, not the run
+            data = pickle.dumps(Trial(error=f"its result could not be sent back ({type(exc).__name__})"))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(0)
+
+
+def _try(shell: Any, code: str) -> Trial:
+    """In the child: run the code in the (copied) namespace and observe what it computed."""
+    gc.disable()  # a collection could finalise the kernel's sockets in a process that must not touch them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupt is for the parent
+    namespace = shell.user_ns
+    printed = io.StringIO()
+    sys.stdout = sys.stderr = printed
+    sys.stdin = io.StringIO("")
+    builtins.input = _no_input
+    displayed: list[str] = []
+    _capture_displays(shell, displayed)
+    figures_before = _figures()
+    before = snapshot(namespace)
+    started = time.perf_counter()
+    trial = Trial()
+    try:
+        python = shell.transform_cell(code)
+        in_place = list(touches(python, namespace).in_place)
+        last = _execute(python, namespace)
+        trial.ok = True
+    except BaseException as exc:  # noqa: BLE001 - whatever the candidate raised is its result
+        trial.error = f"{type(exc).__name__}: {exc}"[:500]
+        return trial
+    finally:
+        trial.seconds = time.perf_counter() - started
+    text = printed.getvalue() + "".join(displayed)
+    trial.printed = text[:PRINTED_LIMIT]
+    if last is not None:
+        trial.values["last"] = comparable(last)
+    plotted = {num: data for num, data in _figures().items() if figures_before.get(num) != data}
+    if plotted:
+        trial.values["figures"] = sorted(plotted.values(), key=repr)
+    for item in changes(before, namespace):
+        (trial.changed_names if item.changed else trial.new_names).append(item.name)
+    for name in in_place:
+        if name in namespace and name not in trial.changed_names and name not in trial.new_names:
+            trial.changed_names.append(name)
+    for name in trial.new_names + trial.changed_names:
+        value = comparable(namespace.get(name))
+        if value is not None:
+            trial.values[f"name:{name}"] = value
+    return trial
+
+
+def _no_input(*_args: Any) -> str:
+    raise EOFError("a trial run cannot ask for input")
+
+
+def _execute(python: str, namespace: dict[str, Any]) -> Any:
+    """Run the code as a cell would: statements, then the last expression's value (None if it ends with a
+    statement)."""
+    tree = ast.parse(python)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, "<candidate>", "exec"), namespace)  # noqa: S102 - the candidate, in a throwaway copy
+    if last is None:
+        return None
+    return eval(compile(last, "<candidate>", "eval"), namespace)  # noqa: S307
+
+
+def _capture_displays(shell: Any, displayed: list[str]) -> None:
+    """display() and plt.show() in the child: their text kept, nothing sent to the notebook."""
+    publisher = getattr(shell, "display_pub", None)
+    if publisher is not None:
+        publisher.publish = lambda data, *args, **kwargs: displayed.append(str(data.get("text/plain", "")) + "\n")
+        publisher.clear_output = lambda *args, **kwargs: None
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.show = lambda *args, **kwargs: None
+
+
+def _figures() -> dict[int, list]:
+    """Each open matplotlib figure's data: per axes, the points of its lines, bars and scatters, rounded."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return {}
+    found = {}
+    for number in pyplot.get_fignums():
+        figure = pyplot.figure(number)
+        axes_data = []
+        for axes in figure.get_axes():
+            artists = []
+            for line in axes.get_lines():
+                artists.append(("line", _rounded(line.get_xdata()), _rounded(line.get_ydata())))
+            for patch in axes.patches:
+                if hasattr(patch, "get_height") and hasattr(patch, "get_x"):
+                    artists.append(("bar", _rounded([patch.get_x(), patch.get_width(), patch.get_height()])))
+            for collection in axes.collections:
+                offsets = getattr(collection, "get_offsets", None)
+                if offsets is not None:
+                    artists.append(("points", _rounded(offsets())))
+            axes_data.append(sorted(artists, key=repr))
+        found[number] = axes_data
+    return found
+
+
+def _rounded(values: Any) -> list:
+    """Numbers to 6 significant digits (what a plot can show), other values (categories) as text."""
+    out = []
+    try:
+        items = list(values)
+    except TypeError:
+        items = [values]
+    for item in items:
+        if hasattr(item, "__len__") and not isinstance(item, str):
+            out.append(_rounded(item))
+            continue
+        try:
+            out.append(float(f"{float(item):.6g}"))
+        except (TypeError, ValueError):
+            out.append(str(item))
+    return out
