@@ -176,7 +176,7 @@ export class OciSidebar extends Widget {
       const node = element('details', 'oci-Sidebar-run');
       node.open = run === runs[runs.length - 1];
       node.dataset.ociRun = String(run.id);
-      const mark = MARKS[run.status] ?? '✗';
+      const mark = run.mark || (MARKS[run.status] ?? '✗');
       const undone = run.undo === 'undone' ? ' (undone)' : run.undo === 'kept' ? ' (kept)' : '';
       const place = run.step ? `Step ${run.step.index}/${run.step.count} · ` : '';
       node.appendChild(element('summary', '', `${mark} ${place}${run.request.split('\n')[0]}${undone}`));

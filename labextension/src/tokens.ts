@@ -62,6 +62,9 @@ export interface IRunInfo {
   request: string;
   model: string;
   status: string;
+  /** ✓ where something verified the answer (the user's check, agreeing candidates), ○ where it ran and
+   * nothing did, else the status's mark; '' while it runs. */
+  mark: string;
   summary: string;
   max_rounds: number;
   rounds: IRoundInfo[];

@@ -29,13 +29,14 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_magic.candidates.values import comparable
+from oci_magic.candidates.values import Opaque, comparable
 from oci_magic.notebook.changes import changes, snapshot
 from oci_magic.undo.touches import touches
 
 __all__ = ["Trial", "run_trials", "can_fork"]
 
 PRINTED_LIMIT = 100_000  # characters of printed text a trial keeps
+DELETED = Opaque(("deleted", ""))  # the value of a name the candidate deleted
 
 
 @dataclass
@@ -139,7 +140,7 @@ def _try(shell: Any, code: str) -> Trial:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupt is for the parent
     namespace = shell.user_ns
     printed = io.StringIO()
-    sys.stdout = sys.stderr = printed
+    sys.stdout, sys.stderr = printed, io.StringIO()  # warnings differ between candidates: not compared
     sys.stdin = io.StringIO("")
     builtins.input = _no_input
     displayed: list[str] = []
@@ -167,11 +168,17 @@ def _try(shell: Any, code: str) -> Trial:
         trial.values["figures"] = sorted(plotted.values(), key=repr)
     for item in changes(before, namespace):
         (trial.changed_names if item.changed else trial.new_names).append(item.name)
+    for name in before:
+        if name not in namespace:  # deleted: a result too (a user's variable gone)
+            trial.changed_names.append(name)
+            trial.values[f"name:{name}"] = DELETED
     for name in in_place:
         if name in namespace and name not in trial.changed_names and name not in trial.new_names:
             trial.changed_names.append(name)
     for name in trial.new_names + trial.changed_names:
-        value = comparable(namespace.get(name))
+        if name not in namespace:
+            continue
+        value = comparable(namespace[name])
         if value is not None:
             trial.values[f"name:{name}"] = value
     return trial

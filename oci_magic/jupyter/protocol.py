@@ -11,7 +11,7 @@ from typing import Any
 from oci_magic.jupyter.cells import NewCell
 from oci_magic.loop.records import Round, Run, Status
 from oci_magic.plan.records import Plan
-from oci_magic.views.describe import round_outcome
+from oci_magic.views.describe import round_outcome, run_mark
 
 __all__ = [
     "TARGET",
@@ -44,7 +44,7 @@ KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
 # Frontend to kernel: the types the kernel answers (`settings` carries setting names as its fields).
 FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep")
 ROUND_FIELDS = ("index", "status", "outcome", "code")
-RUN_FIELDS = ("id", "request", "model", "status", "summary", "max_rounds", "rounds", "undo", "step")
+RUN_FIELDS = ("id", "request", "model", "status", "mark", "summary", "max_rounds", "rounds", "undo", "step")
 PLAN_FIELDS = ("id", "request", "status", "summary", "message", "stopped_at", "steps")
 STEP_FIELDS = ("index", "title", "status", "runs")
 
@@ -76,6 +76,9 @@ def run_info(run: Run, undo: str = "") -> dict[str, Any]:
         "request": run.request,
         "model": run.model,
         "status": run.status,
+        # ✓ only where something verified the answer (the user's check, agreeing candidates); ○ where it ran
+        # and nothing did.
+        "mark": run_mark(run) if run.status != Status.RUNNING else "",
         "summary": run.summary() if run.status != Status.RUNNING else "",
         "max_rounds": run.max_rounds,
         "rounds": [round_info(run, round_) for round_ in run.rounds],

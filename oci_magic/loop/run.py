@@ -57,9 +57,10 @@ class LoopSettings:
     # let it confirm (DONE) or correct it: once a run, when a round is left. Off by default: on DS-1000 it
     # corrected nothing (docs/ds1000.md).
     second_look: bool = False
-    # Candidates a round writes: the reply as today, then `candidates - 1` more sampled at
+    # Candidates the first round writes: the reply as today, then `candidates - 1` more sampled at
     # `candidate_temperature` (seeded with `seed` + their number). Each is tried on the user's data in a fork
     # of the kernel (oci_magic/candidates) and the one most agree with runs for real. 1: one reply, as today.
+    # Repair rounds write one reply: they have the error to go on, and every candidate costs a reply's time.
     candidates: int = 1
     candidate_temperature: float = 0.8
 
@@ -89,6 +90,9 @@ def _failed_before(rounds: list[Round], code: str) -> Round | None:
                 return earlier
     return None
 
+
+# The most tokens a sampled candidate may take: this many times the greedy reply's, and at least this many.
+SAMPLE_LENGTH_RATIO, SAMPLE_TOKENS_AT_LEAST = 2, 256
 
 # Rounds whose code ran and went wrong, or was not run because it would replace the user's data.
 _WENT_WRONG = (records.FAILED, records.INCOMPLETE, records.TIMEOUT, records.REFUSED)
@@ -232,7 +236,7 @@ class Refinement:
             return None
         if round_.code is None:
             return self.without_code(round_, index)
-        if self.settings.candidates > 1 and self.settings.execute and self.asked:
+        if index == 1 and self.settings.candidates > 1 and self.settings.execute and self.asked:
             self.choose(round_, index)
         if not self.may_run(round_):
             return None
@@ -283,11 +287,16 @@ class Refinement:
         make the round's code the one of the largest group that agrees (candidates.py)."""
         written = [records.Candidate(round_.reply, round_.code)]
         started, tokens = time.perf_counter(), 0
+        # A sample much longer than the greedy reply is rambling: it is cut there (what it wrote by then
+        # is tried like any other), so that a candidate costs about what the reply did.
+        longest = max(SAMPLE_TOKENS_AT_LEAST, SAMPLE_LENGTH_RATIO * (round_.generated_tokens or 0))
         for number in range(1, self.settings.candidates):
             sample = Round(index=index)
             seed = self.settings.seed + 1000 * index + number
             temperature = self.settings.candidate_temperature
-            self.generate(self.asked, sample, seed=seed, quiet=True, temperature=temperature)
+            self.generate(
+                self.asked, sample, seed=seed, quiet=True, temperature=temperature, max_tokens=longest
+            )
             tokens += sample.generated_tokens or 0
             code = extract_code(sample.reply)
             if code is not None and _failed_before(self.run.rounds[:-1], code) is None:
@@ -421,13 +430,14 @@ class Refinement:
         seed: int | None = None,
         quiet: bool = False,
         temperature: float | None = None,
+        max_tokens: int | None = None,
     ) -> None:
         """The reply streamed into `round_` (and to the listeners unless `quiet`); sampled with a `seed` at
         `temperature` (default: the retry temperature)."""
         settings = self.settings
         if temperature is None:
             temperature = settings.temperature if seed is None else settings.retry_temperature
-        self.asked = messages  # what the round's other candidates answer
+        self.asked = list(messages)  # what the round's other candidates answer (not the list that grows)
         emit = (lambda *_: None) if quiet else self.emit
         generate(
             self.backend,
@@ -435,7 +445,7 @@ class Refinement:
             round_,
             emit,
             temperature=temperature,
-            max_tokens=settings.max_tokens,
+            max_tokens=min(settings.max_tokens, max_tokens or settings.max_tokens),
             seed=seed,
         )
 

@@ -70,6 +70,8 @@ class TextView(View):
 
     def on_candidates(self, run: Run, round_: Round, text: str) -> None:
         self._print(candidates_note(round_))
+        if round_.chosen:  # not the reply streamed above: the code that runs is shown
+            self._print(f"```python\n{round_.code}\n```")
 
     def on_executing(self, run: Run, round_: Round, text: str) -> None:
         self._print("▶ running")

@@ -25,10 +25,13 @@ from oci_magic.loop.records import Round, Run
 from oci_magic.views import View, static
 from oci_magic.views.describe import (
     OUTCOME_MARKS,
+    candidates_note,
     error_location,
     repeated_note,
     round_figures,
+    round_mark,
     round_outcome,
+    run_mark,
 )
 
 __all__ = ["WidgetView", "RoundPanel", "UPDATE_INTERVAL"]
@@ -103,10 +106,23 @@ class RoundPanel:
         self.diff = widgets.Output()
         self.diff_box = widgets.Accordion(children=[self.diff], titles=("changes",), selected_index=None)
         self.figures = widgets.HTML()
-        self.box = widgets.VBox(
-            [self.reply_box, self.code, self.outputs, self.error, self.diff_box, self.figures]
+        self.candidates = widgets.VBox()
+        self.candidates_box = widgets.Accordion(
+            children=[self.candidates], titles=("candidates",), selected_index=None
         )
-        for part in (self.code, self.outputs, self.error, self.diff_box):
+        self.use_buttons: list[Any] = []  # "Run candidate N instead", one per alternative
+        self.box = widgets.VBox(
+            [
+                self.reply_box,
+                self.code,
+                self.outputs,
+                self.error,
+                self.candidates_box,
+                self.diff_box,
+                self.figures,
+            ]
+        )
+        for part in (self.code, self.outputs, self.error, self.diff_box, self.candidates_box):
             _show(part, False)
         self._shown_reply = ""
         self._shown_outputs: list[dict] = []
@@ -157,6 +173,40 @@ class RoundPanel:
             _show(self.error)
         else:
             _show(self.error, False)
+
+    def show_candidates(self, widgets: Any, use: Callable[[Round, int], None]) -> None:
+        """The round's candidates side by side: each one's code and what its trial did; the alternatives
+        get a button that runs one instead (once the cell has finished)."""
+        round_ = self.round
+        if not round_.candidates and not round_.single:
+            return
+        self.candidates_box.titles = (candidates_note(round_).removeprefix("◇ "),)
+        rows = []
+        for number, candidate in enumerate(round_.candidates):
+            if candidate.ran:
+                tried = f"group {candidate.group + 1}" + (" (chosen)" if number == round_.chosen else "")
+                printed = candidate.printed.strip()
+                tried += f" · printed: {printed[:300]}" if printed else ""
+            else:
+                tried = f"its trial: {candidate.error}"
+            head = widgets.HTML(f"<b>candidate {number + 1}</b> · {html.escape(tried)}")
+            code = widgets.Output()
+            code.outputs = (_markdown(fenced(candidate.code, "python")),)
+            parts = [head, code]
+            if number != round_.chosen:
+                button = widgets.Button(
+                    description=f"Run candidate {number + 1} instead",
+                    icon="exchange",
+                    disabled=True,
+                    tooltip="Runs this candidate's code in this kernel (once the cell has finished)",
+                    layout=widgets.Layout(width="auto"),
+                )
+                button.on_click(lambda _button, chosen=number: use(round_, chosen))
+                self.use_buttons.append(button)
+                parts.append(button)
+            rows.append(widgets.VBox(parts))
+        self.candidates.children = tuple(rows)
+        _show(self.candidates_box)
 
     def show_figures(self, note: str = "") -> None:
         figures = round_figures(self.round)
@@ -347,6 +397,31 @@ class WidgetView(View):
         self._panel.show_code(previous)
         self._panel.show_figures()
 
+    def on_candidates(self, run: Run, round_: Round, text: str) -> None:
+        self._panel.show_candidates(self._widgets, self._use_candidate)
+        self._set_status("◇", candidates_note(round_).removeprefix("◇ "), STOP_HINT)
+
+    def _use_candidate(self, round_: Round, number: int) -> None:
+        """Run another candidate of `round_` in the kernel instead: its result is shown in the round's tab,
+        and its code is the one to keep."""
+        panel = next(p for p in self.panels if p.round is round_)
+        candidate = round_.candidates[number]
+        again = Round(index=round_.index, code=candidate.code)
+        for button in panel.use_buttons:
+            button.disabled = True
+        try:
+            result = self.executor.run(candidate.code)
+            again.record_execution(result)
+            panel.code.outputs = (_markdown(fenced(candidate.code, "python")),)
+            panel.show_result(self.run, again)
+            outcome = round_outcome(again, self.run)
+            panel.show_figures(
+                f"candidate {number + 1} ran at {time.strftime('%H:%M:%S')} in {result.duration:.2f} s: {outcome}"
+            )
+        finally:
+            for button in panel.use_buttons:
+                button.disabled = False
+
     def on_repeated(self, run: Run, round_: Round, text: str) -> None:
         self._first_token_at, self._tokens = None, 0
         self._set_status("↻", repeated_note(round_), STOP_HINT)
@@ -362,7 +437,7 @@ class WidgetView(View):
     def on_executed(self, run: Run, round_: Round, text: str) -> None:
         self._panel.show_result(run)
         self._panel.show_figures()
-        self._set_title(round_, OUTCOME_MARKS.get(round_.status, ""))
+        self._set_title(round_, round_mark(round_, run))
         if round_.error is not None:
             self._set_status("✗", f"error in round {round_.index}: {round_.error}")
         else:
@@ -380,7 +455,7 @@ class WidgetView(View):
             panel.show_figures()
             if not panel.round.executed:
                 self._set_title(panel.round, OUTCOME_MARKS.get(panel.round.status, ""))
-        mark = OUTCOME_MARKS.get(run.status, "✗")
+        mark = run_mark(run)
         message = f" — {run.message}" if run.message else ""
         if run.status == records.INTERRUPTED:
             message = f" — {run.message or 'the kernel was interrupted'}"
@@ -393,6 +468,9 @@ class WidgetView(View):
         if self.executor is not None and code is not None:
             self.run_again.disabled = False
             _show(self.run_again)
+            for panel in self.panels:
+                for button in panel.use_buttons:
+                    button.disabled = False
         self._update_fallback(static.run_text(run), static.run_html(run))
 
     # -- controls (they act once the cell has finished: a busy kernel reads no widget messages) -----------

@@ -336,3 +336,37 @@ def test_every_loop_event_has_its_handler_in_the_views_table():
         seen.clear()
         Recording()(LoopEvent(kind, run, round_, text=f"text of {kind}"))
         assert seen == [(kind, f"text of {kind}")]
+
+
+def test_candidates_side_by_side_and_one_click_runs_an_alternative(shell, scripted, widget_views):
+    shell.run_cell("values = [1, 2, 3]")
+    scripted([block("result = sum(values) + 1"), block("result = sum(values)"), block("result = 6")])
+    shell.run_cell("%%oci --candidates 3\nput the sum of values in `result`")
+    run = oci_magic.last_run()
+    (view,) = widget_views
+    (panel,) = view.panels
+    assert run.verdict == "agreed" and view.tabs.titles == ("Round 1 ✓",)
+    assert view.status.value.startswith("<b>✓ passed in round 1 of 3: 2 of 3 candidates agree")
+    assert panel.candidates_box.layout.display is None
+    assert panel.candidates_box.titles == (
+        "3 candidates tried on a copy of your data: 2 of 3 candidates agree · running candidate 2",
+    )
+    heads = [row.children[0].value for row in panel.candidates.children]
+    assert "group 2" in heads[0] and "group 1 (chosen)" in heads[1] and "group 1" in heads[2]
+    assert shown(panel.candidates.children[0].children[1]) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
+    # The alternatives (not the chosen one) have a button, usable once the cell has finished.
+    assert [b.description for b in panel.use_buttons] == ["Run candidate 1 instead", "Run candidate 3 instead"]
+    assert shell.user_ns["result"] == 6 and not any(b.disabled for b in panel.use_buttons)
+    panel.use_buttons[0].click()
+    assert shell.user_ns["result"] == 7
+    assert shown(panel.code) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
+    assert "candidate 1 ran at" in panel.figures.value
+
+
+def test_an_unverified_run_is_not_marked_passed(shell, scripted, widget_views):
+    scripted([block("y = 2")])
+    shell.run_cell("%%oci\nset y")
+    (view,) = widget_views
+    assert view.tabs.titles == ("Round 1 ○",)
+    assert view.status.value.startswith("<b>○ ran without error in round 1 of 3, unverified: nothing checked it")
+    assert "passed" not in view.status.value

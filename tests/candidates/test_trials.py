@@ -1,0 +1,122 @@
+"""Candidates tried in forks of a real IPython kernel through %%oci --candidates: what a trial does stays in
+the trial, only the chosen code runs for real, and code that would act outside the kernel is never tried."""
+
+import os
+
+import pandas as pd
+import pytest
+
+import oci_magic
+from oci_magic.candidates.trial import run_trials
+
+FENCE = "```"
+
+
+def block(code: str) -> str:
+    return f"Here is the code:\n{FENCE}python\n{code}\n{FENCE}"
+
+
+@pytest.fixture
+def user_data(shell):
+    shell.run_cell("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]})\nitems = [1]\nx = 5")
+    return shell
+
+
+def test_trials_leave_the_namespace_and_the_output_alone(user_data, scripted, capsys):
+    shell = user_data
+    meddler = "df.pop('b')\nitems.append(2)\ndel x\nprint('meddled')\nresult = 1"
+    scripted([block(meddler), block("result = int(df['a'].sum())\nprint('sum', result)"), block("result = 6")])
+    shell.run_cell("%%oci --candidates 3\nput the sum of column a in `result`")
+    run = oci_magic.last_run()
+    round_ = run.rounds[0]
+    assert [c.ran for c in round_.candidates] == [True, True, True]
+    assert round_.chosen == 1 and round_.agreed and round_.agreement == "2 of 3 candidates agree"
+    assert [c.group for c in round_.candidates] == [1, 0, 0]
+    # Only the chosen code ran for real: the user's objects are as they were, its print alone reached the cell.
+    assert list(shell.user_ns["df"].columns) == ["a", "b"]
+    assert shell.user_ns["items"] == [1] and shell.user_ns["x"] == 5 and shell.user_ns["result"] == 6
+    out = capsys.readouterr().out
+    assert "\nmeddled\n" not in out and "\nsum 6\n" in out
+    assert round_.code == "result = int(df['a'].sum())\nprint('sum', result)" and round_.output == "sum 6\n"
+    assert run.verdict == "agreed"
+    assert "◇ 3 candidates tried on a copy of your data: 2 of 3 candidates agree · running candidate 2" in out
+    assert "══ passed in round 1 of 3: 2 of 3 candidates agree" in out
+
+
+def test_a_rebinding_candidate_does_not_rebind_for_real(user_data):
+    trials = run_trials(user_data, ["df = df[df.a > 1]\nitems = []\nprint(len(df))", "df.loc[0, 'a'] = 99"], 30)
+    assert all(trial.ok for trial in trials)
+    assert trials[0].printed == "2\n" and sorted(trials[0].changed_names) == ["df", "items"]
+    assert trials[1].changed_names == ["df"] and trials[1].values["name:df"].loc[0, "a"] == 99
+    assert user_data.user_ns["df"]["a"].tolist() == [1, 2, 3] and user_data.user_ns["items"] == [1]
+
+
+def test_a_candidate_that_deletes_a_file_is_never_tried(user_data, scripted, tmp_path, capsys):
+    kept = tmp_path / "data.csv"
+    kept.write_text("a\n1\n")
+    user_data.user_ns["path"] = str(kept)
+    deleting = f"import os\nos.remove(path)\nresult = 1"
+    scripted([block("result = 1"), block(deleting)])
+    user_data.run_cell("%%oci --candidates 2\nset `result` to one")
+    run = oci_magic.last_run()
+    round_ = run.rounds[0]
+    assert kept.exists()  # no trial ran the deletion; the greedy code, which ran, leaves the file alone
+    assert round_.candidates == [] and "changes files" in round_.single and "os.remove(path)" in round_.single
+    assert run.verdict == "unverified"
+    out = capsys.readouterr().out
+    assert "◇ one candidate: a candidate changes files" in out
+    assert "ran without error in round 1 of 3, unverified: one candidate (a candidate changes files" in out
+
+
+def test_an_input_a_fork_cannot_be_given_means_one_candidate(user_data, scripted):
+    user_data.run_cell("rows = iter([1, 2, 3])")
+    scripted([block("result = next(rows)"), block("result = sum(rows)")])
+    user_data.run_cell("%%oci --candidates 2\nset `result` from rows")
+    round_ = oci_magic.last_run().rounds[0]
+    assert round_.single == "`rows` is an iterator (a trial would use up its items), which a trial cannot be given"
+    assert user_data.user_ns["result"] == 1 and list(user_data.user_ns["rows"]) == [2, 3]
+
+
+def test_a_trial_past_the_time_limit_is_killed(user_data, scripted):
+    scripted([block("result = 2"), block("import time\nwhile True:\n    time.sleep(0.1)")])
+    user_data.run_cell("%%oci --candidates 2 --timeout 2\nset `result` to two")
+    run = oci_magic.last_run()
+    round_ = run.rounds[0]
+    assert round_.candidates[1].error == "timed out after 2 s" and round_.trials_seconds < 10
+    assert round_.agreement == "1 of 2 candidates ran in its trial" and run.verdict == "disagreed"
+    assert "ran without error in round 1 of 3, unverified: 1 of 2 candidates ran in its trial" in run.summary()
+
+
+def test_a_check_verifies_and_says_so(shell, scripted):
+    scripted([block("total = 10")])
+    shell.run_cell("%%oci --check 'assert total == 10'\nset total")
+    run = oci_magic.last_run()
+    assert run.verdict == "verified"
+    assert run.summary().startswith("passed in round 1 of 3: your check `assert total == 10` passed")
+    scripted([block("total = 10")])
+    shell.run_cell("%%oci\nset total")
+    run = oci_magic.last_run()
+    assert run.status == "passed" and run.verdict == "unverified"
+    assert run.summary().startswith("ran without error in round 1 of 3, unverified: nothing checked it")
+
+
+def test_one_candidate_asks_the_model_once(shell, scripted):
+    backend = scripted([block("y = 1")])
+    shell.run_cell("%%oci\nset y")
+    assert len(backend.calls) == 1 and oci_magic.last_run().rounds[0].candidates == []
+
+
+def test_the_candidates_are_sampled_with_their_own_seeds(user_data, scripted):
+    backend = scripted([block("result = 6"), block("result = 6"), block("result = 6")])
+    user_data.run_cell("%%oci --candidates 3\nput the sum of a in `result`")
+    temperatures = [options["temperature"] for options in backend.options]
+    seeds = [options.get("seed") for options in backend.options]
+    assert temperatures == [0.0, 0.8, 0.8] and seeds[0] is None and len(set(seeds[1:])) == 2
+    assert backend.calls[1] == backend.calls[0] == backend.calls[2]  # the same conversation
+    assert oci_magic.last_run().rounds[0].agreement == "3 of 3 candidates agree"
+
+
+def test_a_pandas_result_travels_back_from_the_fork(user_data):
+    (trial,) = run_trials(user_data, ["summary = df.groupby('a').sum()"], 30)
+    assert trial.ok and isinstance(trial.values["name:summary"], pd.DataFrame)
+    assert os.getpid() == os.getpid()  # the test process is the parent still
