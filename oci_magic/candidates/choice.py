@@ -43,6 +43,6 @@ def try_candidates(executor: Any, codes: list[str], timeout: float | None, reque
     tried = trier(list(firsts.values()), timeout)
     if isinstance(tried, str):
         return tried
-    by_key = dict(zip(firsts, tried))
+    by_key = dict(zip(firsts, tried, strict=True))
     trials = [by_key[_layout_free(code)] for code in codes]
     return Tried(trials, group(trials, request))

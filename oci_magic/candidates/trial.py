@@ -8,8 +8,8 @@ and sent back with what the code computed (values.py), through a pipe, and the c
 (no atexit handler, no flush of the kernel's sockets). Forking costs milliseconds: the memory is shared until
 written.
 
-What a fork does not isolate, and eligibility.py therefore keeps from trials: files, commands, packages and the
-network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open connection, a
+What a fork does not isolate, and eligibility.py therefore keeps from trials: files, commands, packages and
+the network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open connection, a
 GPU tensor, a generator shared with the parent's threads).
 """
 
@@ -114,7 +114,9 @@ def _end(pid: int) -> None:
 
 def _fork(shell: Any, code: str) -> tuple[int, int]:
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns of forking a threaded process: the child runs no thread
+    with (
+        warnings.catch_warnings()
+    ):  # Python 3.12 warns of forking a threaded process: the child runs no thread
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid:
@@ -205,7 +207,9 @@ def _capture_displays(shell: Any, displayed: list[str]) -> None:
     """display() and plt.show() in the child: their text kept, nothing sent to the notebook."""
     publisher = getattr(shell, "display_pub", None)
     if publisher is not None:
-        publisher.publish = lambda data, *args, **kwargs: displayed.append(str(data.get("text/plain", "")) + "\n")
+        publisher.publish = lambda data, *args, **kwargs: displayed.append(
+            str(data.get("text/plain", "")) + "\n"
+        )
         publisher.clear_output = lambda *args, **kwargs: None
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:

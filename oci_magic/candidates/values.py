@@ -112,7 +112,12 @@ def _same(a: Any, b: Any, ordered: bool) -> bool:
     if _number(a) and _number(b):
         return _close(float(a), float(b))
     if isinstance(a, complex) or isinstance(b, complex):
-        return isinstance(a, complex) and isinstance(b, complex) and _close(a.real, b.real) and _close(a.imag, b.imag)
+        return (
+            isinstance(a, complex)
+            and isinstance(b, complex)
+            and _close(a.real, b.real)
+            and _close(a.imag, b.imag)
+        )
     if isinstance(a, str) and isinstance(b, str):
         return a.strip() == b.strip()
     if _is_pandas(a) or _is_pandas(b):
@@ -120,7 +125,7 @@ def _same(a: Any, b: Any, ordered: bool) -> bool:
     if _is_numpy(a) or _is_numpy(b):
         return _same_arrays(a, b)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y, ordered) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y, ordered) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[key], b[key], ordered) for key in a)
     return type(a) is type(b) and a == b
@@ -205,6 +210,6 @@ def same_text(a: str, b: str) -> bool:
     numbers_a, numbers_b = _NUMBER.findall(a), _NUMBER.findall(b)
     if numbers_a or numbers_b:
         return len(numbers_a) == len(numbers_b) and all(
-            _close(float(x), float(y)) for x, y in zip(numbers_a, numbers_b)
+            _close(float(x), float(y)) for x, y in zip(numbers_a, numbers_b, strict=True)
         )
     return a.split() == b.split()

@@ -160,7 +160,10 @@ def _notebook(args: argparse.Namespace) -> int:
     settings = kernel_settings(args, model=model)
     if settings.rounds < 0:
         return fail(f"--rounds must be 0 or more, not {settings.rounds}")
-    out = args.out or Path("oci-eval") / f"notebook-{slug(description['name'])}-r{settings.rounds}"
+    candidates = f"-c{settings.candidates}" if settings.candidates > 1 else ""
+    out = (
+        args.out or Path("oci-eval") / f"notebook-{slug(description['name'])}-r{settings.rounds}{candidates}"
+    )
     bar = tqdm(total=len(tasks), desc="notebook tasks", unit="task", file=sys.stderr)
     results = []
     started = time.perf_counter()

@@ -70,18 +70,25 @@ def _verdict_lines(results: Sequence[ProblemResult]) -> list[str]:
         "",
         f"vouched for (verified or agreed): right {_share(sum(r.solved for r in vouched), len(vouched))} · "
         f"right runs vouched for: {_share(sum(r.vouched for r in solved), len(solved))} · "
-        f"passed unverified and wrong: {sum(r.claimed_pass and not r.vouched and not r.solved for r in results)}",
+        "ran without error, unverified and wrong: "
+        f"{sum(r.claimed_pass and not r.vouched and not r.solved for r in results)}",
     ]
 
 
 def _candidate_lines(results: Sequence[ProblemResult], k: int) -> list[str]:
     """Round 1's candidates, each judged by the test: the greedy one, any one (oracle), the chosen one,
     and how agreement goes with being right."""
-    firsts = [(r, r.rounds[0], r.candidates_right[0]) for r in results if r.candidates_right and r.candidates_right[0]]
+    firsts = [
+        (r, r.rounds[0], r.candidates_right[0])
+        for r in results
+        if r.candidates_right and r.candidates_right[0]
+    ]
     n = len(firsts)
     greedy = sum(right[0] for _, _, right in firsts)
     oracle = sum(any(right) for _, _, right in firsts)
-    chosen = sum(right[first.get("chosen", 0)] for _, first, right in firsts if first.get("chosen", 0) < len(right))
+    chosen = sum(
+        right[first.get("chosen", 0)] for _, first, right in firsts if first.get("chosen", 0) < len(right)
+    )
     agreed = [(first, right) for _, first, right in firsts if first.get("agreed")]
     agreed_right = sum(right[first.get("chosen", 0)] for first, right in agreed)
     greedy_wrong = [(first, right) for _, first, right in firsts if not right[0]]

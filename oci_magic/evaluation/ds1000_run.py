@@ -170,7 +170,12 @@ def solve_problem(
         for round_ in run.get("rounds", [])
     ]
     return ProblemResult(
-        problem, run, solved, reasons, seconds=time.perf_counter() - started, candidates_right=candidates_right
+        problem,
+        run,
+        solved,
+        reasons,
+        seconds=time.perf_counter() - started,
+        candidates_right=candidates_right,
     )
 
 

@@ -256,8 +256,14 @@ class NotebookResult:
 
     @property
     def claimed_pass(self) -> bool:
-        """Every run said "passed": the user was told the work was done."""
+        """Every run ran without error and left nothing undone that the checks could see."""
         return bool(self.runs) and all(run.get("status") == "passed" for run in self.runs)
+
+    @property
+    def vouched(self) -> bool:
+        """Every run passed and something backed it: the user's check, or candidates that agree. Only these
+        say "passed" to the user."""
+        return self.claimed_pass and all(run.get("verdict") in ("verified", "agreed") for run in self.runs)
 
     @property
     def rounds_used(self) -> int:

@@ -84,6 +84,9 @@ def _single_table(results: Sequence[NotebookResult], settings: NotebookSettings,
         f"repaired after round 1: {repaired} · said passed but failed the check: {false_passes} · "
         f"generated tokens: {tokens} · wall time {seconds / max(n, 1):.1f} s a task · "
         f"suggested --plan: {hinted}",
+        f"said passed (verified or agreed): {sum(r.vouched for r in results)}, of them failed the check: "
+        f"{sum(r.vouched and not r.solved for r in results)} · solved and said passed: "
+        f"{sum(r.vouched and r.solved for r in results)} of {sum(r.solved for r in results)}",
     ]
     return lines
 
@@ -101,6 +104,7 @@ def _document(results, settings, model, duration) -> dict[str, Any]:
         },
         "repaired": sum(r.solved and not r.solved_after[0] for r in single),
         "false_passes": sum(r.claimed_pass and not r.solved for r in single),
+        "vouched_wrong": sum(r.vouched and not r.solved for r in single),
         "duration_seconds": round(duration, 1),
         "versions": package_versions(),
         "tasks": [

@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from oci_magic.loop.extract import prose
 from oci_magic.loop.records import Round, Run
 from oci_magic.plan.records import Plan
-from oci_magic.views.describe import round_figures, round_outcome
+from oci_magic.views.describe import candidates_note, round_figures, round_outcome
 
 __all__ = ["run_cells", "plan_cells", "runs_notebook", "save_runs"]
 
@@ -51,8 +51,18 @@ def run_cells(run: Run) -> list:
         said = prose(round_.reply)
         figures = round_figures(round_)
         heading = f"**Round {round_.index}** · {round_outcome(round_, run)}"
-        text = "\n\n".join(part for part in (heading, said, f"*{figures}*" if figures else "") if part)
-        cells.append(new_markdown_cell(text))
+        tried = candidates_note(round_)
+        parts = (heading, tried, said, f"*{figures}*" if figures else "")
+        cells.append(new_markdown_cell("\n\n".join(part for part in parts if part)))
+        for number, candidate in enumerate(round_.candidates):
+            if number == round_.chosen:
+                continue
+            how = f"group {candidate.group + 1}" if candidate.ran else f"its trial: {candidate.error}"
+            cells.append(
+                new_markdown_cell(
+                    f"*Candidate {number + 1} (not run; {how})*\n\n```python\n{candidate.code}\n```"
+                )
+            )
         if round_.code is not None:
             cell = new_code_cell(round_.code, outputs=_round_outputs(round_))
             cell.metadata["oci_magic"] = {

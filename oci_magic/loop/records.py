@@ -249,7 +249,9 @@ class Run:
             if self.verdict in (VERIFIED, AGREED):
                 said = f"passed in round {n} of {self.max_rounds}: {self.verdict_words()}"
             else:
-                said = f"ran without error in round {n} of {self.max_rounds}, unverified: {self.verdict_words()}"
+                said = (
+                    f"ran without error in round {n} of {self.max_rounds}, unverified: {self.verdict_words()}"
+                )
             return f"{said}{took}{defined}{look}"
         if self.status == FAILED:
             return f"failed after {n} round{'s' * (n != 1)}{took}"

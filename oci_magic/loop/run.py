@@ -312,7 +312,7 @@ class Refinement:
             round_.single, round_.candidates = tried, []
             self.emit("candidates", round_)
             return
-        for candidate, trial in zip(written, tried.trials):
+        for candidate, trial in zip(written, tried.trials, strict=True):
             candidate.ran, candidate.error, candidate.seconds = trial.ok, trial.error, trial.seconds
             candidate.printed = trial.printed[:2000]
         for number, members in enumerate(tried.agreement.groups):

@@ -416,7 +416,8 @@ class WidgetView(View):
             panel.show_result(self.run, again)
             outcome = round_outcome(again, self.run)
             panel.show_figures(
-                f"candidate {number + 1} ran at {time.strftime('%H:%M:%S')} in {result.duration:.2f} s: {outcome}"
+                f"candidate {number + 1} ran at {time.strftime('%H:%M:%S')} in {result.duration:.2f} s: "
+                f"{outcome}"
             )
         finally:
             for button in panel.use_buttons:

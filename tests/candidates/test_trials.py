@@ -18,21 +18,26 @@ def block(code: str) -> str:
 
 @pytest.fixture
 def user_data(shell):
-    shell.run_cell("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]})\nitems = [1]\nx = 5")
+    shell.run_cell(
+        "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]})\nitems = [1]\nx = 5"
+    )
     return shell
 
 
 def test_trials_leave_the_namespace_and_the_output_alone(user_data, scripted, capsys):
     shell = user_data
     meddler = "df.pop('b')\nitems.append(2)\ndel x\nprint('meddled')\nresult = 1"
-    scripted([block(meddler), block("result = int(df['a'].sum())\nprint('sum', result)"), block("result = 6")])
+    scripted(
+        [block(meddler), block("result = int(df['a'].sum())\nprint('sum', result)"), block("result = 6")]
+    )
     shell.run_cell("%%oci --candidates 3\nput the sum of column a in `result`")
     run = oci_magic.last_run()
     round_ = run.rounds[0]
     assert [c.ran for c in round_.candidates] == [True, True, True]
     assert round_.chosen == 1 and round_.agreed and round_.agreement == "2 of 3 candidates agree"
     assert [c.group for c in round_.candidates] == [1, 0, 0]
-    # Only the chosen code ran for real: the user's objects are as they were, its print alone reached the cell.
+    # Only the chosen code ran for real: the user's objects are as they were, its print alone reached
+    # the cell.
     assert list(shell.user_ns["df"].columns) == ["a", "b"]
     assert shell.user_ns["items"] == [1] and shell.user_ns["x"] == 5 and shell.user_ns["result"] == 6
     out = capsys.readouterr().out
@@ -44,7 +49,9 @@ def test_trials_leave_the_namespace_and_the_output_alone(user_data, scripted, ca
 
 
 def test_a_rebinding_candidate_does_not_rebind_for_real(user_data):
-    trials = run_trials(user_data, ["df = df[df.a > 1]\nitems = []\nprint(len(df))", "df.loc[0, 'a'] = 99"], 30)
+    trials = run_trials(
+        user_data, ["df = df[df.a > 1]\nitems = []\nprint(len(df))", "df.loc[0, 'a'] = 99"], 30
+    )
     assert all(trial.ok for trial in trials)
     assert trials[0].printed == "2\n" and sorted(trials[0].changed_names) == ["df", "items"]
     assert trials[1].changed_names == ["df"] and trials[1].values["name:df"].loc[0, "a"] == 99
@@ -55,7 +62,7 @@ def test_a_candidate_that_deletes_a_file_is_never_tried(user_data, scripted, tmp
     kept = tmp_path / "data.csv"
     kept.write_text("a\n1\n")
     user_data.user_ns["path"] = str(kept)
-    deleting = f"import os\nos.remove(path)\nresult = 1"
+    deleting = "import os\nos.remove(path)\nresult = 1"
     scripted([block("result = 1"), block(deleting)])
     user_data.run_cell("%%oci --candidates 2\nset `result` to one")
     run = oci_magic.last_run()
@@ -73,7 +80,10 @@ def test_an_input_a_fork_cannot_be_given_means_one_candidate(user_data, scripted
     scripted([block("result = next(rows)"), block("result = sum(rows)")])
     user_data.run_cell("%%oci --candidates 2\nset `result` from rows")
     round_ = oci_magic.last_run().rounds[0]
-    assert round_.single == "`rows` is an iterator (a trial would use up its items), which a trial cannot be given"
+    assert (
+        round_.single
+        == "`rows` is an iterator (a trial would use up its items), which a trial cannot be given"
+    )
     assert user_data.user_ns["result"] == 1 and list(user_data.user_ns["rows"]) == [2, 3]
 
 
@@ -84,7 +94,9 @@ def test_a_trial_past_the_time_limit_is_killed(user_data, scripted):
     round_ = run.rounds[0]
     assert round_.candidates[1].error == "timed out after 2 s" and round_.trials_seconds < 10
     assert round_.agreement == "1 of 2 candidates ran in its trial" and run.verdict == "disagreed"
-    assert "ran without error in round 1 of 3, unverified: 1 of 2 candidates ran in its trial" in run.summary()
+    assert (
+        "ran without error in round 1 of 3, unverified: 1 of 2 candidates ran in its trial" in run.summary()
+    )
 
 
 def test_a_check_verifies_and_says_so(shell, scripted):
@@ -120,3 +132,22 @@ def test_a_pandas_result_travels_back_from_the_fork(user_data):
     (trial,) = run_trials(user_data, ["summary = df.groupby('a').sum()"], 30)
     assert trial.ok and isinstance(trial.values["name:summary"], pd.DataFrame)
     assert os.getpid() == os.getpid()  # the test process is the parent still
+
+
+def test_the_transcript_and_history_carry_the_candidates(user_data, scripted, tmp_path, capsys):
+    import nbformat
+
+    scripted([block("result = 5"), block("result = 6"), block("result = 6.0")])
+    user_data.run_cell("%%oci --candidates 3\nput the sum of a in `result`")
+    user_data.run_line_magic("oci", f"save {tmp_path / 'run.ipynb'}")
+    notebook = nbformat.read(tmp_path / "run.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells)
+    assert (
+        "◇ 3 candidates tried on a copy of your data: 2 of 3 candidates agree · running candidate 2" in text
+    )
+    assert "*Candidate 1 (not run; group 2)*\n\n```python\nresult = 5\n```" in text
+    assert "*Candidate 3 (not run; group 1)*" in text
+    assert "**passed in round 1 of 3: 2 of 3 candidates agree" in text
+    capsys.readouterr()
+    user_data.run_line_magic("oci", "history")
+    assert "passed in round 1 of 3: 2 of 3 candidates agree" in capsys.readouterr().out

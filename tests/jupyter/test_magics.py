@@ -106,7 +106,7 @@ def test_help_version_history_reset(shell, scripted, capsys):
     capsys.readouterr()
     shell.run_line_magic("oci", "history")
     history = capsys.readouterr().out
-    assert "passed in round 2 of 3" in history and "'set z'" in history
+    assert "ran without error in round 2 of 3" in history and "'set z'" in history
     assert "round 1: ZeroDivisionError: division by zero" in history and "round 2: passed" in history
     shell.run_line_magic("oci", "reset")
     assert "forgotten" in capsys.readouterr().out

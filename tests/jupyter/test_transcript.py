@@ -37,7 +37,7 @@ def test_save_writes_the_last_run_as_a_notebook(shell, scripted, tmp_path, capsy
     assert code_1.metadata["oci_magic"]["round"] == 1 and code_1.metadata["oci_magic"]["status"] == "failed"
     assert "Fixed the division." in said_2.source
     assert [o.output_type for o in code_2.outputs] == ["stream"]
-    assert "passed in round 2 of 3" in summary.source
+    assert "ran without error in round 2 of 3" in summary.source
 
 
 def test_save_all_keeps_every_run_and_never_overwrites_by_accident(shell, scripted, tmp_path):

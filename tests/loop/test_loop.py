@@ -27,7 +27,7 @@ def test_passes_first_time_and_code_lands_in_the_namespace(shell, scripted, caps
     assert run.rounds[0].error is None
     assert run.rounds[0].time_to_first_token is not None and run.rounds[0].execution_time is not None
     out = capsys.readouterr().out
-    assert "round 1 of 3" in out and "passed in round 1 of 3" in out
+    assert "round 1 of 3" in out and "ran without error in round 1 of 3" in out
     assert "add up 0..4" in backend.calls[0][-1]["content"]
 
 
@@ -258,7 +258,7 @@ def test_the_same_failing_code_is_not_run_twice_and_the_model_is_asked_afresh(sh
     assert backend.options[2]["temperature"] == 0.0 and "seed" not in backend.options[2]
     out = capsys.readouterr().out
     assert "↻ the reply repeated the code of round 1, which failed: not run again" in out
-    assert "passed in round 2 of 3" in out and "defined ok" in out
+    assert "ran without error in round 2 of 3" in out and "defined ok" in out
 
 
 def test_a_fresh_reply_that_repeats_again_is_sampled_with_a_seed(shell, scripted):
@@ -307,8 +307,8 @@ def test_a_passing_round_says_what_it_defined_and_changed(shell, scripted, capsy
         "total: int = 6",
     ]
     out = capsys.readouterr().out
-    assert "✓ ran without error · defined sales: DataFrame 2×2" in out
-    assert "passed in round 1 of 3" in out and "defined sales, total" in out
+    assert "○ ran without error, unverified · defined sales: DataFrame 2×2" in out
+    assert "ran without error in round 1 of 3" in out and "defined sales, total" in out
 
 
 def test_a_repair_without_code_is_asked_for_the_code(shell, scripted):
@@ -340,7 +340,7 @@ def test_a_second_look_lets_the_model_correct_a_round_that_passed(shell, scripte
     assert first.look_reply.startswith("The request asks for the mean")
     assert backend.calls[1][-1]["content"].endswith(first.look_prompt)  # after the execution result
     assert run.rounds[1].prompt == first.look_prompt and len(backend.calls) == 2  # once a run
-    assert "passed in round 2 of 3" in capsys.readouterr().out
+    assert "ran without error in round 2 of 3" in capsys.readouterr().out
 
 
 def test_a_second_look_that_confirms_ends_the_run(shell, scripted):

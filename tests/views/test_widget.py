@@ -39,7 +39,7 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
     run = oci_magic.last_run()
     assert run.status == "passed"
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ✓") and view.tabs.selected_index == 1
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ○") and view.tabs.selected_index == 1
     first, second = view.panels
     # each round's tab: reply, code, its own outputs, error, diff, figures
     assert "I will divide." in shown(first.reply) and first.reply_box.selected_index is None
@@ -51,7 +51,7 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
     # the passing round says what it defined, in its tab and in the summary
     assert (
         second.error.layout.display is None
-        and "✓ ran without error · defined x: float = 0.5" in second.error.value
+        and "○ ran without error, unverified · defined x: float = 0.5" in second.error.value
     )
     assert "defined x" in view.status.value
     assert first.diff_box.layout.display == "none"  # nothing to compare the first round with
@@ -60,8 +60,8 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
     assert second.diff_box.titles == ("changes from round 1 (+2 −2)",)
     assert "s to first token" in first.figures.value and "ran " in first.figures.value
     # The verdict is said once, in the status line; the final code is the open tab's, so it is not repeated.
-    assert view.status.value.startswith("<b>✓ passed in round 2 of 3")
-    saying = [w for w in view.widget.children if "passed in round" in str(getattr(w, "value", ""))]
+    assert view.status.value.startswith("<b>○ ran without error in round 2 of 3")
+    saying = [w for w in view.widget.children if "ran without error in round" in str(getattr(w, "value", ""))]
     assert saying == [view.status]
     assert view.final_code.layout.display == "none" and not view.final_code.outputs
     # the generated code's outputs and traceback went into the tabs, not below the cell
@@ -73,7 +73,7 @@ def test_error_then_fix_reads_as_a_story(shell, scripted, widget_views, displays
     assert final[WIDGET_VIEW]["model_id"] == view.widget.model_id
     for code in ("x = 1 / 0", "x = 1 / 2"):
         assert code in final["text/plain"] and code in final["text/html"]
-    assert "passed in round 2 of 3" in final["text/plain"]
+    assert "ran without error in round 2 of 3" in final["text/plain"]
 
 
 def test_rich_outputs_and_figures_are_captured_in_the_round(shell, scripted, widget_views, monkeypatch):
@@ -142,7 +142,7 @@ def test_real_engine_streams_into_the_widget(shell, tiny_gguf, widget_views, com
     run = oci_magic.last_run()
     assert [r.status for r in run.rounds] == ["failed", "passed"]
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ✓")
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ○")
     second = view.panels[1]
     assert shown(second.reply) == run.rounds[1].reply and run.rounds[1].reply.startswith("abc abc")
     assert "tok/s" in second.figures.value and "prompt" in second.figures.value
@@ -195,7 +195,7 @@ def test_text_view_is_unchanged_outside_a_kernel(shell, scripted, capsys):
     scripted([block("print('hello')")])
     shell.run_cell("%%oci\nsay hello")
     out = capsys.readouterr().out
-    assert "── round 1 of 3" in out and "hello" in out and "══ passed" in out
+    assert "── round 1 of 3" in out and "hello" in out and "══ ran without error" in out
 
 
 def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
@@ -203,7 +203,7 @@ def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
     scripted([block("print('hello')")])
     shell.run_cell("%%oci\nsay hello")
     out = capsys.readouterr().out
-    assert "── round" not in out and "hello\n" in out and "══ passed in round 1 of 3" in out
+    assert "── round" not in out and "hello\n" in out and "══ ran without error in round 1 of 3" in out
 
 
 @pytest.mark.parametrize("value", ["widget", "text", "quiet", "auto"])
@@ -260,7 +260,7 @@ def test_a_repeated_round_is_marked_and_says_why(shell, scripted, widget_views):
     scripted([failing, failing, failing, failing, block("x = 1")])
     shell.run_cell("%%oci\nset x")
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ↻", "Round 3 ✓")
+    assert view.tabs.titles == ("Round 1 ✗", "Round 2 ↻", "Round 3 ○")
     second = view.panels[1]
     assert "↻ not run: the same code as round 1, which failed" in second.error.value
 
@@ -270,11 +270,11 @@ def test_a_round_that_ran_but_left_the_request_undone_says_why(shell, scripted, 
     scripted([block("print(sorted(data))"), block("data = [7, 8]; low = 0"), block("low = min(data)")])
     shell.run_cell("%%oci\nStore the smallest value of data in `low`.")
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ◐", "Round 2 ⊗", "Round 3 ✓")
+    assert view.tabs.titles == ("Round 1 ◐", "Round 2 ⊗", "Round 3 ○")
     first, second = view.panels[0], view.panels[1]
     assert "◐ ran without error but not done: `low` is not defined" in first.error.value
     assert "⊗ not run: it would replace your `data`" in second.error.value
-    assert "passed in round 3 of 3" in view.status.value and "defined low" in view.status.value
+    assert "ran without error in round 3 of 3" in view.status.value and "defined low" in view.status.value
     assert shell.user_ns["low"] == 1
 
 
@@ -283,7 +283,7 @@ def test_lines_left_out_are_shown_in_the_rounds_tab(shell, scripted, widget_view
     scripted([block("data = [7, 8]\nlow = min(data)")])
     shell.run_cell("%%oci\nStore the smallest value of data in `low`.")
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ✓",)
+    assert view.tabs.titles == ("Round 1 ○",)
     assert "line 1 left out: `data = ...` would replace your `data`" in view.panels[0].error.value
     assert shell.user_ns["low"] == 1 and shell.user_ns["data"] == [3, 1, 2]
 
@@ -312,7 +312,7 @@ def test_what_the_checks_cannot_know_is_shown_and_the_round_passes(shell, script
     backend = scripted([block("print(sorted(data))")])
     shell.run_cell("%%oci\nI tried my old helper sort_items on data but it is gone. Show them sorted.")
     (view,) = widget_views
-    assert view.tabs.titles == ("Round 1 ✓",)
+    assert view.tabs.titles == ("Round 1 ○",)
     note = "the request mentions `sort_items`; nothing of that name was defined"
     assert note in view.panels[0].error.value and note in view.status.value
     assert len(backend.calls) == 1
@@ -353,9 +353,14 @@ def test_candidates_side_by_side_and_one_click_runs_an_alternative(shell, script
     )
     heads = [row.children[0].value for row in panel.candidates.children]
     assert "group 2" in heads[0] and "group 1 (chosen)" in heads[1] and "group 1" in heads[2]
-    assert shown(panel.candidates.children[0].children[1]) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
+    assert (
+        shown(panel.candidates.children[0].children[1]) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
+    )
     # The alternatives (not the chosen one) have a button, usable once the cell has finished.
-    assert [b.description for b in panel.use_buttons] == ["Run candidate 1 instead", "Run candidate 3 instead"]
+    assert [b.description for b in panel.use_buttons] == [
+        "Run candidate 1 instead",
+        "Run candidate 3 instead",
+    ]
     assert shell.user_ns["result"] == 6 and not any(b.disabled for b in panel.use_buttons)
     panel.use_buttons[0].click()
     assert shell.user_ns["result"] == 7
@@ -368,5 +373,7 @@ def test_an_unverified_run_is_not_marked_passed(shell, scripted, widget_views):
     shell.run_cell("%%oci\nset y")
     (view,) = widget_views
     assert view.tabs.titles == ("Round 1 ○",)
-    assert view.status.value.startswith("<b>○ ran without error in round 1 of 3, unverified: nothing checked it")
+    assert view.status.value.startswith(
+        "<b>○ ran without error in round 1 of 3, unverified: nothing checked it"
+    )
     assert "passed" not in view.status.value
