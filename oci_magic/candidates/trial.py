@@ -9,8 +9,8 @@ and sent back with what the code computed (values.py), through a pipe, and the c
 written.
 
 What a fork does not isolate, and eligibility.py therefore keeps from trials: files, commands, packages and
-the network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open connection, a
-GPU tensor, a generator shared with the parent's threads).
+the network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open
+connection, a GPU tensor, an iterator).
 """
 
 from __future__ import annotations
