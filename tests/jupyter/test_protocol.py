@@ -54,6 +54,22 @@ def test_round_and_run_fields_match():
     assert tuple(info) == protocol.RUN_FIELDS and tuple(info["rounds"][0]) == protocol.ROUND_FIELDS
 
 
+def test_the_sidebar_mark_says_what_verified_a_run():
+    from oci_magic.executors.results import ExecutionResult
+    from oci_magic.loop.records import PASSED, Round, Run
+
+    def finished(settings=None, agreed=False):
+        round_ = Round(index=1, code="x = 1", agreed=agreed, agreement="2 of 3 candidates agree" * agreed)
+        round_.record_execution(ExecutionResult())
+        return Run(request="r", settings=settings or {}, rounds=[round_], status=PASSED)
+
+    assert protocol.run_info(finished())["mark"] == "○"
+    assert protocol.run_info(finished({"check": "assert x"}))["mark"] == "✓"
+    assert protocol.run_info(finished(agreed=True))["mark"] == "✓"
+    assert "unverified" in protocol.run_info(finished())["summary"]
+    assert protocol.run_info(Run(request="r"))["mark"] == ""  # still running
+
+
 def test_plan_and_step_fields_match():
     assert _interface("IPlanInfo") == set(protocol.PLAN_FIELDS)
     assert _interface("IStepInfo") == set(protocol.STEP_FIELDS)
