@@ -29,9 +29,10 @@ EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 class LoopEvent:
     """kind is one of: run_started, round_started, token, repeated, code, executing, output, executed,
     run_finished. "repeated" comes when a reply repeated a failed round's code and the model is asked again
-    (`round.repeated_reply` holds that reply; the tokens of the new one follow). "candidates" comes when
-    a round's candidates were tried and one chosen (`round.candidates`, `round.agreement`), or when they
-    could not be tried (`round.single` says why).
+    (`round.repeated_reply` holds that reply; the tokens of the new one follow). "candidates" comes with
+    `text` while the round's other candidates are written and tried ("writing candidate 2 of 4"), then
+    without, once one is chosen (`round.candidates`, `round.agreement`) or they could not be tried
+    (`round.single` says why).
 
     "output" comes each time the running code's outputs change; they are in `round.outputs`."""
 

@@ -291,6 +291,7 @@ class Refinement:
         # is tried like any other), so that a candidate costs about what the reply did.
         longest = max(SAMPLE_TOKENS_AT_LEAST, SAMPLE_LENGTH_RATIO * (round_.generated_tokens or 0))
         for number in range(1, self.settings.candidates):
+            self.emit("candidates", round_, f"writing candidate {number + 1} of {self.settings.candidates}")
             sample = Round(index=index)
             seed = self.settings.seed + 1000 * index + number
             temperature = self.settings.candidate_temperature
@@ -304,6 +305,7 @@ class Refinement:
         round_.candidates_writing = time.perf_counter() - started
         round_.candidates_tokens, round_.candidates = tokens, written
         started = time.perf_counter()
+        self.emit("candidates", round_, f"trying {len(written)} candidates on a copy of your data")
         tried = try_candidates(
             self.executor, [c.code for c in written], self.settings.exec_timeout, self.request
         )

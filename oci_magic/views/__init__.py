@@ -47,8 +47,8 @@ class View:
         """The reply repeated failed code (`round_.repeated_reply`); the model is asked afresh."""
 
     def on_candidates(self, run: Run, round_: Round, text: str) -> None:
-        """The round's candidates were tried and one chosen (`round_.candidates`, `round_.agreement`), or
-        could not be tried (`round_.single`)."""
+        """`text`: what is being done ("writing candidate 2 of 4"); without: the round's candidates were
+        tried and one chosen (`round_.candidates`, `round_.agreement`), or could not be (`round_.single`)."""
 
     def on_code(self, run: Run, round_: Round, text: str) -> None:
         """The code of the reply is known (`round_.code`, with `round_.left_out` commented)."""

@@ -69,6 +69,11 @@ class TextView(View):
         self._print(f"↻ {repeated_note(round_)}")
 
     def on_candidates(self, run: Run, round_: Round, text: str) -> None:
+        if text:  # in progress: said once, the outcome follows
+            if text.startswith("writing") and not text.startswith("writing candidate 2 "):
+                return
+            self._print(f"◇ {text} …")
+            return
         self._print(candidates_note(round_))
         if round_.chosen:  # not the reply streamed above: the code that runs is shown
             self._print(f"```python\n{round_.code}\n```")

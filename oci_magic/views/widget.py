@@ -398,6 +398,9 @@ class WidgetView(View):
         self._panel.show_figures()
 
     def on_candidates(self, run: Run, round_: Round, text: str) -> None:
+        if text:
+            self._set_status("◇", f"{text} · {self._round_label(run, round_)}", STOP_HINT)
+            return
         self._panel.show_candidates(self._widgets, self._use_candidate)
         self._set_status("◇", candidates_note(round_).removeprefix("◇ "), STOP_HINT)
 

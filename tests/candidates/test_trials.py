@@ -44,6 +44,9 @@ def test_trials_leave_the_namespace_and_the_output_alone(user_data, scripted, ca
     assert "\nmeddled\n" not in out and "\nsum 6\n" in out
     assert round_.code == "result = int(df['a'].sum())\nprint('sum', result)" and round_.output == "sum 6\n"
     assert run.verdict == "agreed"
+    # While the other candidates are written and tried, the view says so (once each, not per candidate).
+    assert out.count("◇ writing candidate 2 of 3 …") == 1 and "writing candidate 3" not in out
+    assert "◇ trying 3 candidates on a copy of your data …" in out
     assert "◇ 3 candidates tried on a copy of your data: 2 of 3 candidates agree · running candidate 2" in out
     assert "══ passed in round 1 of 3: 2 of 3 candidates agree" in out
 
