@@ -50,12 +50,12 @@ def _read_names(python: str) -> set[str]:
 
 def _unforkable(value: Any) -> str | None:
     """Why a value cannot be handed to a forked trial, or None."""
+    if isinstance(value, (io.IOBase, socket.socket)):  # before iterators: a file is one too
+        return "an open file or socket"
     if isinstance(value, (types.GeneratorType, types.AsyncGeneratorType)) or (
         isinstance(value, collections.abc.Iterator) and not isinstance(value, (str, bytes))
     ):
         return "an iterator (a trial would use up its items)"
-    if isinstance(value, (io.IOBase, socket.socket)):
-        return "an open file or socket"
     if isinstance(value, threading.Thread):
         return "a thread"
     if type(value).__module__.split(".")[0] in _CONNECTION_MODULES:

@@ -154,3 +154,24 @@ def test_the_transcript_and_history_carry_the_candidates(user_data, scripted, tm
     capsys.readouterr()
     user_data.run_line_magic("oci", "history")
     assert "passed in round 1 of 3: 2 of 3 candidates agree" in capsys.readouterr().out
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux), as /proc lists them."""
+    found = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as handle:
+            found.update(int(pid) for pid in handle.read().split())
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc to find the children")
+def test_an_interrupt_ends_every_trial(user_data, sigint_raises):
+    import signal
+    import threading
+
+    before = _children()
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        run_trials(user_data, ["while True:\n    pass", "import time\ntime.sleep(60)"], None)
+    assert _children() == before  # killed and reaped: no trial left running, no zombie
