@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oci_magic.candidates.values import Opaque, comparable
-from oci_magic.notebook.changes import changes, snapshot
+from oci_magic.notebook.changes import changes, listed, snapshot
+from oci_magic.notebook.summary import describe_value
 from oci_magic.undo.touches import touches
 
 __all__ = ["Trial", "run_trials", "can_fork"]
@@ -49,6 +50,7 @@ class Trial:
     values: dict[str, Any] = field(default_factory=dict)  # "last", "figures", "name:x": comparable values
     new_names: list[str] = field(default_factory=list)  # names it bound that the namespace did not have
     changed_names: list[str] = field(default_factory=list)  # names of the namespace it rebound or changed
+    described: str = ""  # what it left, as a line shows it: 'result: int = 6; df: DataFrame 3×2 (changed)'
     seconds: float = 0.0
 
 
@@ -183,6 +185,14 @@ def _try(shell: Any, code: str) -> Trial:
         value = comparable(namespace[name])
         if value is not None:
             trial.values[f"name:{name}"] = value
+    left = changes(before, namespace)
+    deleted = [f"{name} (deleted)" for name in before if name not in namespace]
+    trial.described = "; ".join([listed(left), *deleted] if left else deleted)
+    if last is not None:
+        shown = describe_value(last).split("\n", 1)[0][:120]
+        trial.described = (
+            f"{trial.described}; last value: {shown}" if trial.described else f"last value: {shown}"
+        )
     return trial
 
 

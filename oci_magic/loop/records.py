@@ -60,6 +60,7 @@ class Candidate:
     ran: bool = False  # its trial ran without an error
     error: str | None = None  # what its trial raised, or why it was not tried
     printed: str = ""  # what its trial printed (the start of it)
+    left: str = ""  # what its trial defined or changed, as a line shows it
     group: int | None = None  # its group of agreeing candidates (0: the largest), when its trial ran
     seconds: float = 0.0  # its trial's
 

@@ -316,7 +316,7 @@ class Refinement:
             return
         for candidate, trial in zip(written, tried.trials, strict=True):
             candidate.ran, candidate.error, candidate.seconds = trial.ok, trial.error, trial.seconds
-            candidate.printed = trial.printed[:2000]
+            candidate.printed, candidate.left = trial.printed[:2000], trial.described
         for number, members in enumerate(tried.agreement.groups):
             for member in members:
                 written[member].group = number

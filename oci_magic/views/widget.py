@@ -185,6 +185,7 @@ class RoundPanel:
         for number, candidate in enumerate(round_.candidates):
             if candidate.ran:
                 tried = f"group {candidate.group + 1}" + (" (chosen)" if number == round_.chosen else "")
+                tried += f" · {candidate.left}" if candidate.left else " · defined nothing"
                 printed = candidate.printed.strip()
                 tried += f" · printed: {printed[:300]}" if printed else ""
             else:

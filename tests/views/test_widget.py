@@ -353,6 +353,7 @@ def test_candidates_side_by_side_and_one_click_runs_an_alternative(shell, script
     )
     heads = [row.children[0].value for row in panel.candidates.children]
     assert "group 2" in heads[0] and "group 1 (chosen)" in heads[1] and "group 1" in heads[2]
+    assert "result: int = 7" in heads[0] and "result: int = 6" in heads[1]  # each one's result, side by side
     assert (
         shown(panel.candidates.children[0].children[1]) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
     )
