@@ -176,8 +176,10 @@ def test_history_save_and_undo_treat_the_plan_as_one_record(shell, scripted, cap
     shell.run_cell("%oci history")
     history = capsys.readouterr().out
     first = session.current().runs[0]
-    assert history.index(f"run {first.id} · passed") < history.index(f"plan {plan.id} · passed: 3 of 3 steps")
-    assert f"  step 2 · run {plan.steps[1].run.id} · passed" in history
+    assert history.index(f"run {first.id} · ran without error") < history.index(
+        f"plan {plan.id} · passed: 3 of 3 steps"
+    )
+    assert f"  step 2 · run {plan.steps[1].run.id} · ran without error" in history
     path = tmp_path / "plan.ipynb"
     shell.run_cell(f"%oci save {path}")
     assert "saved 1 plan: 3 runs (3 rounds)" in capsys.readouterr().out
