@@ -95,6 +95,8 @@ def run_ds1000(args: argparse.Namespace) -> int:
         first = sum(r.solved_after[0] for r in finished)
         bar.set_postfix_str(f"solved {first} → {sum(r.solved for r in finished)} of {len(finished)}")
         bar.update()
+        # Saved as each problem ends: a run killed or crashed after hours keeps what it measured.
+        write_ds1000_outputs(out, finished, settings, description, duration=time.perf_counter() - started)
 
     started = time.perf_counter()
     try:
