@@ -205,7 +205,7 @@ def test_refinement_example_keeps_its_rounds_in_widget_state_and_fallback(tmp_pa
         assert [title.rsplit(" ", 1)[0] for title in tabs["titles"]] == [
             f"Round {n}" for n in range(1, rounds + 1)
         ]
-        assert all(title[-1] in "✓✗⏱■∅" for title in tabs["titles"])
+        assert all(title[-1] in "✓○✗⏱■∅" for title in tabs["titles"])
         text = output.data["text/plain"]
         assert [f"── round {n} of 3" in text for n in range(1, rounds + 1)] == [True] * rounds
         assert "══ " in text and "══ " in done.stdout
