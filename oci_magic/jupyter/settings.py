@@ -166,7 +166,7 @@ class OciSettings(Configurable):
         "stored in a setting, printed or saved).",
     ).tag(config=True)
 
-    @validate("max_rounds", "max_tokens", "n_ctx")
+    @validate("max_rounds", "max_tokens", "n_ctx", "candidates")
     def _at_least_one(self, proposal):
         if proposal["value"] < 1:
             raise TraitError(f"{proposal['trait'].name} must be 1 or more, got {proposal['value']}")
@@ -181,7 +181,13 @@ class OciSettings(Configurable):
         return proposal["value"]
 
     @validate(
-        "temperature", "exec_timeout", "n_threads", "context_chars", "feedback_chars", "retry_temperature"
+        "temperature",
+        "exec_timeout",
+        "n_threads",
+        "context_chars",
+        "feedback_chars",
+        "retry_temperature",
+        "candidate_temperature",
     )
     def _not_negative(self, proposal):
         if proposal["value"] < 0:

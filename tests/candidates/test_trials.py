@@ -175,3 +175,15 @@ def test_an_interrupt_ends_every_trial(user_data, sigint_raises):
     with pytest.raises(KeyboardInterrupt):
         run_trials(user_data, ["while True:\n    pass", "import time\ntime.sleep(60)"], None)
     assert _children() == before  # killed and reaped: no trial left running, no zombie
+
+
+def test_candidate_settings_are_checked(shell, capsys):
+    from traitlets import TraitError
+
+    magics = shell.magics_manager.registry["OciMagics"]
+    with pytest.raises(TraitError, match="candidates must be 1 or more, got 0"):
+        magics.candidates = 0
+    with pytest.raises(TraitError, match="candidate_temperature must be 0 or more"):
+        magics.candidate_temperature = -0.5
+    shell.run_cell("%%oci --candidates 0\nanything")
+    assert "argument --candidates: must be 1 or more, got 0" in capsys.readouterr().err
