@@ -170,7 +170,8 @@ def _try(shell: Any, code: str) -> Trial:
     plotted = {num: data for num, data in _figures().items() if figures_before.get(num) != data}
     if plotted:
         trial.values["figures"] = sorted(plotted.values(), key=repr)
-    for item in changes(before, namespace):
+    left = changes(before, namespace)  # describes each value: computed once
+    for item in left:
         (trial.changed_names if item.changed else trial.new_names).append(item.name)
     for name in before:
         if name not in namespace:  # deleted: a result too (a user's variable gone)
@@ -185,7 +186,6 @@ def _try(shell: Any, code: str) -> Trial:
         value = comparable(namespace[name])
         if value is not None:
             trial.values[f"name:{name}"] = value
-    left = changes(before, namespace)
     deleted = [f"{name} (deleted)" for name in before if name not in namespace]
     trial.described = "; ".join([listed(left), *deleted] if left else deleted)
     if last is not None:

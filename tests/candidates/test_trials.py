@@ -134,7 +134,7 @@ def test_the_candidates_are_sampled_with_their_own_seeds(user_data, scripted):
 def test_a_pandas_result_travels_back_from_the_fork(user_data):
     (trial,) = run_trials(user_data, ["summary = df.groupby('a').sum()"], 30)
     assert trial.ok and isinstance(trial.values["name:summary"], pd.DataFrame)
-    assert os.getpid() == os.getpid()  # the test process is the parent still
+    assert trial.values["name:summary"].loc[1, "b"] == 4  # the same table, through the pipe
 
 
 def test_the_transcript_and_history_carry_the_candidates(user_data, scripted, tmp_path, capsys):
