@@ -93,3 +93,18 @@ export function cellsToRemove(
   });
   return { unchanged, edited };
 }
+
+/** The index of the cell a candidate chosen instead replaces: the run's cell of `round` while it still
+ * holds the source the kernel sent; null when it is gone or the user edited it (their text is kept). */
+export function cellToReplace(
+  sources: string[],
+  marks: (ICellMark | null)[],
+  run: number,
+  round: number,
+  source: string
+): number | null {
+  const index = marks.findIndex(
+    (mark, i) => mark !== null && mark.run === run && mark.round === round && sources[i] === source
+  );
+  return index < 0 ? null : index;
+}

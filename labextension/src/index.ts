@@ -13,6 +13,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import {
   alreadyInserted,
+  cellToReplace,
   cellsToRemove,
   fixCellSource,
   ICellView,
@@ -130,6 +131,26 @@ async function removeCells(panel: NotebookPanel, run: number, wanted: ICellToRem
   return `Undo of run ${run}: removed ${doomed.length} cell${doomed.length === 1 ? '' : 's'}${keptText}.`;
 }
 
+/** A candidate the user chose instead of the run's: its code in the run's cell, unless the user edited that
+ * cell since (their text is kept). Returns a line saying what happened. */
+function replaceCell(panel: NotebookPanel, message: Extract<KernelMessage, { type: 'replace_cell' }>): string {
+  const model = panel.content.model;
+  if (!model) {
+    return '';
+  }
+  const cells = model.sharedModel.cells;
+  const marks = cells.map(cell => (cell.getMetadata('oci_magic') as ICellMark | undefined) ?? null);
+  const sources = cells.map(cell => cell.getSource());
+  const index = cellToReplace(sources, marks, message.run, message.round, message.source);
+  if (index === null) {
+    return `Run ${message.run}: its cell was edited or removed since; the candidate's code is in the widget.`;
+  }
+  cells[index].setSource(message.code);
+  cells[index].setMetadata('oci_magic', message.metadata.oci_magic as any);
+  const candidate = message.metadata.oci_magic.candidate;
+  return `Run ${message.run}: candidate ${candidate ?? ''} is now in its cell.`;
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'oci-magic: a sidebar for the %%oci repair loop, and live cell insertion',
@@ -207,6 +228,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
             link.removals.push(text);
             refresh();
           });
+        }
+      } else if (message.type === 'replace_cell') {
+        const panel = panelOf(kernel);
+        if (panel) {
+          link.notice = replaceCell(panel, message);
         }
       } else if (message.type === 'error') {
         link.note = message.message;

@@ -20,6 +20,8 @@ export interface ICellMark {
   /** The plan and step of a run that is a plan's step. */
   plan?: number;
   step?: number;
+  /** The candidate the user chose instead of the run's (1-based), once they have. */
+  candidate?: number;
 }
 
 /** The place of a run in a plan: step `index` of `count`. */
@@ -109,6 +111,8 @@ export type KernelMessage =
   | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
   | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }
   | { type: 'remove_cells'; run: number; cells: ICellToRemove[] }
+  /** A candidate the user chose instead: the run's cell of `round`, if it still holds `source`, gets `code`. */
+  | { type: 'replace_cell'; run: number; round: number; source: string; code: string; metadata: INewCell['metadata'] }
   | { type: 'error'; message: string }
   | { type: 'notice'; message: string };
 

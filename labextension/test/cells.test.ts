@@ -1,4 +1,4 @@
-import { alreadyInserted, cellsToRemove, fixCellSource, ICellView, insertionIndex, ociCellSource, planCellSource } from '../src/cells';
+import { alreadyInserted, cellsToRemove, cellToReplace, fixCellSource, ICellView, insertionIndex, ociCellSource, planCellSource } from '../src/cells';
 
 const mark = (run: number, round: number) => ({ run, round, model: 'm', status: 'passed' });
 
@@ -77,5 +77,18 @@ describe('cellsToRemove', () => {
 
   it('leaves everything alone for a run with no cells', () => {
     expect(cellsToRemove(['a'], [null], 5, [{ round: 1, source: 'a' }])).toEqual({ unchanged: [], edited: [] });
+  });
+});
+
+describe('cellToReplace', () => {
+  it('finds the run\'s cell of the round while it holds the source the kernel sent', () => {
+    const sources = ['%%oci\nask', 'x = 1', 'x = 1'];
+    const marks = [null, mark(6, 1), mark(5, 1)];
+    expect(cellToReplace(sources, marks, 5, 1, 'x = 1')).toBe(2);
+  });
+
+  it('leaves a cell the user edited, or a run without that cell, alone', () => {
+    expect(cellToReplace(['x = 1  # mine'], [mark(5, 1)], 5, 1, 'x = 1')).toBeNull();
+    expect(cellToReplace(['x = 1'], [mark(5, 2)], 5, 1, 'x = 1')).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ from typing import Any
 from oci_magic.errors import OciError
 from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.jupyter import session
+from oci_magic.jupyter.alternatives import put_in_cell
 from oci_magic.jupyter.bridge import BridgeView
 from oci_magic.jupyter.cells import NewCell, cells_for
 from oci_magic.jupyter.confirm import approver
@@ -149,7 +150,7 @@ def make_view(kind: str, request: str, executor: KernelExecutor | None) -> View:
     if kind == "widget":
         from oci_magic.views.widget import WidgetView  # ipywidgets: imported where a widget is drawn
 
-        view = WidgetView(request, executor=executor)
+        view = WidgetView(request, executor=executor, put_in_cell=put_in_cell)
         view.show()
         return view
     return QuietView() if kind == "quiet" else TextView()

@@ -38,6 +38,8 @@ KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
     "insert_cells": ("parent", "cells"),
     # Undo: remove the run's cells that still hold the source sent (ask about one the user edited).
     "remove_cells": ("run", "cells"),
+    # A candidate the user chose instead: the run's cell of `round`, if it still holds `source`, gets `code`.
+    "replace_cell": ("run", "round", "source", "code", "metadata"),
     "error": ("message",),
     "notice": ("message",),  # what an undo or keep asked from the sidebar did
 }

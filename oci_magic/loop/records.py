@@ -118,6 +118,9 @@ class Round:
     agreement: str = ""
     agreed: bool = False
     single: str = ""
+    # The candidate the user ran in the chosen one's place once the run had ended (the widget's "Use
+    # candidate N instead"): its code is the round's answer from then on.
+    used: int | None = None
     candidates_writing: float | None = None  # seconds spent writing the other candidates
     candidates_tokens: int | None = None  # tokens they took
     trials_seconds: float | None = None  # seconds their trials took, all at once
@@ -206,7 +209,11 @@ class Run:
 
     @property
     def final_code(self) -> str | None:
-        """The code of the last round that produced any: the passing code when the run passed."""
+        """The code of the last round that produced any: the passing code when the run passed, or the
+        candidate the user chose instead."""
+        for round_ in self.rounds:
+            if round_.used is not None:  # chosen after the run: it comes after every round
+                return round_.candidates[round_.used].code
         for round_ in reversed(self.rounds):
             if round_.code is not None:
                 return round_.code

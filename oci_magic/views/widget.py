@@ -110,7 +110,7 @@ class RoundPanel:
         self.candidates_box = widgets.Accordion(
             children=[self.candidates], titles=("candidates",), selected_index=None
         )
-        self.use_buttons: list[Any] = []  # "Run candidate N instead", one per alternative
+        self.use_buttons: list[Any] = []  # "Use candidate N instead", one per alternative
         self.box = widgets.VBox(
             [
                 self.reply_box,
@@ -196,10 +196,11 @@ class RoundPanel:
             parts = [head, code]
             if number != round_.chosen:
                 button = widgets.Button(
-                    description=f"Run candidate {number + 1} instead",
+                    description=f"Use candidate {number + 1} instead",
                     icon="exchange",
                     disabled=True,
-                    tooltip="Runs this candidate's code in this kernel (once the cell has finished)",
+                    tooltip="Runs this candidate's code in this kernel and puts it in the run's cell "
+                    "(once the cell has finished)",
                     layout=widgets.Layout(width="auto"),
                 )
                 button.on_click(lambda _button, chosen=number: use(round_, chosen))
@@ -223,6 +224,7 @@ class WidgetView(View):
         request: str,
         *,
         executor: Any = None,
+        put_in_cell: Callable[[Run, Round, int], str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         interval: float = UPDATE_INTERVAL,
     ) -> None:
@@ -231,6 +233,7 @@ class WidgetView(View):
         self._widgets = widgets
         self.request = request
         self.executor = executor  # runs a round's code again, once the cell has finished
+        self.put_in_cell = put_in_cell  # puts a candidate chosen instead in the notebook; says what it did
         self._clock = clock
         self._interval = interval
         self.header = widgets.HTML()
@@ -407,7 +410,7 @@ class WidgetView(View):
 
     def _use_candidate(self, round_: Round, number: int) -> None:
         """Run another candidate of `round_` in the kernel instead: its result is shown in the round's tab,
-        and its code is the one to keep."""
+        its code is the run's answer from then on (`Round.used`) and goes in the run's cell."""
         panel = next(p for p in self.panels if p.round is round_)
         candidate = round_.candidates[number]
         again = Round(index=round_.index, code=candidate.code)
@@ -419,9 +422,11 @@ class WidgetView(View):
             panel.code.outputs = (_markdown(fenced(candidate.code, "python")),)
             panel.show_result(self.run, again)
             outcome = round_outcome(again, self.run)
+            round_.used = number
+            cell = self.put_in_cell(self.run, round_, number) if self.put_in_cell is not None else ""
             panel.show_figures(
                 f"candidate {number + 1} ran at {time.strftime('%H:%M:%S')} in {result.duration:.2f} s: "
-                f"{outcome}"
+                f"{outcome}" + (f" · {cell}" if cell else "")
             )
         finally:
             for button in panel.use_buttons:

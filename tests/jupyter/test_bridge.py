@@ -151,3 +151,28 @@ def test_undo_sends_the_cells_to_remove_and_a_notice(kernel):
     assert "cells: JupyterLab removes the 1 cell the run inserted" in printed
     state = [m for m in comm_messages(messages, comm_id) if m["type"] == "state"][-1]
     assert state["runs"][-1]["undo"] == "undone"
+
+
+def test_a_candidate_chosen_instead_replaces_the_runs_cell_and_undo_removes_it_as_it_reads(kernel):
+    comm_id = load(kernel)
+    kernel.shell_channel.send(
+        kernel.session.msg("comm_msg", {"comm_id": comm_id, "data": {"type": "hello", "version": "t"}})
+    )
+    execute(kernel, scripted("total = 7", "total = 6", "total = 6") + "\nvalues = [1, 2, 3]")
+    _, messages = execute(kernel, "%%oci --candidates 3\nput the sum of values in `total`")
+    (inserted,) = [m for m in comm_messages(messages, comm_id) if m["type"] == "insert_cells"]
+    assert inserted["cells"][0]["source"] == "total = 6"  # the agreeing pair's code, not the greedy reply
+    # What the widget's "Use candidate 1 instead" does once the cell has finished, called directly.
+    _, messages = execute(
+        kernel,
+        "from oci_magic.jupyter.alternatives import put_in_cell\n"
+        "run = _oci\nprint(put_in_cell(run, run.rounds[0], 0))",
+    )
+    (replace,) = [m for m in comm_messages(messages, comm_id) if m["type"] == "replace_cell"]
+    assert (replace["round"], replace["source"], replace["code"]) == (1, "total = 6", "total = 7")
+    assert replace["metadata"]["oci_magic"]["candidate"] == 1
+    printed = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+    assert "JupyterLab puts candidate 1's code in the run's cell" in printed
+    _, messages = execute(kernel, "%oci undo")
+    (removal,) = [m for m in comm_messages(messages, comm_id) if m["type"] == "remove_cells"]
+    assert removal["cells"] == [{"round": 1, "source": "total = 7"}]

@@ -359,14 +359,17 @@ def test_candidates_side_by_side_and_one_click_runs_an_alternative(shell, script
     )
     # The alternatives (not the chosen one) have a button, usable once the cell has finished.
     assert [b.description for b in panel.use_buttons] == [
-        "Run candidate 1 instead",
-        "Run candidate 3 instead",
+        "Use candidate 1 instead",
+        "Use candidate 3 instead",
     ]
     assert shell.user_ns["result"] == 6 and not any(b.disabled for b in panel.use_buttons)
     panel.use_buttons[0].click()
     assert shell.user_ns["result"] == 7
     assert shown(panel.code) == f"{FENCE}python\nresult = sum(values) + 1\n{FENCE}"
     assert "candidate 1 ran at" in panel.figures.value
+    # It is the run's answer from now on; without the JupyterLab extension the cell cannot change, said.
+    assert run.rounds[0].used == 0 and run.final_code == "result = sum(values) + 1"
+    assert "cell is unchanged: only the JupyterLab extension" in panel.figures.value
 
 
 def test_an_unverified_run_is_not_marked_passed(shell, scripted, widget_views):
