@@ -216,7 +216,7 @@ export class OciSidebar extends Widget {
     this.planNode.dataset.ociPlanStatus = plan.status;
     this.planNode.appendChild(element('div', 'oci-Sidebar-planTitle', `Plan ${plan.id} · ${plan.request.split('\n')[0]}`));
     for (const step of plan.steps) {
-      const node = element('div', 'oci-Sidebar-step', `${MARKS[step.status] ?? '✗'} ${step.index}. ${step.title}`);
+      const node = element('div', 'oci-Sidebar-step', `${step.mark || (MARKS[step.status] ?? '✗')} ${step.index}. ${step.title}`);
       node.dataset.ociStep = String(step.index);
       node.dataset.ociStepStatus = step.status;
       this.planNode.appendChild(node);

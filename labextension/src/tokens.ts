@@ -38,6 +38,8 @@ export interface IStepInfo {
   title: string;
   /** 'waiting', 'running', or its last run's status. */
   status: string;
+  /** Its mark: ✓ only where its run's answer was verified or agreed on. */
+  mark: string;
   runs: number[];
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 from oci_magic.jupyter.cells import NewCell
 from oci_magic.loop.records import Round, Run, Status
 from oci_magic.plan.records import Plan
-from oci_magic.views.describe import round_outcome, run_mark
+from oci_magic.views.describe import round_outcome, run_mark, step_mark
 
 __all__ = [
     "TARGET",
@@ -48,7 +48,7 @@ FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep")
 ROUND_FIELDS = ("index", "status", "outcome", "code")
 RUN_FIELDS = ("id", "request", "model", "status", "mark", "summary", "max_rounds", "rounds", "undo", "step")
 PLAN_FIELDS = ("id", "request", "status", "summary", "message", "stopped_at", "steps")
-STEP_FIELDS = ("index", "title", "status", "runs")
+STEP_FIELDS = ("index", "title", "status", "mark", "runs")
 
 
 def kernel_message(kind: str, **fields: Any) -> dict[str, Any]:
@@ -103,6 +103,7 @@ def plan_info(plan: Plan) -> dict[str, Any]:
                 "index": step.index,
                 "title": step.title,
                 "status": step.status,
+                "mark": step_mark(step.status, step.run),
                 "runs": [r.id for r in step.runs],
             }
             for step in plan.steps

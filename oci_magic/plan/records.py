@@ -87,9 +87,9 @@ class Plan:
             return ""
         done = self.stopped_at - 1
         if done > 1:
-            kept = f"steps 1 to {done} passed and keep their cells"
+            kept = f"steps 1 to {done} ran and keep their cells"
         else:
-            kept = "step 1 passed and keeps its cells" if done == 1 else "no step passed"
+            kept = "step 1 ran and keeps its cells" if done == 1 else "no step ran"
         return (
             f"stopped at step {self.stopped_at} of {len(self.steps)} ({self.status}); {kept}. Fix what it "
             "needs, then %oci plan continue (runs its code again, then repairs it), or %oci plan retry (the "
@@ -104,17 +104,43 @@ class Plan:
         took = f" · {self.duration:.1f} s" if self.duration is not None else ""
         n = len(self.steps)
         if self.status == Status.RUNNING:
-            return (
-                f"planning{took}" if not self.steps else f"running: {self.passed_steps} of {n} steps passed"
-            )
+            return f"planning{took}" if not self.steps else f"running: {self.passed_steps} of {n} steps ran"
         if not self.steps:
             return f"{self.status}: no plan{took}" + (f" — {self.message}" if self.message else "")
-        if self.status in STEP_GOES_ON:
-            word = "passed" if self.status == records.PASSED else "written, not run (--no-run)"
-            return f"{word}: {n} of {n} step{'s' * (n != 1)}{took}"
+        steps = f"{n} of {n} step{'s' * (n != 1)}"
+        if self.status == records.GENERATED:
+            return f"written, not run (--no-run): {steps}{took}"
+        if self.status == records.PASSED:
+            return f"{self.verdict_words()}{took}"
         step = self.steps[(self.stopped_at or 1) - 1]
         how = step.run.summary() if step.run is not None else self.status
-        return f"stopped at step {step.index} of {n} ({how}) · {self.passed_steps} of {n} steps passed{took}"
+        return f"stopped at step {step.index} of {n} ({how}) · {self.passed_steps} of {n} steps ran{took}"
+
+    @property
+    def verdict(self) -> str | None:
+        """What verified a plan whose every step ran: VERIFIED (the user's --check, run after the last step,
+        passed), AGREED (each step's candidates agreed), else UNVERIFIED. None for a plan that did not."""
+        runs = [step.run for step in self.steps if step.run is not None]
+        if self.status != records.PASSED or not runs:
+            return None
+        if runs[-1].verdict == records.VERIFIED:
+            return records.VERIFIED
+        if all(run.verdict == records.AGREED for run in runs):
+            return records.AGREED
+        return records.UNVERIFIED
+
+    def verdict_words(self) -> str:
+        """'passed: 3 of 3 steps, your check `...` passed', or 'ran without error: 3 of 3 steps, unverified:
+        nothing checked them'."""
+        n = len(self.steps)
+        steps = f"{n} of {n} step{'s' * (n != 1)}"
+        if self.verdict == records.VERIFIED:
+            return f"passed: {steps}, {self.steps[-1].run.verdict_words()}"
+        if self.verdict == records.AGREED:
+            return f"passed: {steps}, each step's candidates agree"
+        disagreed = [step.index for step in self.steps if step.run.verdict == records.DISAGREED]
+        why = f"the candidates of step {disagreed[0]} disagree" if disagreed else "nothing checked them"
+        return f"ran without error: {steps}, unverified: {why}"
 
     def __repr__(self) -> str:
         return f"<oci plan {self.id}: {self.summary()}, {self.request[:40]!r}>"

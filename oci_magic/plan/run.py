@@ -154,7 +154,7 @@ def resume(plan: Plan, how: str, *, still_done: Callable[[Run], bool], **run: An
         if step.status not in STEP_GOES_ON or not still_done(step.run):
             return run_steps(plan, start=step.index, again=how, **run)
     raise PlanError(
-        f"plan {plan.id} has finished: its {len(plan.steps)} steps passed. Nothing to {how}; "
+        f"plan {plan.id} has finished: its {len(plan.steps)} steps ran. Nothing to {how}; "
         f"%oci undo takes steps back (the step's run number, as %oci history lists them)"
     )
 

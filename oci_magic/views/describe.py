@@ -121,6 +121,13 @@ def run_mark(run: Run) -> str:
     return OUTCOME_MARKS.get(run.status, "✗")
 
 
+def step_mark(status: str, run: Run | None) -> str:
+    """A plan step's mark: · waiting, ▶ running, then its last run's mark."""
+    if status in ("waiting", "running"):
+        return {"waiting": "·", "running": "▶"}[status]
+    return run_mark(run) if run is not None else "✗"
+
+
 def candidates_note(round_: Round) -> str:
     """How the round's candidates went: '◇ 4 candidates tried on your data in forks of the kernel: 3 of 4
     candidates agree · running candidate 2'; or why there was one."""

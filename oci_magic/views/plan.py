@@ -12,11 +12,10 @@ from typing import Any
 
 from oci_magic.loop import records
 from oci_magic.plan.records import Plan, Step
+from oci_magic.views.describe import step_mark
 from oci_magic.views.text import FLUSH_INTERVAL, TextView
 
 __all__ = ["PlanText", "PlanDisplay", "step_lines", "plan_header"]
-
-_MARKS = {"waiting": "·", "running": "▶", records.PASSED: "✓", records.GENERATED: "✓"}
 
 
 def plan_header(plan: Plan) -> str:
@@ -28,8 +27,8 @@ def plan_header(plan: Plan) -> str:
 
 def step_lines(step: Step) -> list[str]:
     """A step as one line (its mark, number, title, and how it went), then its notes."""
-    mark = _MARKS.get(step.status, "✗")
     run = step.run
+    mark = step_mark(step.status, run)
     how = (
         f" · run {run.id}: {run.summary()}"
         if run is not None and run.status != records.Status.RUNNING

@@ -46,7 +46,7 @@ def test_a_plan_runs_each_step_as_its_own_run_in_the_same_conversation(shell, sc
     ]
     # The plan is shown before the first step runs, then each step under its header.
     assert said.index("1. Make `nums`") < said.index("━━ plan") < said.index("15\n")
-    assert "══ plan" in said and "passed: 3 of 3 steps" in said
+    assert "══ plan" in said and "ran without error: 3 of 3 steps, unverified: nothing checked them" in said
     assert shell.user_ns["total"] == 15
     runs = session.current().runs
     assert [run.step.index for run in runs] == [1, 2, 3] and all(r.status == "passed" for r in runs)
@@ -161,7 +161,7 @@ def test_an_interrupt_in_a_step_stops_the_plan_there_and_keeps_the_steps_before(
     assert plan.status == records.INTERRUPTED and plan.stopped_at == 2
     assert plan.steps[0].status == "passed" and plan.steps[2].status == "waiting"
     assert shell.user_ns["nums"] == [1, 2, 3, 4, 5]
-    assert "stopped at step 2 of 3 (interrupted); step 1 passed and keeps its cells" in plan.advice
+    assert "stopped at step 2 of 3 (interrupted); step 1 ran and keeps its cells" in plan.advice
 
 
 def test_history_save_and_undo_treat_the_plan_as_one_record(shell, scripted, capsys, tmp_path):
@@ -177,7 +177,7 @@ def test_history_save_and_undo_treat_the_plan_as_one_record(shell, scripted, cap
     history = capsys.readouterr().out
     first = session.current().runs[0]
     assert history.index(f"run {first.id} · ran without error") < history.index(
-        f"plan {plan.id} · passed: 3 of 3 steps"
+        f"plan {plan.id} · ran without error: 3 of 3 steps"
     )
     assert f"  step 2 · run {plan.steps[1].run.id} · ran without error" in history
     path = tmp_path / "plan.ipynb"
@@ -211,7 +211,7 @@ def test_plan_shows_the_last_plan_and_its_steps(shell, scripted, capsys):
     capsys.readouterr()
     shell.run_cell("%oci plan")
     said = capsys.readouterr().out
-    assert "✓ 1. Make `nums`" in said and "✗ 2. Compute `total`" in said and "· 3. Print `total`" in said
+    assert "○ 1. Make `nums`" in said and "✗ 2. Compute `total`" in said and "· 3. Print `total`" in said
     assert "stopped at step 2 of 3" in said
 
 
@@ -226,7 +226,7 @@ def test_in_the_widget_view_the_plan_is_one_display_updated_in_place_above_a_wid
         and "writing the plan" in plan_displays[0]["text/plain"]
     )
     last = plan_displays[-1]["text/plain"]
-    assert "✓ 1. Make `nums`" in last and "✓ 3. Print `total`" in last and "passed: 3 of 3 steps" in last
+    assert "○ 1. Make `nums`" in last and "○ 3. Print `total`" in last and "ran without error: 3 of 3" in last
     assert all(update for data, update in displays[1:] if "oci-plan" in data.get("text/html", ""))
     assert [view.request for view in widget_views] == [
         "Step 1 of 3: Make `nums`, the numbers 1 to 5",
@@ -279,6 +279,12 @@ def test_a_check_line_is_the_whole_requests_and_runs_after_the_last_step_only(sh
     plan = shell.user_ns["_oci"]
     assert plan.status == records.PASSED
     assert [run.settings["check"] for run in plan.runs] == [None, None, "assert total == 15"]
+    # Only the check verifies: the plan says passed because of it, and only the checked step is marked ✓.
+    assert plan.verdict == "verified"
+    assert plan.summary().startswith("passed: 3 of 3 steps, your check `assert total == 15` passed")
+    from oci_magic.views.plan import step_lines
+
+    assert [step_lines(step)[0][0] for step in plan.steps] == ["○", "○", "✓"]
 
 
 class Interrupting:
