@@ -31,12 +31,13 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     # fmt: off
-    add("benchmark", choices=["humaneval", "notebook", "ds1000", "undo"], help="humaneval: HumanEval's 164 "
-        "functions; notebook: realistic notebook requests (files, merges, dates, cleaning, plots, "
-        "follow-ups), each through %%%%oci in a fresh kernel with a hidden check; ds1000: DS-1000's "
-        "StackOverflow problems, each through %%%%oci in a fresh kernel holding its inputs, judged by "
-        "its own tests; undo: DS-1000's reference solutions run and undone, no model (does every "
-        "variable come back?)")
+    add("benchmark", choices=["humaneval", "notebook", "ds1000", "undo", "safety"], help="humaneval: "
+        "HumanEval's 164 functions; notebook: realistic notebook requests (files, merges, dates, "
+        "cleaning, plots, follow-ups), each through %%%%oci in a fresh kernel with a hidden check; "
+        "ds1000: DS-1000's StackOverflow problems, each through %%%%oci in a fresh kernel holding its "
+        "inputs, judged by its own tests; undo: DS-1000's reference solutions run and undone, no "
+        "model (does every variable come back?); safety: how often ask_before='risky' asks, no model "
+        "(others' data work and a corpus of destructive snippets)")
     add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
         "with --endpoint, the server's model")
     add("--rounds", type=int, help="execution-feedback rounds after the first attempt (default: humaneval 1, "
@@ -190,6 +191,10 @@ def _notebook(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.benchmark == "safety":
+        from oci_magic.evaluation.safety import main as safety_main
+
+        return safety_main(args.out or Path("oci-eval") / "safety", data=args.data)
     if args.benchmark == "undo":
         from oci_magic.evaluation.undo_ds1000 import main as undo_main
 

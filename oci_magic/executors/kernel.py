@@ -29,6 +29,7 @@ from oci_magic.executors.outputs import OutputCollector
 from oci_magic.executors.results import ErrorInfo
 from oci_magic.notebook.changes import changes, snapshot
 from oci_magic.notebook.diagnose import compact_traceback, failure_state
+from oci_magic.safety.risks import Risk, risks
 from oci_magic.undo.checkpoint import Checkpoint
 
 __all__ = ["KernelExecutor", "ExecutionTimeout", "strip_ansi"]
@@ -378,6 +379,15 @@ class KernelExecutor:
         for warning in self.checkpoint.before_code(python, self.shell.user_ns):
             notices.write(f"oci · undo: {warning}\n")
         notices.flush()
+
+    def risks(self, code: str) -> list[Risk]:
+        """What `code` would do outside the kernel that the user should agree to first (safety/risks.py),
+        read from the Python that `%pip`, `!rm` and `%%bash` become, with this kernel's variables."""
+        try:
+            python = self.shell.transform_cell(code)
+        except Exception:  # IPython syntax it cannot turn into Python: it fails before doing anything
+            return []
+        return risks(python, self.shell.user_ns)
 
     def try_codes(self, codes: list[str], timeout: float | None) -> list[Trial] | str:
         """Each code tried on the user's data in a fork of this kernel (candidates/trial.py), where nothing

@@ -75,7 +75,7 @@ class BridgeView(View):
         self._inserted: set[int] = set()  # rounds whose cell was sent
 
     def __call__(self, event: LoopEvent) -> None:
-        if event.kind not in ("run_started", "round_started", "code", "executed", "run_finished"):
+        if event.kind not in ("run_started", "round_started", "code", "asking", "executed", "run_finished"):
             return
         self.bridge.send(kernel_message("run", event=event.kind, parent=self.parent, run=run_info(event.run)))
         if event.kind == "executed" and self.cells == "all" or event.kind == "run_finished":

@@ -82,8 +82,9 @@ class Call:
         listeners: tuple[View, ...] = (view,)
         if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
             listeners += (BridgeView(state.bridge, _parent_msg_id(self.shell), self.cells),)
-        confirm = self.args.confirm or settings.confirm
         loop_settings = settings.loop_settings(self.args)
+        ask = loop_settings.ask_before
+        approve = approver(ask, show_code=self.view_kind != "widget") if ask != "never" else None
         run = run_request(
             request,
             backend=self.backend,
@@ -93,7 +94,7 @@ class Call:
             context=self.context() if asked is None else "",
             files=self.files(request) if asked is None else "",
             listeners=listeners,
-            approve=approver(show_code=self.view_kind != "widget") if confirm else None,
+            approve=approve,
             asked=asked,
             step=step,
             first_reply=first_reply,

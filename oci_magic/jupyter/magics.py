@@ -58,6 +58,12 @@ class OciMagics(Magics, OciSettings):
     @argument("--timeout", type=_at_least(float, 0), metavar="S", help="limit for one execution (0: none)")
     @argument("--no-run", action="store_true", help="generate and insert the code, never run it")
     @argument("--confirm", action="store_true", help="show each piece of code and ask before running it")
+    @argument(
+        "--ask-before",
+        choices=("risky", "always", "never"),
+        help="ask before code runs: risky (default: code that deletes, overwrites, sends or runs commands), "
+        "always, never",
+    )
     @argument("--new", action="store_true", help="start a fresh conversation")
     @argument(
         "--check",

@@ -142,7 +142,16 @@ class OciSettings(Configurable):
     confirm = Bool(
         False,
         help="Show each piece of generated code and ask before running it (y: run, n: stop, a: run the "
-        "rest of this call's rounds without asking). Recommended with unfamiliar data or systems.",
+        "rest of this call's rounds without asking): ask_before = 'always'.",
+    ).tag(config=True)
+    ask_before = Enum(
+        ["risky", "always", "never"],
+        "risky",
+        help="When to ask before generated code runs: 'risky' (default) only for code that would delete, "
+        "move or overwrite files, write outside the working folder, run shell commands, install packages, "
+        "use the network, change the environment or read credentials, showing the lines and why; "
+        "'always' before every round (as confirm); 'never'. A frontend that cannot answer (nbclient, "
+        "papermill) runs nothing it would ask about.",
     ).tag(config=True)
     undo = Bool(
         True,
@@ -218,6 +227,7 @@ class OciSettings(Configurable):
             second_look=self.second_look,
             candidates=self.candidates if args.candidates is None else args.candidates,
             candidate_temperature=self.candidate_temperature,
+            ask_before="always" if args.confirm or self.confirm else args.ask_before or self.ask_before,
         )
 
     def engine_settings(self) -> engine.EngineSettings:

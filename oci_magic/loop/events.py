@@ -17,6 +17,7 @@ EventKind = Literal[
     "repeated",
     "candidates",
     "code",
+    "asking",
     "executing",
     "output",
     "executed",
@@ -32,7 +33,8 @@ class LoopEvent:
     (`round.repeated_reply` holds that reply; the tokens of the new one follow). "candidates" comes with
     `text` while the round's other candidates are written and tried ("writing candidate 2 of 4"), then
     without, once one is chosen (`round.candidates`, `round.agreement`) or they could not be tried
-    (`round.single` says why).
+    (`round.single` says why). "asking" comes before the user is asked whether the round's code may run
+    (`round.risks`: what it would do outside the kernel; empty when every round is asked about).
 
     "output" comes each time the running code's outputs change; they are in `round.outputs`."""
 

@@ -145,6 +145,17 @@ def not_run_message(reasons: list[str]) -> str:
     )
 
 
+def declined_message(risks: list) -> str:
+    """The turn after code the user did not allow to run: what it would have done, as constraints for the
+    next reply (`risks`: safety.risks.Risk)."""
+    what = "\n".join(f"- line {risk.line}: {risk.why}: {risk.code}" for risk in risks)
+    rules = "; ".join(dict.fromkeys(risk.constraint for risk in risks))
+    return (
+        f"Execution result: \nThe user did not allow this code to run, because it would do this outside "
+        f"the notebook:\n{what}\nWrite the whole code again without that: {rules}."
+    )
+
+
 def repeated_code_message(
     round_index: int, error: object | None, shortfall: str | None = None, *, refused: bool = False
 ) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from oci_magic.executors.results import ErrorInfo, ExecutionResult
 from oci_magic.notebook.changes import Defined, listed
+from oci_magic.safety.risks import Risk
 
 
 class Status(StrEnum):
@@ -81,7 +82,11 @@ class Round:
     outputs: list[dict[str, Any]] = field(default_factory=list)  # nbformat outputs: streams, displays, Out[]
     error: ErrorInfo | None = None
     executed: bool = False
-    declined: bool = False  # --confirm asked and the user said no
+    declined: bool = False  # the user was asked before it ran and said no (or could not answer)
+    # What the code would do outside the kernel that needs the user's yes (safety/risks.py), found before it
+    # ran, and what they answered: 'yes', 'no', or 'cannot ask' (a frontend without input()).
+    risks: list[Risk] = field(default_factory=list)
+    answer: str = ""
     timed_out: bool = False
     interrupted: bool = False
     reply_cut: str | None = None  # CUT_AT_MAX_TOKENS or CUT_REPEATING: the reply did not end by itself

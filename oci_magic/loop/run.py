@@ -30,6 +30,7 @@ from oci_magic.loop.generate import generate, token_counter
 from oci_magic.loop.records import Round, Run, Status
 from oci_magic.notebook.changes import snapshot
 from oci_magic.notebook.summary import describe_value
+from oci_magic.safety.risks import risks
 
 __all__ = ["LoopSettings", "run_request", "run_status"]
 
@@ -63,6 +64,10 @@ class LoopSettings:
     # Repair rounds write one reply: they have the error to go on, and every candidate costs a reply's time.
     candidates: int = 1
     candidate_temperature: float = 0.8
+    # When `approve` is asked before code runs: "risky" only for code that would delete, overwrite, send or
+    # run something outside the kernel (safety/risks.py), "always" for every round, "never". The loop as a
+    # library runs what it is given; %%oci's setting defaults to "risky".
+    ask_before: str = "never"
 
 
 def _error_text(error, settings: LoopSettings) -> str:
@@ -242,10 +247,8 @@ class Refinement:
             return None
         if not self.settings.execute:
             return records.GENERATED
-        if self.approve is not None and not self.approve(round_):
-            round_.declined = True
-            self.emit("executed", round_)
-            return records.DECLINED
+        if not self.allowed(round_):
+            return self.declined(round_, index)
         result, check_failed = self.execute(round_)
         self.feed_back(round_, result, check_failed)
         return self.verdict(round_, result, index)
@@ -357,6 +360,38 @@ class Refinement:
         self.conversation.add_user(round_.feedback)
         self.emit("executed", round_)
         return False
+
+    def allowed(self, round_: Round) -> bool:
+        """Whether the code may run: `approve` is asked for every round ("always"), or for a round whose
+        code would change something outside the kernel ("risky"); the answer is kept on the round."""
+        mode = self.settings.ask_before
+        if self.approve is None or mode == "never":
+            return True
+        round_.risks = self.risks_of(round_.code)
+        if mode == "risky" and not round_.risks:
+            return True
+        self.emit("asking", round_)
+        allowed = self.approve(round_)
+        round_.answer = round_.answer or ("yes" if allowed else "no")
+        return allowed
+
+    def risks_of(self, code: str) -> list:
+        """What `code` would do outside the kernel, read by the executor (which turns `!cmd` and `%pip`
+        into the calls they are) or, without one that can, from the code as written."""
+        reader = getattr(self.executor, "risks", None)
+        return reader(code) if reader is not None else risks(code, self.namespace)
+
+    def declined(self, round_: Round, index: int) -> Status | None:
+        """The user said no. Code they refused for what it would do outside the kernel is written again
+        without that, when a round is left; a plain no (every round asked) ends the run."""
+        round_.declined = True
+        if round_.risks and index < self.settings.max_rounds:
+            self.prompt = round_.feedback = prompts.declined_message(round_.risks)
+            self.conversation.add_user(round_.feedback)
+            self.emit("executed", round_)
+            return None
+        self.emit("executed", round_)
+        return records.DECLINED
 
     def execute(self, round_: Round) -> tuple[ExecutionResult, bool]:
         """Run the code (and the --check line), then judge what it left when it raised nothing."""

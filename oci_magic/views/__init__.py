@@ -53,6 +53,10 @@ class View:
     def on_code(self, run: Run, round_: Round, text: str) -> None:
         """The code of the reply is known (`round_.code`, with `round_.left_out` commented)."""
 
+    def on_asking(self, run: Run, round_: Round, text: str) -> None:
+        """The user is about to be asked whether the code may run (`round_.risks`: what it would do outside
+        the kernel); the answer is in `round_.answer` when "executed" comes."""
+
     def on_executing(self, run: Run, round_: Round, text: str) -> None:
         """The code starts running."""
 
@@ -75,6 +79,7 @@ HANDLERS: dict[str, Callable[[View, Run, Round | None, str], None]] = {
     "repeated": lambda view, *event: view.on_repeated(*event),
     "candidates": lambda view, *event: view.on_candidates(*event),
     "code": lambda view, *event: view.on_code(*event),
+    "asking": lambda view, *event: view.on_asking(*event),
     "executing": lambda view, *event: view.on_executing(*event),
     "output": lambda view, *event: view.on_output(*event),
     "executed": lambda view, *event: view.on_executed(*event),

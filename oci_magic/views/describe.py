@@ -77,7 +77,15 @@ def round_outcome(round_: Round, run: Run) -> str:
     if round_.code is None:
         return f"∅ no code in the reply{_cut_note(round_)}"
     if round_.declined:
-        return "⊘ not run: declined"
+        if not round_.risks:
+            return "⊘ not run: declined"
+        why = "; ".join(dict.fromkeys(risk.why for risk in round_.risks))
+        if round_.answer == "cannot ask":
+            return f"⊘ not run: it {why}, and this frontend cannot ask you"
+        return f"⊘ not run: you said no (it {why})"
+    if round_.risks and not round_.answer:
+        why = "; ".join(f"{risk}" for risk in round_.risks)
+        return f"? asking before it runs: {why}"
     if not round_.executed:
         if round_.repeat_of is not None:
             return f"↻ not run: the same code as round {round_.repeat_of}, which failed"

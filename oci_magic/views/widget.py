@@ -167,6 +167,7 @@ class RoundPanel:
             or round_.repeat_of is not None
             or round_.executed
             or round_.shortfalls
+            or round_.declined
         ):
             # A round that ran says what it defined: a silent wrong or missing result shows here.
             self.error.value = f"<p>{html.escape(round_outcome(round_, run))}</p>"
@@ -400,6 +401,20 @@ class WidgetView(View):
         previous = next((p.round for p in reversed(self.panels[:-1]) if p.round.code is not None), None)
         self._panel.show_code(previous)
         self._panel.show_figures()
+
+    def on_asking(self, run: Run, round_: Round, text: str) -> None:
+        self._set_title(round_, "?")
+        if round_.risks:
+            why = "; ".join(str(risk) for risk in round_.risks)
+            self._set_status("?", f"round {round_.index}'s code would change things outside: {why}")
+            self._panel.error.value = (
+                "<p><b>Asking before it runs</b> (answer in the box below the cell):</p><ul>"
+                + "".join(f"<li>{html.escape(str(risk))}</li>" for risk in round_.risks)
+                + "</ul>"
+            )
+            _show(self._panel.error)
+        else:
+            self._set_status("?", f"run the code of round {round_.index}? Answer in the box below the cell")
 
     def on_candidates(self, run: Run, round_: Round, text: str) -> None:
         if text:

@@ -16,6 +16,7 @@ STAGES = [
     ("errors", "versions"),  # what every stage shares
     ("notebook",),  # what the loop learns about the notebook
     ("undo",),  # what code may touch, and the way back
+    ("safety",),  # what code would do outside the kernel that the user should agree to first
     ("candidates",),  # candidates tried in forks, compared and chosen
     ("executors",),  # running code
     ("checks", "backends"),  # judging a round; the engines that write code
