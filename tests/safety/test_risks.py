@@ -1,7 +1,6 @@
 """What code would do outside the kernel, read before it runs: every destructive or exfiltrating snippet of
 the corpus asks; ordinary data work, reading files and writing a new file in the working folder do not."""
 
-
 import pytest
 
 from oci_magic.evaluation.risky_snippets import FOLDER, SNIPPETS
