@@ -159,6 +159,7 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, namespace: dict[str, Any], folder: Path, imported: dict[str, str]) -> None:
         self.namespace, self.folder, self.imported = namespace, folder, imported
         self.paths: dict[str, str | None] = {}  # names the code binds to a path it builds
+        self.handles: set[str] = set()  # names the code binds to a file it opens (judged at the open)
         self.found: list[Risk] = []
 
     def add(self, kind: str, node: ast.AST) -> None:
@@ -249,10 +250,37 @@ class _Finder(ast.NodeVisitor):
             )
         return False
 
+    def writer(self, node: ast.Call) -> None:
+        """`df.to_csv(path)`, `np.save(path, a)`, `pickle.dump(obj, f)`, `tf.saved_model.save(m, path)`:
+        the first argument that is a path the code spells is judged; one that is an open file was judged
+        where it was opened; with neither, where it writes cannot be known."""
+        keywords = ("path", "path_or_buf", "fname", "file", "excel_writer", "filename", "export_dir")
+        given = [*node.args, *(k.value for k in node.keywords if k.arg in keywords)]
+        if not given:
+            return
+        for argument in given:
+            if self.path_of(argument) is not None:
+                self.judge_write(argument, node)
+                return
+        if any(
+            isinstance(a, ast.Name) and (a.id in self.handles or _holds_file(self.namespace.get(a.id)))
+            for a in given
+        ):
+            return
+        self.add("unknown_path", node)
+
     # -- the visit -------------------------------------------------------------------------------------
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if isinstance(item.optional_vars, ast.Name) and _opens(item.context_expr):
+                self.handles.add(item.optional_vars.id)
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             self.paths[node.targets[0].id] = self.path_of(node.value)
+            if _opens(node.value):
+                self.handles.add(node.targets[0].id)
         for target in node.targets:
             if _is_environ(target):
                 self.add("environment", node)
@@ -319,11 +347,7 @@ class _Finder(ast.NodeVisitor):
         elif last == "to_sql":
             self.add("database", node)
         elif last in FILE_WRITERS and module not in NETWORK:
-            target = node.args[0] if node.args else None
-            for keyword in ("path", "path_or_buf", "fname", "file", "excel_writer", "filename"):
-                target = target or _keyword(node, keyword)
-            if target is not None:
-                self.judge_write(target, node)
+            self.writer(node)
         elif module in NETWORK or last in DOWNLOADERS or name.startswith("sklearn.datasets.fetch_"):
             self.add("network", node)
         elif last.startswith("fetch_") and module in ("sklearn",):
@@ -366,6 +390,11 @@ class _Finder(ast.NodeVisitor):
                 self.add("environment", node)
             elif words[0] in ("writefile", "store"):
                 self.add("unknown_path", node)
+
+
+def _opens(node: ast.AST) -> bool:
+    """`open(...)`, `io.open(...)`, `Path(...).open(...)`, `gzip.open(...)`: a file the code opens."""
+    return isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ["open"]
 
 
 def _is_module(value: Any) -> bool:

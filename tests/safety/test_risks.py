@@ -66,3 +66,12 @@ def test_each_risk_says_its_line_why_and_what_the_model_is_told(folder):
 
 def test_code_that_does_not_parse_does_nothing(folder):
     assert risks("shutil.rmtree('data'", {}, folder) == []
+
+
+def test_a_writer_is_judged_by_the_path_it_is_given_wherever_it_stands(folder):
+    assert risks("with open('model.pkl', 'wb') as f:\n    pickle.dump(model, f)", {}, folder) == []
+    assert risks("tf.saved_model.save(model, 'export/1')", {}, folder) == []
+    assert [r.kind for r in risks("np.save('data.csv', a)", {}, folder)] == ["overwrites"]
+    assert [
+        r.kind for r in risks("with open('notes.txt', 'w') as f:\n    pickle.dump(m, f)", {}, folder)
+    ] == ["overwrites"]
