@@ -49,7 +49,7 @@ def approver(mode: str, *, show_code: bool) -> Callable[[Round], bool]:
         while True:
             try:
                 answer = input(question).strip().lower()
-            except StdinNotImplementedError:  # a frontend without input()
+            except (StdinNotImplementedError, OSError):  # a frontend without input(), a closed stdin
                 if not round_.risks:
                     raise OciError(NO_INPUT) from None
                 round_.answer = CANNOT_ASK
