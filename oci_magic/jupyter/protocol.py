@@ -62,7 +62,14 @@ def kernel_message(kind: str, **fields: Any) -> dict[str, Any]:
 
 def round_info(run: Run, round_: Round) -> dict[str, Any]:
     """A round as the sidebar shows it; its outcome once it has one."""
-    ended = round_.executed or round_.code is None or round_.repeat_of is not None or round_.shortfalls
+    ended = (
+        round_.executed
+        or round_.code is None
+        and bool(round_.reply)  # written, and no code in it
+        or round_.repeat_of is not None
+        or round_.shortfalls
+        or round_.risks  # asked about before it runs: the question, then the answer
+    )
     return {
         "index": round_.index,
         "status": round_.status,

@@ -194,3 +194,21 @@ def test_in_a_real_kernel_the_question_comes_through_the_frontend(kernel, tmp_pa
     reply = kernel.run("%%oci\ntidy up")
     assert reply.prompts == [] and (tmp_path / "keep.txt").exists()
     assert "this frontend cannot answer questions" in reply.stdout
+
+
+def test_the_sidebar_gets_the_question_then_the_answer(shell, scripted, workdir, answers, monkeypatch):
+    from oci_magic.jupyter import calls, session
+
+    given, asked = answers
+    given.append("n")
+    sent = []
+    bridge = session.current().bridge
+    monkeypatch.setattr(bridge, "connected", True)
+    monkeypatch.setattr(bridge, "send", sent.append)
+    monkeypatch.setattr(calls, "_parent_msg_id", lambda shell: None)
+    scripted([block("import shutil\nshutil.rmtree('data')")] + [block("z = 1")])
+    shell.run_cell("%%oci\nclean up")
+    rounds = [m["run"]["rounds"][0] for m in sent if m["type"] == "run" and m["run"]["rounds"]]
+    outcomes = [r["outcome"] for r in rounds if r["outcome"]]
+    assert outcomes[0].startswith("? asking before it runs: line 2: deletes files or folders")
+    assert "⊘ not run: you said no (it deletes files or folders)" in outcomes
