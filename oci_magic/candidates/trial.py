@@ -138,10 +138,26 @@ def _fork(shell: Any, code: str) -> tuple[int, int]:
         os._exit(0)
 
 
+def _one_thread_each() -> None:
+    """OpenMP, BLAS and MKL pools run one thread in a trial. A fork has only the thread that forked: an
+    OpenMP pool the kernel started before (scikit-learn's, llama.cpp's) waits in the child for threads that
+    are not there, and the trial hangs until it is killed (measured: KMeans after a fork, 30 s and more;
+    with one thread, 0.1 s). The trials run side by side on the cores anyway."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; without it the trials may wait for their timeout
+        return
+    try:
+        threadpool_limits(1)
+    except Exception:  # noqa: BLE001 - a library it cannot set keeps its threads; the trial goes on
+        pass
+
+
 def _try(shell: Any, code: str) -> Trial:
     """In the child: run the code in the (copied) namespace and observe what it computed."""
     gc.disable()  # a collection could finalise the kernel's sockets in a process that must not touch them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupt is for the parent
+    _one_thread_each()
     namespace = shell.user_ns
     printed = io.StringIO()
     sys.stdout, sys.stderr = printed, io.StringIO()  # warnings differ between candidates: not compared

@@ -187,3 +187,14 @@ def test_candidate_settings_are_checked(shell, capsys):
         magics.candidate_temperature = -0.5
     shell.run_cell("%%oci --candidates 0\nanything")
     assert "argument --candidates: must be 1 or more, got 0" in capsys.readouterr().err
+
+
+def test_a_trial_using_openmp_after_the_kernel_did_does_not_hang(user_data):
+    # The kernel's OpenMP pool (scikit-learn's here; llama.cpp's in a kernel that loaded a model) has no
+    # threads in a fork: without one thread per pool in the trial, this trial waits until it is killed.
+    user_data.run_cell(
+        "import numpy as np\nfrom sklearn.cluster import KMeans\n"
+        "points = np.random.RandomState(0).rand(20000, 8)\nKMeans(4, n_init=2, random_state=0).fit(points)"
+    )
+    (trial,) = run_trials(user_data, ["labels = KMeans(4, n_init=2, random_state=0).fit_predict(points)"], 30)
+    assert trial.ok and trial.seconds < 20, trial.error
