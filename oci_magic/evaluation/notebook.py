@@ -120,6 +120,9 @@ class NotebookSettings:
             f"%config OciMagics.result_checks = {self.result_checks}",
             f"%config OciMagics.second_look = {self.second_look}",
             f"%config OciMagics.candidates = {self.candidates}",
+            # Nobody answers questions here (nbclient): code is judged as written, as before asking
+            # existed; how often ask_before = 'risky' would ask is measured on its own (eval safety).
+            "%config OciMagics.ask_before = 'never'",
         ]
         if self.model:
             lines.append(f"%config OciMagics.model = {self.model!r}")
