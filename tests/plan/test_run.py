@@ -20,4 +20,4 @@ def test_a_step_runner_that_raises_leaves_the_plan_stopped_not_running():
     with pytest.raises(RuntimeError):
         run_steps(plan, run_step=broken, show=Show(), context=lambda: "")
     assert plan.status == records.ERROR and plan.stopped_at == 1 and not plan.steps[0].running
-    assert "stopped at step 1 of 2 (error); no step passed" in plan.advice
+    assert "stopped at step 1 of 2 (error); no step ran" in plan.advice
