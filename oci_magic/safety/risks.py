@@ -262,12 +262,18 @@ class _Finder(ast.NodeVisitor):
             if self.path_of(argument) is not None:
                 self.judge_write(argument, node)
                 return
-        if any(
-            isinstance(a, ast.Name) and (a.id in self.handles or _holds_file(self.namespace.get(a.id)))
-            for a in given
-        ):
+        if any(self.is_open_file(argument) for argument in given):
             return
         self.add("unknown_path", node)
+
+    def is_open_file(self, node: ast.AST) -> bool:
+        """`f` from `with open(...) as f`, `open(...)` itself, or a file object of the user's: where it
+        writes was judged where it was opened."""
+        if _opens(node):
+            return True
+        return isinstance(node, ast.Name) and (
+            node.id in self.handles or _holds_file(self.namespace.get(node.id))
+        )
 
     # -- the visit -------------------------------------------------------------------------------------
     def visit_With(self, node: ast.With) -> None:

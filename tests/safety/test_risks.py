@@ -34,6 +34,7 @@ ORDINARY = [
     "import os\nhome = os.environ.get('HOME')\nprint(os.getcwd())",
     "result = eval('1 + 2')",
     "d = {'a': 1}\nd.pop('a')\nd.update(b=2)",
+    "import json\njson.dump(sorted(sales['region'].unique()), open('regions.json', 'w'))",
 ]
 
 
