@@ -337,7 +337,7 @@ class _Finder(ast.NodeVisitor):
             self.add("environment", node)
         elif _is_environ(node.func.value if isinstance(node.func, ast.Attribute) else None):
             self.environ_method(node, last)
-        elif last in ("getenv",) and module == "os":
+        elif name == "os.getenv":
             key = node.args[0] if node.args else None
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and SECRET_NAME.search(key.value):
                 self.add("credentials", node)
@@ -354,9 +354,7 @@ class _Finder(ast.NodeVisitor):
             self.add("database", node)
         elif last in FILE_WRITERS and module not in NETWORK:
             self.writer(node)
-        elif module in NETWORK or last in DOWNLOADERS or name.startswith("sklearn.datasets.fetch_"):
-            self.add("network", node)
-        elif last.startswith("fetch_") and module in ("sklearn",):
+        elif module in NETWORK or last in DOWNLOADERS or module == "sklearn" and last.startswith("fetch_"):
             self.add("network", node)
         elif any(_is_url(argument) for argument in arguments):
             self.add("network", node)
