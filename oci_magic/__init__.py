@@ -5,7 +5,7 @@ Importing this package loads neither llama.cpp nor a model: both wait for the fi
 
 from __future__ import annotations
 
-from oci_magic.backends import Backend
+from oci_magic.backends import Backend, Reply, ReplyStats
 from oci_magic.errors import BackendError, ContextOverflowError, ModelLoadError, ModelNotFoundError, OciError
 from oci_magic.jupyter.session import last_run, set_backend
 from oci_magic.loop.records import ErrorInfo, Round, Run
@@ -19,6 +19,8 @@ __all__ = [
     "ModelLoadError",
     "ModelNotFoundError",
     "OciError",
+    "Reply",
+    "ReplyStats",
     "Round",
     "Run",
     "last_run",

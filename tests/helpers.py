@@ -13,6 +13,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from oci_magic.backends import Backend, Reply
 from oci_magic.backends.scripted import ScriptedBackend  # noqa: F401  (tests import it from here)
 
 TESTS = Path(__file__).parent
@@ -29,7 +30,7 @@ def scripted_setup(replies: list[str]) -> str:
     )
 
 
-class GrammarBackend:
+class GrammarBackend(Backend):
     """The real llama.cpp engine, each reply fixed by a GBNF grammar, in order: a random-weight model
     then writes the code a test needs, token by token."""
 
@@ -41,10 +42,6 @@ class GrammarBackend:
 
     def count_tokens(self, messages):
         return self.engine.count_tokens(messages)
-
-    @property
-    def last_stats(self):
-        return self.engine.last_stats
 
     def stream_chat(self, messages, **options):
         return self.engine.stream_chat(messages, grammar=self.grammars.pop(0), **options)
@@ -59,7 +56,7 @@ def fixed_reply(code: str, prose: str = "") -> str:
     return f"root ::= {quoted(prose + '```python' + chr(10) + code + chr(10) + '```')}"
 
 
-class BrokenBackend:
+class BrokenBackend(Backend):
     """A backend whose connection drops after the first chunk."""
 
     name = "broken"
@@ -69,7 +66,7 @@ class BrokenBackend:
         raise ConnectionError("server went away")
 
 
-class TaskGrammarBackend:
+class TaskGrammarBackend(Backend):
     """The real engine (a local model or a server) answering benchmark tasks with scripted code: `answers`
     maps a function name to the code of each round; the request names the task, the assistant turns so
     far give the round. It counts how many of its requests are in flight at once (clones share the count).
@@ -79,16 +76,12 @@ class TaskGrammarBackend:
 
     def __init__(self, engine, answers: dict[str, list[str]]) -> None:
         self.engine, self.answers = engine, answers
-        self.context_size = getattr(engine, "context_size", None)
+        self.context_size = engine.context_size
         self._counter = {"lock": threading.Lock(), "now": 0, "most": 0}
 
     @property
     def most_in_flight(self) -> int:
         return self._counter["most"]
-
-    @property
-    def last_stats(self):
-        return self.engine.last_stats
 
     def clone(self) -> TaskGrammarBackend:
         twin = copy.copy(self)
@@ -99,13 +92,18 @@ class TaskGrammarBackend:
         request = next(m["content"] for m in messages if m["role"] == "user")
         name = next(name for name in self.answers if f"def {name}(" in request)
         code = self.answers[name][sum(m["role"] == "assistant" for m in messages)]
+        reply = self.engine.stream_chat(messages, grammar=fixed_reply(code), **options)
+        return Reply(self._counted(reply), reply.stats)
+
+    def _counted(self, reply: Reply):
         counter = self._counter
         with counter["lock"]:
             counter["now"] += 1
             counter["most"] = max(counter["most"], counter["now"])
         try:
-            yield from self.engine.stream_chat(messages, grammar=fixed_reply(code), **options)
+            yield from reply
         finally:
+            reply.close()
             with counter["lock"]:
                 counter["now"] -= 1
 

@@ -1,23 +1,7 @@
-"""Engines that write the code. A backend is any object with a `name` and
+"""Engines that write the code. The contract is `Backend` (base.py): a `name` and `stream_chat(messages,
+**options)` yielding the reply in chunks; token counting, the context size, cloning, closing and a
+description have defaults. A reply's figures come back with it (`Reply.stats`)."""
 
-    stream_chat(messages: list[dict], **options) -> Iterable[str]
+from oci_magic.backends.base import Backend, Reply, ReplyStats, estimate_tokens
 
-that yields the reply in chunks. Options the loop passes: `temperature`, `max_tokens`. A backend may also
-offer `count_tokens(messages) -> int`, `context_size: int` and `last_stats: dict` (prompt_tokens,
-prompt_tokens_evaluated, generated_tokens, and drafted_tokens/accepted_tokens when it speculates); the
-loop uses them when present.
-"""
-
-from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
-
-__all__ = ["Backend"]
-
-
-@runtime_checkable
-class Backend(Protocol):
-    name: str
-
-    def stream_chat(self, messages: list[dict], **options) -> Iterable[str]: ...
+__all__ = ["Backend", "Reply", "ReplyStats", "estimate_tokens"]

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from oci_magic.backends.base import Backend, Reply, ReplyStats
 from oci_magic.backends.chat_formats import ChatFormat, choose_format
 from oci_magic.backends.reply_text import ReplyText
 from oci_magic.backends.speculation import SpeculationStats, greedy_tokens
@@ -273,7 +274,7 @@ def repacking_choice(setting: str) -> str:
     return "on (cpu_repack = 'on')"
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(Backend):
     """A GGUF model loaded in this process by llama.cpp."""
 
     def __init__(
@@ -290,6 +291,8 @@ class LlamaCppBackend:
         on_progress: Callable[[float], None] | None = None,
     ) -> None:
         """Load `model_path`; `on_progress(fraction)` is called as the weights load."""
+        self._llm: Any = None  # set once loaded: close() may be called on a backend that failed to load
+        self._lock = threading.Lock()  # a llama context is not thread-safe
         self.path = Path(model_path).expanduser()
         self.n_threads = n_threads or default_threads()
         self.n_gpu_layers = n_gpu_layers
@@ -356,8 +359,6 @@ class LlamaCppBackend:
             self._llm.close()  # loaded for nothing: its memory goes back now, not at garbage collection
             raise
         self.context_size = self._llm.n_ctx()
-        self.last_stats: dict[str, Any] = {}
-        self._lock = threading.Lock()  # a llama context is not thread-safe
         self._evaluated = False
         self._pieces: dict[int, bytes] = {}
         self._last_tokens: tuple[str, list[int]] | None = None
@@ -404,8 +405,23 @@ class LlamaCppBackend:
         stop: list[str] | None = None,
         grammar: str | None = None,
         seed: int | None = None,
+    ) -> Reply:
+        """The reply to `messages`, chunk by chunk (the format's reply prefix first), with its figures."""
+        stats = ReplyStats()
+        options = dict(temperature=temperature, max_tokens=max_tokens, stop=stop, grammar=grammar, seed=seed)
+        return Reply(self._stream(messages, stats, **options), stats)
+
+    def _stream(
+        self,
+        messages: list[dict],
+        stats: ReplyStats,
+        *,
+        temperature: float,
+        max_tokens: int,
+        stop: list[str] | None,
+        grammar: str | None,
+        seed: int | None,
     ) -> Iterator[str]:
-        """Yield the reply to `messages` chunk by chunk (the format's reply prefix first)."""
         import llama_cpp
 
         prompt = self._tokens(self.format.render(messages))
@@ -464,17 +480,14 @@ class LlamaCppBackend:
                 # An interrupted evaluation leaves work queued that llama.cpp counts at its next sync.
                 llama_cpp.llama_synchronize(self._llm.ctx)
                 tokens.close()
-                self.last_stats = {
-                    "prompt_tokens": len(prompt),
-                    # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
-                    "prompt_tokens_evaluated": drafts.prompt_evaluated
-                    if speculating
-                    else self._prompt_evaluations() - before,
-                    "generated_tokens": generated,
-                    "finish_reason": finish,
-                }
+                stats.prompt_tokens = len(prompt)
+                # llama.cpp counts batched evaluations as prompt evaluation: what the cache missed.
+                stats.prompt_tokens_evaluated = (
+                    drafts.prompt_evaluated if speculating else self._prompt_evaluations() - before
+                )
+                stats.generated_tokens, stats.finish_reason = generated, finish
                 if speculating:
-                    self.last_stats |= {"drafted_tokens": drafts.drafted, "accepted_tokens": drafts.accepted}
+                    stats.drafted_tokens, stats.accepted_tokens = drafts.drafted, drafts.accepted
             pending += reply.finish()
             if finish == "stop" and (self.format.reply_prefix + reply.text).count("```") % 2:
                 # The closing fence was the stop string: give it back so the reply reads as markdown.
@@ -576,9 +589,8 @@ class LlamaCppBackend:
 
     def close(self) -> None:
         """Free the model, once a reply streaming from another thread has finished with it."""
-        lock = getattr(self, "_lock", None) or threading.Lock()
-        with lock:
-            llm, self._llm = getattr(self, "_llm", None), None
+        with self._lock:
+            llm, self._llm = self._llm, None
             if llm is not None:
                 llm.close()
 

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+from oci_magic.backends.base import Backend, Reply, ReplyStats
 from oci_magic.errors import BackendError
 
 __all__ = ["RemoteBackend"]
 
 
-class RemoteBackend:
+class RemoteBackend(Backend):
     def __init__(
         self,
         endpoint: str,
@@ -35,8 +36,7 @@ class RemoteBackend:
         self.api_key_env = api_key_env
         self.timeout = timeout
         self._lock = threading.Lock()  # one request at a time, as with a local model
-        self.last_stats: dict[str, Any] = {}
-        self.context_size: int | None = None
+        self.model = model  # until the server is asked which it serves
         self.model = model or self._first_model()
         if model:
             served = self._model_ids()
@@ -71,7 +71,7 @@ class RemoteBackend:
             )
         if isinstance(exc, openai.NotFoundError):
             return BackendError(
-                f"{where} has no model {getattr(self, 'model', '')!r} (404); its models: "
+                f"{where} has no model {self.model!r} (404); its models: "
                 f"{', '.join(self._model_ids()) or 'none listed'}. Set OciMagics.endpoint_model"
             )
         if isinstance(exc, openai.APIStatusError):
@@ -101,7 +101,7 @@ class RemoteBackend:
         """Another backend for the same server and model, for a thread of its own: each one sends one
         request at a time and keeps its own figures, so that several can be in flight (`eval --jobs`)."""
         twin = copy.copy(self)
-        twin._lock, twin.last_stats = threading.Lock(), {}
+        twin._lock = threading.Lock()
         return twin
 
     def info(self) -> dict[str, Any]:
@@ -116,8 +116,23 @@ class RemoteBackend:
         stop: list[str] | None = None,
         grammar: str | None = None,
         seed: int | None = None,
-    ) -> Iterator[str]:
+    ) -> Reply:
         """Stream the reply. `grammar` (GBNF) is passed on to servers that know it (llama.cpp's)."""
+        stats = ReplyStats()
+        options = dict(temperature=temperature, max_tokens=max_tokens, stop=stop, grammar=grammar, seed=seed)
+        return Reply(self._stream(messages, stats, **options), stats)
+
+    def _stream(
+        self,
+        messages: list[dict],
+        stats: ReplyStats,
+        *,
+        temperature: float,
+        max_tokens: int,
+        stop: list[str] | None,
+        grammar: str | None,
+        seed: int | None,
+    ) -> Iterator[str]:
         import openai
 
         options: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
@@ -143,7 +158,8 @@ class RemoteBackend:
                         finish = choice.finish_reason or finish
                         if choice.delta and choice.delta.content:
                             chunks += 1
+                            stats.generated_tokens = chunks  # a chunk is about a token; none are counted here
                             yield choice.delta.content
             except openai.OpenAIError as exc:
                 raise self._explain(exc) from None
-            self.last_stats = {"generated_tokens": chunks, "finish_reason": finish}
+            stats.finish_reason = finish

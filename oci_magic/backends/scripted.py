@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from oci_magic.backends.base import Backend
 from oci_magic.errors import BackendError
 
 __all__ = ["ScriptedBackend"]
 
 
-class ScriptedBackend:
+class ScriptedBackend(Backend):
     """Streams each reply word by word (`delay` seconds apart); `calls` holds the messages of each request,
     `options` its sampling options."""
 

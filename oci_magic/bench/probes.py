@@ -132,16 +132,16 @@ def _time_to_first_token(backend, messages: list[dict]) -> tuple[float, dict[str
     perf = llama_cpp.llama_perf_context(backend._llm._ctx.ctx)
     before = (perf.n_p_eval, perf.t_p_eval_ms)
     started = time.perf_counter()
-    stream = backend.stream_chat(messages, temperature=0.0, max_tokens=1)
-    next(stream, None)
+    reply = backend.stream_chat(messages, temperature=0.0, max_tokens=1)
+    next(reply, None)
     first = time.perf_counter() - started
-    for _ in stream:
+    for _ in reply:
         pass
     perf = llama_cpp.llama_perf_context(backend._llm._ctx.ctx)
     evaluated = perf.n_p_eval - before[0]
     seconds = (perf.t_p_eval_ms - before[1]) / 1000
     return first, {
-        "prompt_tokens": backend.last_stats["prompt_tokens"],
+        "prompt_tokens": reply.stats.prompt_tokens,
         "evaluated": evaluated,
         "eval_seconds": seconds,
     }
@@ -207,17 +207,18 @@ def _decode(backend, messages: list[dict], mode: str, max_tokens: int) -> dict[s
     backend.speculation = mode
     _forget_cache(backend._llm)
     text, first = "", None
-    for chunk in backend.stream_chat(messages, temperature=0.0, max_tokens=max_tokens):
+    reply = backend.stream_chat(messages, temperature=0.0, max_tokens=max_tokens)
+    for chunk in reply:
         first = first if first is not None else time.perf_counter()
         text += chunk
     seconds = time.perf_counter() - first
-    stats = backend.last_stats
+    stats = reply.stats
     return {
         "text": text,
-        "tokens": stats["generated_tokens"],
-        "tokens_per_second": (stats["generated_tokens"] - 1) / seconds,
-        "drafted": stats.get("drafted_tokens", 0),
-        "accepted": stats.get("accepted_tokens", 0),
+        "tokens": stats.generated_tokens,
+        "tokens_per_second": (stats.generated_tokens - 1) / seconds,
+        "drafted": stats.drafted_tokens or 0,
+        "accepted": stats.accepted_tokens or 0,
     }
 
 

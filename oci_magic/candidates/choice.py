@@ -34,13 +34,10 @@ def try_candidates(executor: Any, codes: list[str], timeout: float | None, reque
     the agreement of what they computed; or, in words, why they were not tried (then one candidate runs)."""
     if len(codes) < 2:
         return "the other candidates had no new code"
-    trier = getattr(executor, "try_codes", None)
-    if trier is None:
-        return "this executor cannot try code apart from the user's data"
     firsts: dict[str, str] = {}  # each distinct code, the first time it was written
     for code in codes:
         firsts.setdefault(_layout_free(code), code)
-    tried = trier(list(firsts.values()), timeout)
+    tried = executor.try_codes(list(firsts.values()), timeout)
     if isinstance(tried, str):
         return tried
     by_key = dict(zip(firsts, tried, strict=True))

@@ -263,9 +263,7 @@ def main(args: argparse.Namespace) -> int:
         stopped, results = exc, exc.results
     finally:
         bar.close()
-        close = getattr(backend, "close", None)
-        if close is not None:
-            close()
+        backend.close()
     duration = time.perf_counter() - started
     paths = write_outputs(out, results, settings, model, duration=duration, total=len(all_tasks))
     print(pass_table(results, settings, model["name"], len(all_tasks)))

@@ -20,23 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.evaluation.ds1000 import IMPORTS, Problem, Verdict, judge, judged_once
 from oci_magic.evaluation.notebook import _MARK, _RAN, _RECORD, NotebookSettings, _Kernel
 
 __all__ = ["FixedReplies", "ProblemResult", "usable", "solve_problem", "solve_all", "self_check"]
 
 
-class FixedReplies:
+class FixedReplies(Backend):
     """A backend that answers with the same reply every time: the reference solution as the model's
     reply, for the self-check of the loop's checks (no model is involved)."""
 
     name = "reference solution"
 
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def stream_chat(self, messages, **options) -> Iterator[str]:
-        yield self.reply
+        yield self.text
 
     @staticmethod
     def kernel_setup(reply: str) -> str:

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.errors import EvalStopped
 from oci_magic.evaluation.humaneval import Task, TaskExecutor
 from oci_magic.executors.subprocess import SubprocessExecutor
@@ -75,7 +75,7 @@ class TaskResult:
 
 
 def solve(
-    task: Task, backend: Any, settings: EvalSettings, runner: SubprocessExecutor | None = None
+    task: Task, backend: Backend, settings: EvalSettings, runner: SubprocessExecutor | None = None
 ) -> TaskResult:
     """Run one task through the loop and judge every round's code with the benchmark's tests."""
     started = time.perf_counter()
@@ -123,7 +123,7 @@ def pass_rates(results: Sequence[TaskResult], rounds: int) -> list[float]:
 
 def evaluate(
     tasks: Sequence[Task],
-    backend: Any,
+    backend: Backend,
     settings: EvalSettings,
     *,
     jobs: int = 1,
@@ -151,14 +151,16 @@ def evaluate(
         for task in tasks:
             accept(solve(task, backend, settings, runner))
         return finished()
-    clone = getattr(backend, "clone", None)
-    if clone is None:
+    if backend.clone() is None:
         raise ValueError("--jobs above 1 needs a backend that serves several requests (--endpoint)")
-    local = threading.local()
+
+    class PerWorker(threading.local):
+        backend: Backend | None = None  # a backend per worker, for a request of its own
+
+    local = PerWorker()
 
     def solve_in_thread(task: Task) -> TaskResult:
-        if not hasattr(local, "backend"):  # a backend per worker: its own request and figures
-            local.backend = clone()
+        local.backend = local.backend or backend.clone()
         return solve(task, local.backend, settings, runner)
 
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="oci-eval")

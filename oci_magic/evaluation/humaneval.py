@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_magic.executors import ExecutionResult
+from oci_magic.executors import ExecutionResult, Executor
 from oci_magic.executors.subprocess import PartsResult, SubprocessExecutor
 
 __all__ = [
@@ -296,7 +296,7 @@ def consistent_examples(task: Task, runner: SubprocessExecutor, timeout: float =
 
 
 @dataclass
-class TaskExecutor:
+class TaskExecutor(Executor):
     """The loop's executor for one task. `run` is what the model's code meets (per the feedback mode);
     `judge` is the benchmark's verdict on an attempt, whatever the mode."""
 

@@ -26,7 +26,7 @@ from oci_magic.executors import ExecutionResult
 from oci_magic.executors.caches import kept_out_of_ipython_caches
 from oci_magic.executors.guards import exit_guards, patched
 from oci_magic.executors.outputs import OutputCollector
-from oci_magic.executors.results import ErrorInfo
+from oci_magic.executors.results import ErrorInfo, Executor
 from oci_magic.notebook.changes import changes, snapshot
 from oci_magic.notebook.diagnose import compact_traceback, failure_state
 from oci_magic.safety.risks import Risk, risks
@@ -253,7 +253,7 @@ def _generated_line(tb) -> int | None:
     return line
 
 
-class KernelExecutor:
+class KernelExecutor(Executor):
     """Runs code in `shell` (an IPython InteractiveShell, the kernel's own).
 
     With `show_outputs` (the text view) what the code prints and displays appears in the cell as usual;

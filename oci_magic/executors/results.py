@@ -1,13 +1,15 @@
 """What running a piece of code did (`ExecutionResult`, with the `ErrorInfo` of what it raised), and what an
-executor is: anything with `run(code, *, timeout, on_output)`."""
+executor is (`Executor`: `run(code, *, timeout, on_output)`, with defaults for the rest)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from oci_magic.candidates.trial import Trial
 from oci_magic.notebook.changes import Defined
+from oci_magic.safety.risks import Risk, risks
 
 __all__ = ["ErrorInfo", "ExecutionResult", "Executor"]
 
@@ -45,11 +47,30 @@ class ExecutionResult:
         return self.error is None and not self.timed_out and not self.interrupted
 
 
-class Executor(Protocol):
+class Executor:
+    """What runs the loop's code. Subclass it and write `run`; the other members have defaults: no
+    namespace (the result checks need one and are then off), risks read from the code as written, and
+    no trials apart from the user's data (one candidate runs)."""
+
+    @property
+    def namespace(self) -> dict[str, Any] | None:
+        """The variables the code runs among, for the checks of what a run left behind; None: unknown."""
+        return None
+
     def run(
         self,
         code: str,
         *,
         timeout: float | None = None,
         on_output: Callable[[list[dict[str, Any]]], None] | None = None,
-    ) -> ExecutionResult: ...
+    ) -> ExecutionResult:
+        """Run `code`; `on_output(outputs)` with the outputs so far each time they change."""
+        raise NotImplementedError(f"{type(self).__name__} must define run(code, *, timeout, on_output)")
+
+    def risks(self, code: str) -> list[Risk]:
+        """What `code` would do outside the process that the user should agree to first."""
+        return risks(code, self.namespace)
+
+    def try_codes(self, codes: list[str], timeout: float | None) -> list[Trial] | str:
+        """Each code tried where it cannot change the user's data, or why they cannot be (then one runs)."""
+        return "this executor cannot try code apart from the user's data"

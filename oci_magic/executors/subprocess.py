@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from oci_magic.executors import ExecutionResult
-from oci_magic.executors.results import ErrorInfo
+from oci_magic.executors.results import ErrorInfo, Executor
 
 __all__ = ["SubprocessExecutor", "PartsResult"]
 
@@ -92,7 +92,7 @@ def _read_output(path: Path, limit: int) -> str:
     return text
 
 
-class SubprocessExecutor:
+class SubprocessExecutor(Executor):
     """Runs each piece of code in a new Python process; nothing is shared between runs."""
 
     def __init__(

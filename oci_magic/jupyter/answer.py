@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.jupyter import calls, session
 from oci_magic.jupyter.cells import cells_for
@@ -55,12 +56,12 @@ def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings,
         print(f"oci · tip: {hint}")
     if not state.bridge.connected:
         _insert_cells_without_extension(run, call.cells, shell)
-    if executor.checkpoint is not None and hasattr(view, "offer_undo"):
+    if executor.checkpoint is not None:
         calls.offer_undo(view, run.id, settings, shell)
     return run
 
 
-def load_backend(settings: OciSettings, model: str | None = None) -> Any:
+def load_backend(settings: OciSettings, model: str | None = None) -> Backend:
     """The engine the settings (or `model`) choose, loaded now and shown as text (`%oci model`)."""
     choice = engine.choose(session.current(), settings.engine_settings(), model)
     return engine.load(choice, TextView(), check_memory=settings.check_memory)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.errors import OciError
 from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.jupyter import session
@@ -42,7 +43,7 @@ class Call:
     settings: OciSettings
     shell: Any
     view_kind: str
-    backend: Any
+    backend: Backend
 
     @property
     def cells(self) -> str:
@@ -125,7 +126,7 @@ def open_call(
     return Call(request, args, settings, shell, settings.view_kind(shell), backend)
 
 
-def offer_undo(view: Any, run_id: int, settings: OciSettings, shell: Any) -> None:
+def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> None:
     """The widget's Undo and Keep: each acts once the cell has finished, as `%oci undo N` / `%oci keep N`."""
     from oci_magic.jupyter import undo
 

@@ -44,7 +44,7 @@ def answer_with_plan(request: str, args: argparse.Namespace, settings: OciSettin
         plan.message = "interrupted while loading the model; nothing ran. Run the cell again to load it"
         show.plan_changed(plan)
         return plan
-    plan.model = getattr(call.backend, "name", plan.model)
+    plan.model = call.backend.name
     written = write_plan(
         plan,
         backend=call.backend,
@@ -109,7 +109,7 @@ class _StepRunner:
             view = QuietView() if call.view_kind == "quiet" else TextView()
         last = mark.index == mark.count  # --check is the whole request's: it runs after the last step
         run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply, check=last)
-        if executor.checkpoint is not None and hasattr(view, "offer_undo"):
+        if executor.checkpoint is not None:
             calls.offer_undo(view, run.id, call.settings, call.shell)
         if not session.current().bridge.connected:
             self._into_one_cell(run, mark)

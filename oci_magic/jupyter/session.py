@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.errors import RunInProgressError
 from oci_magic.jupyter.bridge import Bridge
 from oci_magic.loop.conversation import Conversation
@@ -48,11 +49,11 @@ class Session:
         #: The plans (`%%oci --plan`); their steps' runs are in `runs` too.
         self.plans: list[Plan] = []
         #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
-        self.backend: Any = None
+        self.backend: Backend | None = None
         #: The user's cells that raised, by execution count, oldest first (the last few dozen).
         self.failed_cells: dict[int, FailedCell] = {}
         #: The OpenAI-compatible server's backend when OciMagics.endpoint is set: (its key, the backend).
-        self.remote: tuple[tuple, Any] | None = None
+        self.remote: tuple[tuple, Backend] | None = None
         #: The comm with the JupyterLab extension (connected only when the extension answered).
         self.bridge = Bridge()
         #: Each run's way back (`%oci undo`), by run id; absent when the run ran with undo off.
@@ -97,12 +98,14 @@ def last_run() -> Run | None:
     return current().last_run
 
 
-def set_backend(backend: Any) -> None:
-    """Answer every later `%%oci` with `backend` (any object with `name` and `stream_chat`);
+def set_backend(backend: Backend | None) -> None:
+    """Answer every later `%%oci` with `backend` (a `Backend`: a `name` and `stream_chat`);
     `set_backend(None)` returns to the llama.cpp model from the settings."""
-    if backend is not None and not (hasattr(backend, "stream_chat") and hasattr(backend, "name")):
+    if backend is not None and not isinstance(backend, Backend):
         raise TypeError(
-            "a backend needs a `name` and a `stream_chat(messages, **options)` method yielding text chunks"
+            f"{type(backend).__name__} is not an oci_magic.backends.Backend: subclass it and write "
+            "stream_chat(messages, **options), a generator of the reply's text chunks (the README's "
+            "'Plug in another engine' shows one)"
         )
     current().backend = backend
 

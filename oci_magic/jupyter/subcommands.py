@@ -204,7 +204,7 @@ def load_model(magics: Any, words: list[str]) -> None:
             backend = load_backend(magics)
     except OciError as exc:
         raise UsageError(str(exc)) from None
-    _print_table(backend.info() if hasattr(backend, "info") else {"model": backend.name})
+    _print_table(backend.info())
 
 
 def _run_number(words: list[str], usage: str) -> int | None:

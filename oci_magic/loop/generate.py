@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import closing, nullcontext
 from typing import Any
 
-from oci_magic.loop import prompts, records
+from oci_magic.backends import Backend
+from oci_magic.loop import records
 from oci_magic.loop.records import Round
 from oci_magic.loop.repetition import repetition_start
 
-__all__ = ["generate", "token_counter"]
-
-
-def token_counter(backend: Any) -> Callable[[list[dict]], int]:
-    """The backend's own token count, or an estimate where it has none."""
-    counter = getattr(backend, "count_tokens", None)
-    if counter is not None:
-        return counter
-    return lambda messages: sum(prompts.estimate_tokens(m["content"]) + 4 for m in messages)
+__all__ = ["generate"]
 
 
 def generate(
-    backend: Any,
+    backend: Backend,
     messages: list[dict],
     round_: Round,
     emit: Callable[..., None],
@@ -37,31 +29,29 @@ def generate(
     caught looping is stopped there. `seed` samples reproducibly."""
     started = time.perf_counter()
     chunks = 0
-    earlier_stats = getattr(backend, "last_stats", None)
     options: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
     if seed is not None:
         options["seed"] = seed
-    stream = backend.stream_chat(messages, **options)
+    reply = backend.reply(messages, **options)
     try:
-        with closing(stream) if hasattr(stream, "close") else nullcontext():
-            for chunk in stream:
-                if round_.time_to_first_token is None:
-                    round_.time_to_first_token = time.perf_counter() - started
-                chunks += 1
-                round_.reply += chunk
-                emit("token", round_, chunk)
-                if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
-                    # The copies after the first are identical: nothing is lost by dropping them.
-                    round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
-                    break
+        for chunk in reply:
+            if round_.time_to_first_token is None:
+                round_.time_to_first_token = time.perf_counter() - started
+            chunks += 1
+            round_.reply += chunk
+            emit("token", round_, chunk)
+            if "\n" in chunk and (cut := repetition_start(round_.reply)) is not None:
+                # The copies after the first are identical: nothing is lost by dropping them.
+                round_.reply, round_.reply_cut = round_.reply[:cut], records.CUT_REPEATING
+                break
     finally:  # an interrupted reply keeps its figures too: how far it got
+        reply.close()
         round_.generation_time = time.perf_counter() - started
-        stats = getattr(backend, "last_stats", None)
-        stats = {} if stats is None or stats is earlier_stats else stats  # none from this reply
-        if round_.reply_cut is None and stats.get("finish_reason") == "length":
+        stats = reply.stats
+        if round_.reply_cut is None and stats.finish_reason == "length":
             round_.reply_cut = records.CUT_AT_MAX_TOKENS
-        round_.generated_tokens = stats.get("generated_tokens", chunks)
-        round_.prompt_tokens = stats.get("prompt_tokens")
-        round_.prompt_tokens_evaluated = stats.get("prompt_tokens_evaluated")
-        round_.drafted_tokens = stats.get("drafted_tokens")
-        round_.accepted_tokens = stats.get("accepted_tokens")
+        round_.generated_tokens = stats.generated_tokens if stats.generated_tokens is not None else chunks
+        round_.prompt_tokens = stats.prompt_tokens
+        round_.prompt_tokens_evaluated = stats.prompt_tokens_evaluated
+        round_.drafted_tokens = stats.drafted_tokens
+        round_.accepted_tokens = stats.accepted_tokens

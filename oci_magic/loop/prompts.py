@@ -22,7 +22,6 @@ __all__ = [
     "trim_middle",
     "fit_messages",
     "function_request",
-    "estimate_tokens",
 ]
 
 SYSTEM_PROMPT = (
@@ -214,11 +213,6 @@ def second_look_message(defined: list[str]) -> str:
         "shape of any output the request shows). If they are right, reply with the single word DONE. If "
         "not, say in one sentence what is wrong and write the whole corrected code in one ```python block."
     )
-
-
-def estimate_tokens(text: str) -> int:
-    """A rough count (code averages about 3.5 characters a token) for backends that cannot count."""
-    return int(len(text) / 3.5) + 1
 
 
 def fit_messages(

@@ -5,8 +5,8 @@ find its code, decide whether it may run (not code that failed already, not line
 user's data), run it, judge what it left, feed that back. Each round either goes on or says how the run ends;
 `run_status` turns that into the run's status, in one place.
 
-It knows nothing of IPython, widgets or llama.cpp: it talks to a backend (anything with `stream_chat`),
-an executor (anything with `run`) and listeners (callables that receive `LoopEvent`s).
+It knows nothing of IPython, widgets or llama.cpp: it talks to a backend (a `Backend`: `stream_chat`), an
+executor (an `Executor`: `run`) and listeners (callables that receive `LoopEvent`s).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import ast
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
+from oci_magic.backends import Backend
 from oci_magic.candidates.choice import try_candidates
 from oci_magic.checks import outcome
 from oci_magic.checks.reading import read_request
@@ -26,11 +26,10 @@ from oci_magic.loop import prompts, records
 from oci_magic.loop.conversation import Conversation
 from oci_magic.loop.events import EventKind, Listener, LoopEvent
 from oci_magic.loop.extract import extract_code
-from oci_magic.loop.generate import generate, token_counter
+from oci_magic.loop.generate import generate
 from oci_magic.loop.records import Round, Run, Status
 from oci_magic.notebook.changes import snapshot
 from oci_magic.notebook.summary import describe_value
-from oci_magic.safety.risks import risks
 
 __all__ = ["LoopSettings", "run_request", "run_status"]
 
@@ -140,7 +139,7 @@ def run_status(rounds: list[Round], ended: Status | None) -> Status:
 def run_request(
     request: str,
     *,
-    backend: Any,
+    backend: Backend,
     executor: Executor,
     conversation: Conversation,
     settings: LoopSettings = LoopSettings(),
@@ -172,7 +171,7 @@ class Refinement:
     def __init__(
         self,
         request: str,
-        backend: Any,
+        backend: Backend,
         executor: Executor,
         conversation: Conversation,
         settings: LoopSettings,
@@ -182,14 +181,13 @@ class Refinement:
         self.request, self.backend, self.executor = request, backend, executor
         self.conversation, self.settings = conversation, settings
         self.listeners, self.approve = listeners, approve
-        model = getattr(backend, "name", type(backend).__name__)
-        self.run = Run(request=request, model=model, settings=asdict(settings))
-        self.namespace = getattr(executor, "namespace", None)
+        self.run = Run(request=request, model=backend.name, settings=asdict(settings))
+        self.namespace = executor.namespace
         # The result checks need the namespace the code ran in; a --check line decides instead of them.
         self.checked = settings.result_checks and self.namespace is not None and not settings.check
         self.reading = read_request(request) if self.checked else None
-        self.count_tokens = token_counter(backend)
-        self.context_size = getattr(backend, "context_size", None)
+        self.count_tokens = backend.count_tokens
+        self.context_size = backend.context_size
         self.request_turn = ""  # the request as the model reads it, with the notebook's summary
         self.request_at = 0  # its place in the conversation: what is never trimmed away
         self.prompt = ""  # the message the next round answers
@@ -367,19 +365,14 @@ class Refinement:
         mode = self.settings.ask_before
         if self.approve is None or mode == "never":
             return True
-        round_.risks = self.risks_of(round_.code)
+        # The executor reads them (a kernel's turns `!cmd` and `%pip` into the calls they are).
+        round_.risks = self.executor.risks(round_.code)
         if mode == "risky" and not round_.risks:
             return True
         self.emit("asking", round_)
         allowed = self.approve(round_)
         round_.answer = round_.answer or ("yes" if allowed else "no")
         return allowed
-
-    def risks_of(self, code: str) -> list:
-        """What `code` would do outside the kernel, read by the executor (which turns `!cmd` and `%pip`
-        into the calls they are) or, without one that can, from the code as written."""
-        reader = getattr(self.executor, "risks", None)
-        return reader(code) if reader is not None else risks(code, self.namespace)
 
     def declined(self, round_: Round, index: int) -> Status | None:
         """The user said no. Code they refused for what it would do outside the kernel is written again

@@ -34,9 +34,9 @@ class EngineState(Protocol):
     """Where the kernel keeps what the engine choice depends on (the Jupyter session does)."""
 
     #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
-    backend: Any
+    backend: Backend | None
     #: The OpenAI-compatible server's backend, made once: (endpoint, model, key variable), the backend.
-    remote: tuple[tuple, Any] | None
+    remote: tuple[tuple, Backend] | None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from oci_magic.errors import OciError, PlanError
 from oci_magic.loop import prompts as loop_prompts
 from oci_magic.loop import records
 from oci_magic.loop.conversation import Conversation
-from oci_magic.loop.generate import generate, token_counter
+from oci_magic.loop.generate import generate
 from oci_magic.loop.records import Round, Run, StepMark
 from oci_magic.loop.run import LoopSettings
 from oci_magic.plan.prompts import plan_message, step_again_message, step_message
@@ -60,11 +60,11 @@ def write_plan(
     conversation.add_user(plan_message(plan.request, context, files, cap))
     messages = conversation.messages
     try:
-        if (size := getattr(backend, "context_size", None)) is not None:
+        if backend.context_size is not None:
             messages = loop_prompts.fit_messages(
                 messages,
-                budget=size - settings.max_tokens,
-                count_tokens=token_counter(backend),
+                budget=backend.context_size - settings.max_tokens,
+                count_tokens=backend.count_tokens,
                 current_start=len(messages) - 1,
             )
         generate(

@@ -69,6 +69,10 @@ class View:
     def on_run_finished(self, run: Run, round_: None, text: str) -> None:
         """The run is over (`run.status`)."""
 
+    def offer_undo(self, *, undo: Callable[[], str], keep: Callable[[], str]) -> None:
+        """The finished run can be undone or kept: a view with buttons calls `undo()` or `keep()` (each
+        returns what to tell the user); the others leave it to `%oci undo` and `%oci keep`."""
+
 
 # Built once, not per event (a token is an event): each kind's method, looked up on the view it is called
 # with, so that a subclass's own method answers.

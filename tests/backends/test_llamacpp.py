@@ -33,20 +33,22 @@ def test_loads_and_describes_itself(tiny, tiny_gguf):
 
 
 def test_streams_in_chunks_within_max_tokens(tiny):
-    chunks = list(tiny.stream_chat(MESSAGES, max_tokens=12))
+    reply = tiny.stream_chat(MESSAGES, max_tokens=12)
+    chunks = list(reply)
     assert len(chunks) > 1
-    assert tiny.last_stats["generated_tokens"] <= 12
-    assert tiny.last_stats["finish_reason"] == "length"
+    assert reply.stats.generated_tokens <= 12
+    assert reply.stats.finish_reason == "length"
 
 
 def test_random_bytes_stream_token_by_token_and_count_exactly(tiny):
     # A random-weight model writes arbitrary bytes: broken UTF-8 must not hold the stream back.
     arrived = []
-    for chunk in tiny.stream_chat(MESSAGES, max_tokens=300, seed=1):
+    reply = tiny.stream_chat(MESSAGES, max_tokens=300, seed=1)
+    for chunk in reply:
         perf = llama_cpp.llama_perf_context(tiny._llm._ctx.ctx)
         arrived.append((chunk, perf.n_eval + perf.n_p_eval))  # drafts are checked in batches: n_p_eval
-    stats = tiny.last_stats
-    assert stats["finish_reason"] == "length" and stats["generated_tokens"] == 300
+    stats = reply.stats
+    assert stats.finish_reason == "length" and stats.generated_tokens == 300
     assert len(arrived) > 100  # one chunk per token or so, not one at the end
     assert arrived[0][1] < arrived[-1][1] - 200  # the first text came while the model still had 200 to go
 
@@ -71,8 +73,9 @@ def test_a_round_tokenizes_its_prompt_once(tiny, monkeypatch):
     monkeypatch.setattr(tiny._llm, "tokenize", lambda *a, **k: calls.append(a) or tokenize(*a, **k))
     messages = MESSAGES + [{"role": "assistant", "content": "x = 1"}, {"role": "user", "content": "again"}]
     counted = tiny.count_tokens(messages)  # what the loop does to fit the context, then it streams
-    list(tiny.stream_chat(messages, max_tokens=3))
-    assert tiny.last_stats["prompt_tokens"] == counted
+    reply = tiny.stream_chat(messages, max_tokens=3)
+    list(reply)
+    assert reply.stats.prompt_tokens == counted
     prompt_calls = [call for call in calls if call[0].startswith(tiny.format.render(messages)[:20].encode())]
     assert len(prompt_calls) == 1
 
@@ -80,8 +83,9 @@ def test_a_round_tokenizes_its_prompt_once(tiny, monkeypatch):
 def test_the_embedded_chat_template_shapes_the_prompt(tiny):
     prompt = tiny.format.render(MESSAGES)
     assert prompt.endswith("<|user|>\nprint six times seven</s>\n<|assistant|>\n")
-    list(tiny.stream_chat(MESSAGES, max_tokens=1))
-    assert tiny.last_stats["prompt_tokens"] == tiny.count_tokens(MESSAGES)
+    reply = tiny.stream_chat(MESSAGES, max_tokens=1)
+    list(reply)
+    assert reply.stats.prompt_tokens == tiny.count_tokens(MESSAGES)
     # BOS is added once by the tokenizer, not a second time by the template
     tokens = tiny._tokens(prompt)
     assert tokens.count(tiny._llm.token_bos()) == 1
@@ -97,18 +101,20 @@ def test_grammar_makes_the_reply_deterministic(tiny):
 def test_a_repair_round_evaluates_only_its_new_tokens(tiny):
     """Measured with llama.cpp's own performance counters."""
     grammar = fixed_reply("print(1 / 0)")
-    reply = "".join(tiny.stream_chat(MESSAGES, grammar=grammar, max_tokens=64))
-    first_prompt = tiny.last_stats["prompt_tokens"]
+    first = tiny.stream_chat(MESSAGES, grammar=grammar, max_tokens=64)
+    reply = "".join(first)
+    first_prompt = first.stats.prompt_tokens
     repair = MESSAGES + [
         {"role": "assistant", "content": reply},
         {"role": "user", "content": "Execution result: \nZeroDivisionError: division by zero"},
     ]
     before = llama_cpp.llama_perf_context(tiny._llm.ctx)
-    "".join(tiny.stream_chat(repair, grammar=grammar, max_tokens=64))
+    second = tiny.stream_chat(repair, grammar=grammar, max_tokens=64)
+    "".join(second)
     after = llama_cpp.llama_perf_context(tiny._llm.ctx)
     evaluated = after.n_p_eval - before.n_p_eval
-    second_prompt = tiny.last_stats["prompt_tokens"]
-    assert evaluated == tiny.last_stats["prompt_tokens_evaluated"]
+    second_prompt = second.stats.prompt_tokens
+    assert evaluated == second.stats.prompt_tokens_evaluated
     new_tokens = second_prompt - first_prompt
     assert 0 < evaluated <= new_tokens
     assert second_prompt - evaluated >= first_prompt  # the whole first prompt came from the cache

@@ -29,9 +29,10 @@ def key(monkeypatch):
 def test_streams_from_the_server(server, key):
     backend = RemoteBackend(server)
     assert backend.model == "tiny" and backend.name.startswith("tiny @ 127.0.0.1:")
-    chunks = list(backend.stream_chat(MESSAGES, grammar=fixed_reply("print(6 * 7)"), max_tokens=64))
+    reply = backend.stream_chat(MESSAGES, grammar=fixed_reply("print(6 * 7)"), max_tokens=64)
+    chunks = list(reply)
     assert len(chunks) > 3 and "".join(chunks) == "```python\nprint(6 * 7)\n```"
-    assert backend.last_stats["generated_tokens"] == len(chunks)
+    assert reply.stats.generated_tokens == len(chunks) and reply.stats.finish_reason == "stop"
     assert KEY not in repr(backend.info()) + backend.name
 
 

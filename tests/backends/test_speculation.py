@@ -3,6 +3,8 @@ real engine (the tiny GGUF here; the real Qwen 0.5B in test_coder_model)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from oci_magic.backends import speculation
@@ -92,7 +94,9 @@ def _reply(backend, messages, mode, *, cold=True, **options):
     backend.speculation = mode
     if cold:
         backend._llm.reset()
-    return "".join(backend.stream_chat(messages, **options)), dict(backend.last_stats)
+    reply = backend.stream_chat(messages, **options)
+    text = "".join(reply)
+    return text, {name: value for name, value in asdict(reply.stats).items() if value is not None}
 
 
 REQUESTS = [f"repeat after me: the cat sat on the mat {i} " * 5 for i in range(12)] + [
@@ -169,15 +173,14 @@ def test_sampled_and_grammar_replies_do_not_draft(tiny):
 
     messages = [{"role": "user", "content": REQUESTS[0]}]
     tiny.speculation = "auto"
-    "".join(tiny.stream_chat(messages, max_tokens=8, temperature=0.7, seed=1))
-    assert "drafted_tokens" not in tiny.last_stats
-    "".join(tiny.stream_chat(messages, max_tokens=8, grammar=fixed_reply("x = 1")))
-    assert "drafted_tokens" not in tiny.last_stats
-    "".join(tiny.stream_chat(messages, max_tokens=8))
-    assert "drafted_tokens" in tiny.last_stats
-    tiny.speculation = "off"
-    "".join(tiny.stream_chat(messages, max_tokens=8))
-    assert "drafted_tokens" not in tiny.last_stats
+    _, stats = _reply(tiny, messages, "auto", cold=False, max_tokens=8, temperature=0.7, seed=1)
+    assert "drafted_tokens" not in stats
+    _, stats = _reply(tiny, messages, "auto", cold=False, max_tokens=8, grammar=fixed_reply("x = 1"))
+    assert "drafted_tokens" not in stats
+    _, stats = _reply(tiny, messages, "auto", cold=False, max_tokens=8)
+    assert "drafted_tokens" in stats
+    _, stats = _reply(tiny, messages, "off", cold=False, max_tokens=8)
+    assert "drafted_tokens" not in stats
 
 
 def test_a_draft_stops_before_a_boundary_token():

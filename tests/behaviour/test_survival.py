@@ -491,8 +491,8 @@ def test_amx_builds_load_quantized_models_without_repacking(small_model, monkeyp
     backend = llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="auto")
     try:
         assert backend.info()["weight repacking"] == "off (AMX workaround)"
-        reply = "".join(backend.stream_chat([{"role": "user", "content": "def add(a, b):"}], max_tokens=8))
-        assert backend.last_stats["generated_tokens"] == 8 and reply
+        reply = backend.stream_chat([{"role": "user", "content": "def add(a, b):"}], max_tokens=8)
+        assert "".join(reply) and reply.stats.generated_tokens == 8
     finally:
         backend.close()
 

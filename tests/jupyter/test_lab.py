@@ -422,7 +422,7 @@ def test_the_quickstart_example_with_the_real_model(browser, lab):
 def test_a_kernel_restart_mid_run_leaves_no_spinner(browser, lab):
     slow = (
         "import oci_magic, time\n"
-        "class Slow:\n"
+        "class Slow(oci_magic.Backend):\n"
         "    name = 'slow'\n"
         "    def stream_chat(self, messages, **options):\n"
         "        for _ in range(600):\n"

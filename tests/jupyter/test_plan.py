@@ -8,6 +8,7 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets import TraitError
 
+from oci_magic.backends import Backend
 from oci_magic.jupyter import session
 from oci_magic.loop import records
 
@@ -287,7 +288,7 @@ def test_a_check_line_is_the_whole_requests_and_runs_after_the_last_step_only(sh
     assert [step_lines(step)[0][0] for step in plan.steps] == ["○", "○", "✓"]
 
 
-class Interrupting:
+class Interrupting(Backend):
     """A backend interrupted (Ctrl-C) while it writes its first reply."""
 
     name = "interrupting"

@@ -1,9 +1,9 @@
 import pytest
 
+from oci_magic.backends import estimate_tokens
 from oci_magic.errors import ContextOverflowError
 from oci_magic.loop.prompts import (
     EMPTY_RESULT,
-    estimate_tokens,
     feedback_message,
     fit_messages,
     request_message,

@@ -54,8 +54,8 @@ def test_parts_join_in_order_into_a_file_llama_cpp_loads(source, tiny_gguf):
     from oci_magic.backends.llamacpp import LlamaCppBackend
 
     backend = LlamaCppBackend(path, n_ctx=256)
-    reply = "".join(backend.stream_chat([{"role": "user", "content": "hi"}], max_tokens=4))
-    assert backend.last_stats["generated_tokens"] == 4 and isinstance(reply, str)
+    reply = backend.stream_chat([{"role": "user", "content": "hi"}], max_tokens=4)
+    assert isinstance("".join(reply), str) and reply.stats.generated_tokens == 4
     backend.close()
 
 
