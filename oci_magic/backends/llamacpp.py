@@ -396,19 +396,9 @@ class LlamaCppBackend(Backend):
         return llama_cpp.llama_perf_context(self._llm.ctx).n_p_eval if self._evaluated else 0
 
     # -- generation --------------------------------------------------------------------------------
-    def stream_chat(
-        self,
-        messages: list[dict],
-        *,
-        temperature: float = 0.0,
-        max_tokens: int = 1024,
-        stop: list[str] | None = None,
-        grammar: str | None = None,
-        seed: int | None = None,
-    ) -> Reply:
+    def stream_chat(self, messages: list[dict], **options: Any) -> Reply:
         """The reply to `messages`, chunk by chunk (the format's reply prefix first), with its figures."""
         stats = ReplyStats()
-        options = dict(temperature=temperature, max_tokens=max_tokens, stop=stop, grammar=grammar, seed=seed)
         return Reply(self._stream(messages, stats, **options), stats)
 
     def _stream(
@@ -416,11 +406,11 @@ class LlamaCppBackend(Backend):
         messages: list[dict],
         stats: ReplyStats,
         *,
-        temperature: float,
-        max_tokens: int,
-        stop: list[str] | None,
-        grammar: str | None,
-        seed: int | None,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        stop: list[str] | None = None,
+        grammar: str | None = None,
+        seed: int | None = None,
     ) -> Iterator[str]:
         import llama_cpp
 

@@ -107,19 +107,9 @@ class RemoteBackend(Backend):
     def info(self) -> dict[str, Any]:
         return {"model": self.model, "endpoint": self.endpoint, "API key from": f"${self.api_key_env}"}
 
-    def stream_chat(
-        self,
-        messages: list[dict],
-        *,
-        temperature: float = 0.0,
-        max_tokens: int = 1024,
-        stop: list[str] | None = None,
-        grammar: str | None = None,
-        seed: int | None = None,
-    ) -> Reply:
+    def stream_chat(self, messages: list[dict], **options: Any) -> Reply:
         """Stream the reply. `grammar` (GBNF) is passed on to servers that know it (llama.cpp's)."""
         stats = ReplyStats()
-        options = dict(temperature=temperature, max_tokens=max_tokens, stop=stop, grammar=grammar, seed=seed)
         return Reply(self._stream(messages, stats, **options), stats)
 
     def _stream(
@@ -127,11 +117,11 @@ class RemoteBackend(Backend):
         messages: list[dict],
         stats: ReplyStats,
         *,
-        temperature: float,
-        max_tokens: int,
-        stop: list[str] | None,
-        grammar: str | None,
-        seed: int | None,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        stop: list[str] | None = None,
+        grammar: str | None = None,
+        seed: int | None = None,
     ) -> Iterator[str]:
         import openai
 
