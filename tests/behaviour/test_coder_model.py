@@ -198,3 +198,40 @@ def test_a_plan_runs_step_by_step_on_the_real_model_and_reuses_the_prompt_cache(
         )  # the conversation before it came from the cache
         previous = step["prompt"][-1]
     assert (kernel.value("_oci.status") == "passed") == (steps[2]["status"] == "passed")
+
+
+def test_oci_fix_repairs_a_cell_that_raised_with_the_real_model(kernel):
+    # The cell is the user's; the repair is fixed by a grammar (the real model decodes it): `%oci fix` must
+    # hand the model the cell and its traceback, run the repair, and leave a working function.
+    failed = kernel.run(f"{FIRST_WORD_FAILS}\nfirst_word('')")
+    assert failed.status == "error" and "IndexError" in failed.text
+    constrain(kernel, FIRST_WORD_REPAIRED)
+    reply = kernel.run("%oci fix --rounds 1", timeout=600)
+    assert reply.status == "ok", reply.text
+    request = kernel.value("_oci.request")
+    assert "Fix the code of cell" in request and "IndexError" in request and "text.split()[0]" in request
+    assert kernel.value("[r.status for r in _oci.rounds]") == ["passed"]
+    assert kernel.value("[first_word(''), first_word('two words')]") == ["", "two"]
+
+
+def test_a_second_look_with_the_real_model_is_asked_once_and_followed(kernel):
+    # The code is fixed by a grammar; the look's reply is the model's own (one machine's text), so what is
+    # asserted is what the loop does with any reply: the model saw the values, its answer is kept, and a
+    # corrected code block (only that) runs as the next round.
+    from oci_magic.loop.extract import extract_code
+
+    kernel.run("prices = [2.0, 4.0]\n%config OciMagics.second_look = True")
+    constrain(kernel, "total = sum(prices) / len(prices)", None)
+    try:
+        reply = kernel.run("%%oci --new\nStore the mean price of prices in `total`.", timeout=600)
+    finally:
+        kernel.run("%config OciMagics.second_look = False")
+    assert reply.status == "ok", reply.text
+    rounds = kernel.value("[(r.status, r.code, r.look_prompt, r.look_reply, r.prompt) for r in _oci.rounds]")
+    status, code, look_prompt, look_reply, _ = rounds[0]
+    assert status == "passed" and "- total: float = 3.0" in look_prompt and look_reply.strip()
+    correction = extract_code(look_reply)
+    if correction is None or normalized(correction) == normalized(code):  # DONE, or the same code again
+        assert len(rounds) == 1
+    else:  # the correction is the next round's reply, written to the look
+        assert len(rounds) >= 2 and rounds[1][4] == look_prompt

@@ -78,16 +78,12 @@ def _mapped_rss(path) -> int:
 @pytest.mark.skipif(sys.platform != "linux", reason="madvise on /proc/self/maps' mappings is Linux's")
 def test_repacked_weights_are_not_kept_twice_and_the_model_answers_the_same(small_model, monkeypatch):
     from oci_magic.backends import llamacpp
-    from oci_magic.errors import ModelLoadError
 
     if llamacpp.crashing_settings(cpu_repack="on") is not None:
-        # A build with AMX (an Intel Xeon of the Sapphire Rapids kind): repacking would crash the first
-        # decode, so it is refused before the load and nothing is loaded; this process goes on.
-        refused = "cpu_repack = 'on' is refused: this llama.cpp build uses AMX"
-        with pytest.raises(ModelLoadError, match=refused):
-            llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="on", n_gpu_layers=0)
-        assert _mapped_rss(small_model) == 0
-        return
+        # A build with AMX (an Intel Xeon of the Sapphire Rapids kind): repacked weights crash the first
+        # decode, so there are none to measure here. The refusal itself is tested on every machine
+        # (test_survival, with AMX in the build's description).
+        pytest.skip("this llama.cpp build uses AMX, where repacked weights crash: nothing to release here")
     messages = [{"role": "user", "content": "Write a Python function that adds two numbers."}]
     replies, resident = [], []
     for release in (True, False):
