@@ -14,7 +14,6 @@ from helpers import ScriptedBackend, TaskGrammarBackend, llama_server
 from oci_magic.backends.llamacpp import LlamaCppBackend
 from oci_magic.backends.remote import RemoteBackend
 from oci_magic.cli import main
-from oci_magic.evaluation.harness import EvalSettings, EvalStopped, evaluate, pass_rates, solve
 from oci_magic.evaluation.humaneval import (
     TaskExecutor,
     definitions,
@@ -22,6 +21,7 @@ from oci_magic.evaluation.humaneval import (
     load_tasks,
     select_tasks,
 )
+from oci_magic.evaluation.humaneval_run import EvalSettings, EvalStopped, evaluate, pass_rates, solve
 from oci_magic.executors.subprocess import SubprocessExecutor
 from oci_magic.loop import records
 from oci_magic.loop.conversation import Conversation
