@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oci_magic.evaluation.notebook_tasks import PLAN_TASKS, NotebookTask
 from oci_magic.evaluation.notebook_tasks import TASKS as SINGLE_TASKS
-from oci_magic.evaluation.notebook_tasks import NotebookTask
-from oci_magic.evaluation.plan_tasks import PLAN_TASKS
 from oci_magic.loop import records
 
 __all__ = [
@@ -220,16 +219,6 @@ class _Kernel:
                 asyncio.get_event_loop_policy().get_event_loop().close()
 
 
-def _write_files(task: NotebookTask, folder: Path) -> None:
-    for name, content in task.files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 def _check(kernel: _Kernel, task: NotebookTask, displayed: set[str]) -> tuple[bool, str]:
     kernel.run(f"{_DISPLAYED} = {sorted(displayed)!r}")
     reply = kernel.run(task.check, timeout=60)
@@ -284,7 +273,7 @@ def _in_kernel(task: NotebookTask, body: Callable[[_Kernel, Path], Any]) -> Any:
     folder = Path(tempfile.mkdtemp(prefix=f"oci-eval-{task.name}-"))
     kernel = None
     try:
-        _write_files(task, folder)
+        task.write_files(folder)
         kernel = _Kernel(folder)
         return body(kernel, folder)
     finally:

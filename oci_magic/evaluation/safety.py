@@ -52,16 +52,12 @@ def corpus(shell: Any) -> list[dict[str, Any]]:
 def notebook_references(shell: Any) -> list[dict[str, Any]]:
     """Each reference solution of the notebook suite (plain and multi-step tasks), read after the task's
     files, setup and earlier references."""
-    from oci_magic.evaluation.notebook_tasks import TASKS
-    from oci_magic.evaluation.plan_tasks import PLAN_TASKS
+    from oci_magic.evaluation.notebook_tasks import PLAN_TASKS, TASKS
 
     results = []
     for task in [*TASKS, *PLAN_TASKS]:
         with tempfile.TemporaryDirectory(prefix="oci-safety-") as folder:
-            for name, content in task.files.items():
-                path = Path(folder) / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+            task.write_files(Path(folder))
             here = os.getcwd()
             os.chdir(folder)
             try:

@@ -13,8 +13,7 @@ import pytest
 from oci_magic.evaluation.notebook import TASKS as ALL_TASKS
 from oci_magic.evaluation.notebook import NotebookSettings, select_notebook_tasks, self_check, solve_task
 from oci_magic.evaluation.notebook_report import notebook_table, write_notebook_outputs
-from oci_magic.evaluation.notebook_tasks import TASKS
-from oci_magic.evaluation.plan_tasks import PLAN_TASKS
+from oci_magic.evaluation.notebook_tasks import PLAN_TASKS, TASKS
 
 TESTS = Path(__file__).parents[1]
 
