@@ -11,16 +11,16 @@ from oci_magic.errors import UndoError
 from oci_magic.jupyter import session
 from oci_magic.jupyter.protocol import kernel_message
 from oci_magic.loop.records import Run
-from oci_magic.undo.checkpoint import KEPT, OPEN, UNDONE
+from oci_magic.undo.checkpoint import KEPT, OPEN, UNDONE, UndoState
 from oci_magic.undo.sizes import human
 
 __all__ = ["undo_runs", "keep_runs", "undo_state", "held_bytes", "held_line"]
 
 
-def undo_state(run: Run) -> str:
-    """ "open" (can be undone), "undone", "kept", or "" (ran with undo off, or nothing ran)."""
+def undo_state(run: Run) -> UndoState:
+    """OPEN (can be undone), UNDONE, KEPT, or NONE (ran with undo off, or nothing ran)."""
     checkpoint = session.current().checkpoints.get(run.id)
-    return checkpoint.state if checkpoint is not None else ""
+    return checkpoint.state if checkpoint is not None else UndoState.NONE
 
 
 def held_bytes() -> int:

@@ -19,7 +19,8 @@ from oci_magic.safety.risks import Risk
 class Status(StrEnum):
     """How a run, or one of its rounds, stands. A StrEnum: equal to its text, and saved as it."""
 
-    RUNNING = "running"  # a run not finished yet
+    WAITING = "waiting"  # a plan's step not run yet
+    RUNNING = "running"  # a run not finished yet (a plan's step: one of its runs is in progress)
     PASSED = "passed"
     FAILED = "failed"
     # Code that ran without an error but left undone what the request asks for (outcome.py): a round, and
@@ -66,8 +67,24 @@ class Candidate:
     seconds: float = 0.0  # its trial's
 
 
-# What verified a run's answer (`Run.verdict`): the user's --check, candidates that agree, or nothing.
-VERIFIED, AGREED, DISAGREED, UNVERIFIED = "verified", "agreed", "disagreed", "unverified"
+class Verdict(StrEnum):
+    """What verified a run's answer (`Run.verdict`): the user's --check, candidates that agree, or nothing."""
+
+    VERIFIED = "verified"  # the user's --check passed
+    AGREED = "agreed"  # most candidates computed the same
+    DISAGREED = "disagreed"  # the candidates did not agree
+    UNVERIFIED = "unverified"  # one candidate, nothing checked it
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+VERIFIED, AGREED, DISAGREED, UNVERIFIED = (
+    Verdict.VERIFIED,
+    Verdict.AGREED,
+    Verdict.DISAGREED,
+    Verdict.UNVERIFIED,
+)
 
 
 @dataclass
@@ -225,7 +242,7 @@ class Run:
         return None
 
     @property
-    def verdict(self) -> str | None:
+    def verdict(self) -> Verdict | None:
         """What verified the answer of a run that passed: VERIFIED (the user's --check passed), AGREED (most
         candidates computed the same), DISAGREED (they did not), UNVERIFIED (one candidate, nothing checked
         it). None for a run that did not pass."""

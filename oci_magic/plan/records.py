@@ -34,11 +34,11 @@ class Step:
         return self.runs[-1] if self.runs else None
 
     @property
-    def status(self) -> str:
-        """ "waiting" until it runs, "running" while it does, then its last run's status."""
+    def status(self) -> Status:
+        """WAITING until it runs, RUNNING while it does, then its last run's status."""
         if self.running:
-            return "running"
-        return self.run.status if self.run is not None else "waiting"
+            return Status.RUNNING
+        return self.run.status if self.run is not None else Status.WAITING
 
     @property
     def title(self) -> str:
@@ -117,7 +117,7 @@ class Plan:
         return f"stopped at step {step.index} of {n} ({how}) · {self.passed_steps} of {n} steps ran{took}"
 
     @property
-    def verdict(self) -> str | None:
+    def verdict(self) -> records.Verdict | None:
         """What verified a plan whose every step ran: VERIFIED (the user's --check, run after the last step,
         passed), AGREED (each step's candidates agreed), else UNVERIFIED. None for a plan that did not."""
         runs = [step.run for step in self.steps if step.run is not None]

@@ -126,7 +126,7 @@ def run_steps(
                 step.running = False
             step.runs.append(run)
             step.notes = (
-                redone(run.final_code, plan.steps[: step.index - 1]) if run.status == "passed" else []
+                redone(run.final_code, plan.steps[: step.index - 1]) if run.status == records.PASSED else []
             )
             show.plan_changed(plan)
             if run.status not in STEP_GOES_ON:

@@ -17,15 +17,26 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from oci_magic.notebook.changes import fingerprint
 from oci_magic.undo.sizes import human, size_of
 from oci_magic.undo.touches import can_change_in_place, touches
 
-__all__ = ["Checkpoint", "UndoReport", "OPEN", "UNDONE", "KEPT"]
+__all__ = ["Checkpoint", "UndoReport", "UndoState", "OPEN", "UNDONE", "KEPT"]
 
-OPEN, UNDONE, KEPT = "open", "undone", "kept"
+
+class UndoState(StrEnum):
+    """Where a run's way back stands. A StrEnum: equal to its text, and sent to the sidebar as it."""
+
+    OPEN = "open"  # the run can be undone
+    UNDONE = "undone"
+    KEPT = "kept"  # kept: its copies are let go, it can no longer be undone
+    NONE = ""  # no way back: the run ran with undo off, or ran nothing
+
+
+OPEN, UNDONE, KEPT = UndoState.OPEN, UndoState.UNDONE, UndoState.KEPT
 
 # IPython's own names (In, Out, _, _i3, _5 ...) and the run's record: never the run's doing.
 _NOT_THE_RUNS = re.compile(r"__\w+__|_+|_i+\d*|_\d+|_[oi]h|_dh|In|Out|exit|quit|get_ipython|_oci")
@@ -196,7 +207,7 @@ class Checkpoint:
         self.release(UNDONE)
         return report
 
-    def release(self, state: str = KEPT) -> None:
+    def release(self, state: UndoState = KEPT) -> None:
         """Free what undo holds: after an undo, or when the user keeps the run."""
         self.before, self.copies, self.after, self._looks, self._ids = {}, {}, {}, {}, {}
         self._before_ids = set()

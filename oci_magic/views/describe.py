@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run
+from oci_magic.loop import records
+from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run, Status
 from oci_magic.notebook.changes import listed
 
 __all__ = [
@@ -117,22 +118,22 @@ def _backing(round_: Round, run: Run) -> str:
 def round_mark(round_: Round, run: Run) -> str:
     """A round's mark: ✓ only for code that ran and that something verified (the user's check, candidates
     that agree); ○ for code that ran and nothing verified."""
-    if round_.status == "passed":
+    if round_.status == records.PASSED:
         return "✓" if run.settings.get("check") or round_.agreed else "○"
     return OUTCOME_MARKS.get(round_.status, "")
 
 
 def run_mark(run: Run) -> str:
     """The run's mark, by the same rule as a round's."""
-    if run.status == "passed":
-        return "✓" if run.verdict in ("verified", "agreed") else "○"
+    if run.status == records.PASSED:
+        return "✓" if run.verdict in (records.VERIFIED, records.AGREED) else "○"
     return OUTCOME_MARKS.get(run.status, "✗")
 
 
 def step_mark(status: str, run: Run | None) -> str:
     """A plan step's mark: · waiting, ▶ running, then its last run's mark."""
-    if status in ("waiting", "running"):
-        return {"waiting": "·", "running": "▶"}[status]
+    if status in (Status.WAITING, Status.RUNNING):
+        return {Status.WAITING: "·", Status.RUNNING: "▶"}[status]
     return run_mark(run) if run is not None else "✗"
 
 
