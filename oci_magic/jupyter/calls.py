@@ -128,13 +128,12 @@ def open_call(
 
 def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> None:
     """The widget's Undo and Keep: each acts once the cell has finished, as `%oci undo N` / `%oci keep N`."""
-    from oci_magic.jupyter import undo
+    from oci_magic.jupyter.undo import take_back
 
-    def then_tell_the_sidebar(action):
+    def button(action: str):
         def act() -> str:
             try:
-                with session.one_run_at_a_time("undo or keep a run"):
-                    text = action()
+                text = take_back(action, run_id, shell.user_ns)
             except OciError as exc:
                 return f"oci · {exc}"
             session.current().bridge.send(state_message(settings))
@@ -142,10 +141,7 @@ def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> No
 
         return act
 
-    view.offer_undo(
-        undo=then_tell_the_sidebar(lambda: "\n".join(undo.undo_runs(run_id, shell.user_ns))),
-        keep=then_tell_the_sidebar(lambda: undo.keep_runs(run_id)),
-    )
+    view.offer_undo(undo=button("undo"), keep=button("keep"))
 
 
 def make_view(kind: str, request: str, executor: KernelExecutor | None) -> View:

@@ -27,13 +27,8 @@ def connect(settings: OciSettings, namespace: dict[str, Any]) -> None:
 
     def undo_or_keep(data: dict[str, Any]) -> None:
         """The Undo and Keep buttons of a run in the sidebar: `%oci undo N` / `%oci keep N`."""
-        number = data.get("run")
         try:
-            with session.one_run_at_a_time("undo or keep a run"):
-                if data["type"] == "undo":
-                    text = "\n".join(undo.undo_runs(number, namespace))
-                else:
-                    text = undo.keep_runs(number)
+            text = undo.take_back(data["type"], data.get("run"), namespace)
         except OciError as exc:
             text = f"oci · {exc}"
         bridge.send(kernel_message("notice", message=text))

@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 from oci_magic.errors import OciError
 from oci_magic.jupyter import session
 from oci_magic.jupyter.sidebar import state_message
-from oci_magic.jupyter.undo import held_line, keep_runs, undo_runs
+from oci_magic.jupyter.undo import held_line, take_back
 from oci_magic.loop.prompts import fix_request
 from oci_magic.loop.records import Run
 from oci_magic.models import engine
@@ -217,22 +217,17 @@ def _run_number(words: list[str], usage: str) -> int | None:
 
 def undo(magics: Any, words: list[str]) -> None:
     """`%oci undo [N]`: take back the last run (or run N, and every run after it first)."""
-    number = _run_number(words, "%oci undo [N]")
-    try:
-        with session.one_run_at_a_time("undo a run"):
-            lines = undo_runs(number, magics.shell.user_ns)
-    except OciError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(lines))
-    _tell_the_sidebar(magics)
+    _take_back(magics, "undo", _run_number(words, "%oci undo [N]"))
 
 
 def keep(magics: Any, words: list[str]) -> None:
     """`%oci keep [N]`: keep the last run (or run N and those before it); free what undo holds for them."""
-    number = _run_number(words, "%oci keep [N]")
+    _take_back(magics, "keep", _run_number(words, "%oci keep [N]"))
+
+
+def _take_back(magics: Any, action: str, number: int | None) -> None:
     try:
-        with session.one_run_at_a_time("keep a run"):
-            text = keep_runs(number)
+        text = take_back(action, number, magics.shell.user_ns)
     except OciError as exc:
         raise UsageError(str(exc)) from None
     print(text)

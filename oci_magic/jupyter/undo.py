@@ -14,7 +14,7 @@ from oci_magic.loop.records import Run
 from oci_magic.undo.checkpoint import KEPT, OPEN, UNDONE, UndoState
 from oci_magic.undo.sizes import human
 
-__all__ = ["undo_runs", "keep_runs", "undo_state", "held_bytes", "held_line"]
+__all__ = ["take_back", "undo_runs", "keep_runs", "undo_state", "held_bytes", "held_line"]
 
 
 def undo_state(run: Run) -> UndoState:
@@ -58,6 +58,14 @@ def _target(number: int | None) -> Run:
     raise UndoError(f"no run {number} in this kernel (its runs: {ids}; %oci history lists them)")
 
 
+def take_back(action: str, number: int | None, namespace: dict[str, Any]) -> str:
+    """`action` "undo" or "keep" on run `number` (the last when None), as `%oci undo N` / `%oci keep N`, the
+    widget's and the sidebar's buttons all ask it: one at a time in this kernel, never during a run. What
+    to tell the user; raises OciError (UndoError, RunInProgressError) when it cannot be done."""
+    with session.one_run_at_a_time(f"{action} a run"):
+        return "\n".join(undo_runs(number, namespace)) if action == "undo" else keep_runs(number)
+
+
 def undo_runs(number: int | None, namespace: dict[str, Any]) -> list[str]:
     """Undo run `number` (the last run when None) and, first, every run after it, newest first. Returns the
     report's lines. Raises UndoError, before changing anything, when it cannot be done."""
@@ -69,7 +77,7 @@ def undo_runs(number: int | None, namespace: dict[str, Any]) -> list[str]:
         raise UndoError(f"run {target.id} was already undone")
     if what == KEPT:
         raise UndoError(f"run {target.id} was kept (Keep frees what undo holds): it cannot be undone")
-    if what == "":
+    if what == UndoState.NONE:
         raise UndoError(
             f"run {target.id} ran with undo off (%config OciMagics.undo = True turns it on for later runs), "
             "or ran no code: there is nothing to take back"
