@@ -17,9 +17,9 @@ __all__ = ["put_in_cell"]
 def put_in_cell(run: Run, round_: Round, number: int) -> str:
     """Ask JupyterLab to put candidate `number` of `round_` in the run's cell; a line saying what happens."""
     state = session.current()
-    how, cells = state.inserted.get(run.id, ("", []))
-    code_cells = [cell for cell in cells if cell.cell_type == "code"]
-    if how != "jupyterlab" or not state.bridge.connected or not code_cells:
+    record = state.record(run)
+    code_cells = [cell for cell in record.cells if cell.cell_type == "code"]
+    if record.insertion != session.Insertion.JUPYTERLAB or not state.bridge.connected or not code_cells:
         return (
             "the notebook's cell is unchanged: only the JupyterLab extension can change a cell from here; "
             "copy the code above into the cell"
@@ -39,5 +39,5 @@ def put_in_cell(run: Run, round_: Round, number: int) -> str:
         )
     )
     # Undo removes the cell by the source it now holds.
-    state.inserted[run.id] = (how, [NewCell(code, {"oci_magic": mark}) if c is cell else c for c in cells])
+    record.cells = [NewCell(code, {"oci_magic": mark}) if c is cell else c for c in record.cells]
     return f"JupyterLab puts candidate {number + 1}'s code in the run's cell (a cell you edited stays as is)"

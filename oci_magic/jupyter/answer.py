@@ -71,7 +71,8 @@ def _insert_cells_without_extension(run: records.Run, mode: str, shell: Any) -> 
     new_cells = cells_for(run, mode)
     if not new_cells:
         return
-    session.current().inserted[run.id] = ("set_next_input", new_cells[-1:])
+    record = session.current().record(run)
+    record.cells, record.insertion = new_cells[-1:], session.Insertion.SET_NEXT_INPUT
     note = ""
     if len(new_cells) > 1:
         note = (

@@ -102,10 +102,11 @@ class Call:
         )
         if executor.checkpoint is not None:
             executor.checkpoint.close()
-            state.checkpoints[run.id] = executor.checkpoint
+            state.record(run).checkpoint = executor.checkpoint
         state.runs.append(run)
         if state.bridge.connected:  # the sidebar's model line (loaded now) and runs
-            state.inserted[run.id] = ("jupyterlab", cells_for(run, self.cells))
+            record = state.record(run)
+            record.cells, record.insertion = cells_for(run, self.cells), session.Insertion.JUPYTERLAB
             state.bridge.send(state_message(settings))
         return run
 

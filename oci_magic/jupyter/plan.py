@@ -121,7 +121,9 @@ class _StepRunner:
             return
         section = f"# Step {mark.index} of {mark.count}: {mark.title}\n{code[-1].source}"
         self.sections[mark.index] = section
-        session.current().inserted[run.id] = ("set_next_input", [NewCell(section, code[-1].metadata)])
+        record = session.current().record(run)
+        record.cells = [NewCell(section, code[-1].metadata)]
+        record.insertion = session.Insertion.SET_NEXT_INPUT
         note = ""
         if len(self.sections) == 1:
             note = (

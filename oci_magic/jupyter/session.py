@@ -8,12 +8,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from oci_magic.backends import Backend
 from oci_magic.errors import RunInProgressError
 from oci_magic.jupyter.bridge import Bridge
+from oci_magic.jupyter.cells import NewCell
 from oci_magic.loop.conversation import Conversation
 from oci_magic.loop.records import ErrorInfo, Run
 from oci_magic.plan.records import Plan
@@ -21,6 +23,8 @@ from oci_magic.undo.checkpoint import Checkpoint
 
 __all__ = [
     "Session",
+    "RunRecord",
+    "Insertion",
     "FailedCell",
     "current",
     "last_run",
@@ -42,6 +46,22 @@ class FailedCell:
     error: ErrorInfo
 
 
+class Insertion(StrEnum):
+    """How a run's cells reached the notebook."""
+
+    JUPYTERLAB = "jupyterlab"  # the extension inserted them, live: it can remove or change them again
+    SET_NEXT_INPUT = "set_next_input"  # IPython's payload, one cell: only the user can remove it
+
+
+@dataclass
+class RunRecord:
+    """What this kernel keeps of one run besides the run itself: its way back and the cells it left."""
+
+    checkpoint: Checkpoint | None = None  # `%oci undo`; None when the run ran with undo off
+    cells: list[NewCell] = field(default_factory=list)  # the cells it left in the notebook, as inserted
+    insertion: Insertion | None = None  # how they got there
+
+
 class Session:
     def __init__(self) -> None:
         self.conversation = Conversation()
@@ -56,10 +76,16 @@ class Session:
         self.remote: tuple[tuple, Backend] | None = None
         #: The comm with the JupyterLab extension (connected only when the extension answered).
         self.bridge = Bridge()
-        #: Each run's way back (`%oci undo`), by run id; absent when the run ran with undo off.
-        self.checkpoints: dict[int, Checkpoint] = {}
-        #: The cells each run left in the notebook, by run id, and how: "jupyterlab" or "set_next_input".
-        self.inserted: dict[int, tuple[str, list[Any]]] = {}
+        #: What is kept of each run (its checkpoint, its cells), by run id.
+        self.records: dict[int, RunRecord] = {}
+
+    def record(self, run: Run) -> RunRecord:
+        """What this kernel keeps of `run` (an empty record for a run it keeps nothing of yet)."""
+        return self.records.setdefault(run.id, RunRecord())
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The runs' ways back, oldest run first."""
+        return [record.checkpoint for record in self.records.values() if record.checkpoint is not None]
 
     def record_cell(self, result: Any) -> None:
         """IPython's post_run_cell hook: remember a cell of the user's that raised. Generated code runs with

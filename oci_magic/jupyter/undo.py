@@ -19,7 +19,7 @@ __all__ = ["take_back", "undo_runs", "keep_runs", "undo_state", "held_bytes", "h
 
 def undo_state(run: Run) -> UndoState:
     """OPEN (can be undone), UNDONE, KEPT, or NONE (ran with undo off, or nothing ran)."""
-    checkpoint = session.current().checkpoints.get(run.id)
+    checkpoint = session.current().record(run).checkpoint
     return checkpoint.state if checkpoint is not None else UndoState.NONE
 
 
@@ -27,13 +27,14 @@ def held_bytes() -> int:
     """What undo holds now: copies, and the previous values of names the runs rebound or deleted."""
     return sum(
         checkpoint.held + checkpoint.kept_alive()
-        for checkpoint in session.current().checkpoints.values()
+        for checkpoint in session.current().checkpoints()
         if checkpoint.state == OPEN
     )
 
 
 def held_line() -> str:
-    open_runs = [run_id for run_id, c in session.current().checkpoints.items() if c.state == OPEN]
+    records = session.current().records
+    open_runs = [run_id for run_id, r in records.items() if r.checkpoint and r.checkpoint.state == OPEN]
     if not open_runs:
         return "undo: nothing held (no run that can be undone)"
     runs = ", ".join(map(str, open_runs))
@@ -90,7 +91,7 @@ def undo_runs(number: int | None, namespace: dict[str, Any]) -> list[str]:
             )
     lines = []
     for run in reversed(later):
-        checkpoint = state.checkpoints.get(run.id)
+        checkpoint = state.record(run).checkpoint
         if checkpoint is None or checkpoint.state != OPEN:
             continue
         report = checkpoint.undo(namespace)
@@ -106,7 +107,7 @@ def keep_runs(number: int | None) -> str:
     target = _target(number)
     kept, freed = [], 0
     for run in state.runs:
-        checkpoint = state.checkpoints.get(run.id)
+        checkpoint = state.record(run).checkpoint
         if run.id <= target.id and checkpoint is not None and checkpoint.state == OPEN:
             freed += checkpoint.held + checkpoint.kept_alive()
             checkpoint.release(KEPT)
@@ -125,11 +126,13 @@ def _first_line(request: str) -> str:
 def _remove_cells(run: Run) -> list[str]:
     """Ask the extension to remove the run's cells, or say which to delete by hand."""
     state = session.current()
-    how, cells = state.inserted.pop(run.id, ("", []))
+    record = state.record(run)
+    cells, how = record.cells, record.insertion
+    record.cells, record.insertion = [], None
     if not cells:
         return []
     count = f"{len(cells)} cell{'s' * (len(cells) > 1)}"
-    if how == "jupyterlab" and state.bridge.connected:
+    if how == session.Insertion.JUPYTERLAB and state.bridge.connected:
         payload = [{"round": c.metadata["oci_magic"]["round"], "source": c.source} for c in cells]
         state.bridge.send(kernel_message("remove_cells", run=run.id, cells=payload))
         return [

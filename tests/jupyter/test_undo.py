@@ -82,7 +82,7 @@ def test_undo_through_a_kept_later_run_is_refused_before_changing_anything(shell
     shell.run_cell("%%oci\none")
     shell.run_cell("%%oci\ntwo")
     first, second = (run.id for run in session.current().runs)
-    session.current().checkpoints[second].release("kept")  # as Keep on the later run alone would
+    session.current().records[second].checkpoint.release("kept")  # as Keep on the later run alone would
     message = usage_error(shell, f"%oci undo {first}")
     assert message.startswith(f"run {second}, after run {first}, was kept")
     assert shell.user_ns["items"] == [1, 2]
@@ -114,7 +114,7 @@ def test_with_undo_off_nothing_is_held_and_undo_says_why(shell, scripted):
     shell.run_line_magic("config", "OciMagics.undo = False")
     scripted([reply("b = 1")])
     shell.run_cell("%%oci\nset b")
-    assert session.current().checkpoints == {}
+    assert session.current().checkpoints() == []
     assert "ran with undo off" in usage_error(shell, "%oci undo")
 
 
