@@ -12,7 +12,6 @@ import argparse
 from typing import Any
 
 from oci_magic.backends import Backend
-from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.jupyter import calls, session
 from oci_magic.jupyter.cells import cells_for
 from oci_magic.jupyter.settings import OciSettings
@@ -38,9 +37,7 @@ def answer(request: str, args: argparse.Namespace, settings: OciSettings, shell:
 def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings, shell: Any) -> records.Run:
     state = session.current()
     choice = engine.choose(state, settings.engine_settings(), args.model)  # a bad name fails before any view
-    view_kind = settings.view_kind(shell)
-    executor = KernelExecutor(shell, show_outputs=view_kind != "widget")
-    view = calls.make_view(view_kind, request, executor)
+    view, executor = calls.view_and_executor(settings.view_kind(shell), request, shell)
     call = calls.open_call(request, args, settings, shell, choice, view)
     if call is None:
         # Nothing ran and nothing is lost; the record says so and the next %%oci loads again.
@@ -56,8 +53,6 @@ def _answer_alone(request: str, args: argparse.Namespace, settings: OciSettings,
         print(f"oci · tip: {hint}")
     if not state.bridge.connected:
         _insert_cells_without_extension(run, call.cells, shell)
-    if executor.checkpoint is not None:
-        calls.offer_undo(view, run.id, settings, shell)
     return run
 
 

@@ -31,7 +31,7 @@ from oci_magic.undo.checkpoint import Checkpoint
 from oci_magic.views import View
 from oci_magic.views.text import QuietView, TextView
 
-__all__ = ["Call", "open_call", "make_view", "keep_as_last", "insert_without_extension", "offer_undo"]
+__all__ = ["Call", "open_call", "view_and_executor", "make_view", "keep_as_last", "insert_without_extension"]
 
 
 @dataclass
@@ -60,10 +60,6 @@ class Call:
             return ""
         return request_peeks(request, Path.cwd(), limit=self.settings.context_chars)
 
-    def new_executor(self) -> KernelExecutor:
-        # The widget shows what the code displays in the round's tab; other views leave it in the cell.
-        return KernelExecutor(self.shell, show_outputs=self.view_kind != "widget")
-
     def run(
         self,
         request: str,
@@ -75,8 +71,9 @@ class Call:
         first_reply: str | None = None,
         check: bool = True,
     ) -> records.Run:
-        """One run of the loop on `request`, kept in the session with its checkpoint and its cells; `check`
-        False leaves out the call's --check line (a plan runs it after its last step only)."""
+        """One run of the loop on `request`, kept in the session with its checkpoint and its cells, and the
+        view's Undo and Keep offered; `check` False leaves out the call's --check line (a plan runs it after
+        its last step only)."""
         state, settings = session.current(), self.settings
         if settings.undo:
             executor.checkpoint = Checkpoint(self.shell.user_ns, budget=_undo_budget(settings))
@@ -108,6 +105,8 @@ class Call:
             record = state.record(run)
             record.cells, record.insertion = cells_for(run, self.cells), session.Insertion.JUPYTERLAB
             state.bridge.send(state_message(settings))
+        if executor.checkpoint is not None:
+            offer_undo(view, run.id, settings, self.shell)
         return run
 
 
@@ -143,6 +142,13 @@ def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> No
         return act
 
     view.offer_undo(undo=button("undo"), keep=button("keep"))
+
+
+def view_and_executor(kind: str, title: str, shell: Any) -> tuple[View, KernelExecutor]:
+    """The view of one run (plain, or a plan's step) and the executor it shows: made here, for both."""
+    # The widget shows what the code displays in the round's tab; other views leave it in the cell.
+    executor = KernelExecutor(shell, show_outputs=kind != "widget")
+    return make_view(kind, title, executor), executor
 
 
 def make_view(kind: str, request: str, executor: KernelExecutor | None) -> View:

@@ -20,7 +20,6 @@ from oci_magic.plan.records import Plan, Step
 from oci_magic.plan.run import resume, run_steps, write_plan
 from oci_magic.undo.checkpoint import UNDONE
 from oci_magic.views.plan import PlanDisplay, PlanText
-from oci_magic.views.text import QuietView, TextView
 
 __all__ = ["answer_with_plan", "plan_again", "last_plan"]
 
@@ -102,15 +101,10 @@ class _StepRunner:
 
     def __call__(self, step: Step, mark: StepMark, asked: str | None, first_reply: str | None) -> Run:
         call = self.call
-        executor = call.new_executor()
-        if call.view_kind == "widget":
-            view = calls.make_view("widget", f"Step {mark.index} of {mark.count}: {step.title}", executor)
-        else:
-            view = QuietView() if call.view_kind == "quiet" else TextView()
+        title = f"Step {mark.index} of {mark.count}: {step.title}"
+        view, executor = calls.view_and_executor(call.view_kind, title, call.shell)
         last = mark.index == mark.count  # --check is the whole request's: it runs after the last step
         run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply, check=last)
-        if executor.checkpoint is not None:
-            calls.offer_undo(view, run.id, call.settings, call.shell)
         if not session.current().bridge.connected:
             self._into_one_cell(run, mark)
         return run
