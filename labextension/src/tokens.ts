@@ -98,7 +98,9 @@ export interface IModelInfo {
 
 /** Kernel to frontend. */
 export type KernelMessage =
-  | { type: 'open'; version: string }
+  /** The comm opens: the kernel's oci-magic version, and the kernel's name of each setting the settings
+   * editor holds (JupyterLab's name: the kernel's). */
+  | { type: 'open'; version: string; settings: Record<string, string> }
   | {
       type: 'state';
       model: IModelInfo;
@@ -120,7 +122,7 @@ export type KernelMessage =
 
 /** Frontend to kernel. */
 export type FrontendMessage =
-  | { type: 'hello'; version: string }
+  | { type: 'hello' }
   | { type: 'state' }
   | { type: 'reset' }
   | { type: 'settings'; [name: string]: unknown }

@@ -37,9 +37,11 @@ class Bridge:
             return
         import comm
 
+        from oci_magic.jupyter.settings import FRONTEND_SETTINGS
         from oci_magic.versions import __version__
 
-        self.comm = comm.create_comm(target_name=TARGET, data=kernel_message("open", version=__version__))
+        opening = kernel_message("open", version=__version__, settings=FRONTEND_SETTINGS)
+        self.comm = comm.create_comm(target_name=TARGET, data=opening)
         self.comm.on_msg(self._received)
         self.comm.on_close(self._closed)
 

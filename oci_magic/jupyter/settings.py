@@ -22,8 +22,9 @@ from oci_magic.undo.budget import parse_budget
 
 __all__ = ["OciSettings", "FRONTEND_SETTINGS"]
 
-# Settings the JupyterLab extension edits (through its settings registry).
-FRONTEND_SETTINGS = ("model", "max_rounds", "temperature")
+# Settings the JupyterLab extension edits (through its settings registry): the name in its schema (the
+# settings editor's), and the setting's name here. Sent to the extension when the comm opens.
+FRONTEND_SETTINGS = {"model": "model", "maxRounds": "max_rounds", "temperature": "temperature"}
 
 
 class OciSettings(Configurable):

@@ -53,7 +53,7 @@ def state_message(settings: OciSettings) -> dict[str, Any]:
     return kernel_message(
         "state",
         model=engine.describe(state, settings.engine_settings()),
-        settings={name: getattr(settings, name) for name in FRONTEND_SETTINGS},
+        settings={name: getattr(settings, name) for name in FRONTEND_SETTINGS.values()},
         runs=[run_info(run, undo.undo_state(run)) for run in state.runs],
         conversation_turns=state.conversation.turns,
         undo_held=undo.held_line(),
@@ -63,7 +63,7 @@ def state_message(settings: OciSettings) -> dict[str, Any]:
 
 def _settings_from_frontend(settings: OciSettings, data: dict[str, Any]) -> None:
     bridge = session.current().bridge
-    for name in FRONTEND_SETTINGS:
+    for name in FRONTEND_SETTINGS.values():
         if name in data and data[name] != getattr(settings, name):
             try:
                 setattr(settings, name, data[name])
