@@ -174,6 +174,7 @@ def plan_steps(request: str, steps: list[str], max_tokens: int) -> dict[str, Any
     """A plan's steps through the loop on the loaded model, each step's code written and not run (--no-run),
     after a fixed plan: per step, the conversation's length in tokens and how many llama.cpp evaluated (the
     rest came from its prompt cache), and the time to the first token."""
+    from oci_magic.executors import Executor
     from oci_magic.loop.conversation import Conversation
     from oci_magic.loop.run import LoopSettings, run_request
     from oci_magic.plan.prompts import plan_message, step_message
@@ -187,8 +188,9 @@ def plan_steps(request: str, steps: list[str], max_tokens: int) -> dict[str, Any
     rows = []
     for index, text in enumerate(steps, 1):
         asked = step_message(index, len(steps), text)
-        run = run_request(text, backend=backend, executor=None, conversation=conversation, settings=settings,
-                          asked=asked)  # fmt: skip
+        # --no-run: the step's code is written, never run; the base executor has nothing to run it on.
+        run = run_request(text, backend=backend, executor=Executor(), conversation=conversation,
+                          settings=settings, asked=asked)  # fmt: skip
         first = run.rounds[0]
         rows.append(
             {
