@@ -112,6 +112,10 @@ def _run_in_child(item: pytest.Item) -> list[TestReport]:
         seconds = time.monotonic() - started
         lines = path.read_text().splitlines() if path.exists() else []
     reports = [config.hook.pytest_report_from_serializable(config=config, data=json.loads(x)) for x in lines]
+    for report in reports:
+        if report.skipped and isinstance(report.longrepr, list):
+            # A skip's (path, line, reason) came back from JSON as a list; pytest's summary wants the tuple.
+            report.longrepr = tuple(report.longrepr)
     if any(report.when == "teardown" for report in reports):
         return reports  # the child ran the test to its end: passed or failed, its own reports say
     if returncode is None:

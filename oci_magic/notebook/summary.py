@@ -8,6 +8,7 @@ the attributes they carry, so summarising never loads a library the user has not
 from __future__ import annotations
 
 import inspect
+import re
 import reprlib
 import types
 from typing import Any
@@ -29,8 +30,13 @@ def _shape(value: Any) -> str:
     return ""
 
 
+# A memory address says nothing to the model and differs in every process: the same notebook would read
+# differently to it each time (`<function <lambda> at 0x7f…>`).
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_ADDRESS.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -39,3 +39,9 @@ def test_a_value_whose_attributes_raise_is_named_by_its_type():
 
     assert "- thing: Hostile" in namespace_summary({"thing": Hostile()})
     assert describe_value(pd.Series([1, 2, 3])).startswith("Series")
+
+
+def test_memory_addresses_are_left_out_so_the_same_notebook_reads_the_same():
+    steady = lambda x: x  # noqa: E731 - as the user wrote it
+    summary = namespace_summary({"constraints": [{"fun": steady, "type": "eq"}], "handler": object()})
+    assert " at 0x" not in summary and "<lambda>" in summary and "'type': 'eq'" in summary
