@@ -16,12 +16,13 @@ import re
 import types
 from typing import Any
 
+from oci_magic.notebook.summary import ADDRESS
+
 __all__ = ["comparable", "same", "same_text", "REL_TOL"]
 
 REL_TOL, ABS_TOL = 1e-6, 1e-9
 # A value whose pickle is larger than this is compared by a digest of it: equal bytes, or different.
 LARGEST_PICKLE = 64 * 2**20
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 _DEPTH = 4  # nested containers deeper than this are compared by repr
 
@@ -85,7 +86,7 @@ def _repr(value: Any, limit: int = 4000) -> str:
         text = repr(value)
     except Exception as exc:  # noqa: BLE001 - a broken __repr__ is the value's business
         text = f"<{type(value).__name__}: repr failed with {type(exc).__name__}>"
-    return _ADDRESS.sub("", text)[:limit]
+    return ADDRESS.sub("", text)[:limit]
 
 
 # -- comparing ----------------------------------------------------------------------------------------------

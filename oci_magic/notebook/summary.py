@@ -31,12 +31,12 @@ def _shape(value: Any) -> str:
 
 
 # A memory address says nothing to the model and differs in every process: the same notebook would read
-# differently to it each time (`<function <lambda> at 0x7f…>`).
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# differently to it each time (`<function <lambda> at 0x7f…>`). The candidates' trials leave it out too.
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(_ADDRESS.sub("", text).split())
+    text = " ".join(ADDRESS.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
