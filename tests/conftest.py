@@ -12,7 +12,7 @@ import suite_environment  # noqa: F401  (the suite's own environment, set on imp
 from helpers import ScriptedBackend
 from tiny_gguf import write_tiny_gguf
 
-from oci_magic.jupyter import session
+import oci_magic
 
 # Tests marked `isolated` run in a child process: a native crash fails that test, not the run. Tests marked
 # `ds1000` run on DS-1000's real problems, where a copy is given (--ds1000-data PATH).
@@ -31,21 +31,34 @@ def ipython():
     return shell
 
 
+def fresh_oci(shell, settings: dict) -> None:
+    """Give `shell` a new OciMagics (no runs, no conversation) with `settings`, as a new kernel would have
+    after `%load_ext oci_magic`."""
+    old = shell.oci_magics
+    shell.events.unregister("post_run_cell", old.record_cell)
+    shell.configurables.remove(old)
+    shell.configurables.remove(shell.magics_manager.registry["OciCommands"])  # registered again below
+    del shell.oci_magics
+    # %config merges what tests set (bad values too) into the shell's config, which a new OciMagics starts
+    # from; `settings` holds the suite's own.
+    shell.config.pop("OciMagics", None)
+    oci_magic.load_ipython_extension(shell)
+    for name, value in settings.items():
+        setattr(shell.oci_magics, name, value)
+
+
 @pytest.fixture
 def shell(ipython):
-    """The real IPython shell, with a fresh oci session and namespace for each test."""
-    session._session = None
+    """The real IPython shell, with a fresh OciMagics (the suite's settings, no runs) and namespace for each
+    test."""
     saved = dict(ipython.user_ns)
-    magics = ipython.magics_manager.registry["OciMagics"]
-    traits = {
-        name: getattr(magics, name) for name in magics.trait_names() if magics.trait_metadata(name, "config")
-    }
+    oci = ipython.oci_magics
+    settings = {name: getattr(oci, name) for name in oci.trait_names() if oci.trait_metadata(name, "config")}
+    fresh_oci(ipython, settings)
     yield ipython
     ipython.user_ns.clear()
     ipython.user_ns.update(saved)
-    for name, value in traits.items():
-        setattr(magics, name, value)
-    session._session = None
+    fresh_oci(ipython, settings)
 
 
 @pytest.fixture

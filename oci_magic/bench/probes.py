@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from oci_magic.jupyter import session
+from oci_magic.jupyter.manager import of_this_kernel
 
 __all__ = ["rss", "loaded", "oci_decode", "raw_decode", "second_call", "repair", "speculation", "peak_memory"]
 
@@ -54,7 +54,7 @@ def loaded() -> dict[str, Any]:
 
 def oci_decode() -> dict[str, Any]:
     """The decode speed of the last `%%oci` (its first round), as the loop measured it."""
-    round_ = session.last_run().rounds[0]
+    round_ = of_this_kernel().last_run.rounds[0]
     return {
         "tokens": round_.generated_tokens,
         "tokens_per_second": round_.tokens_per_second,
@@ -65,7 +65,7 @@ def oci_decode() -> dict[str, Any]:
 def _first_prompt_tokens() -> list[int]:
     """The tokens of the last `%%oci`'s first prompt (its conversation was started with --new)."""
     backend = _backend()
-    messages = session.current().conversation.messages
+    messages = of_this_kernel().conversation.messages
     request_at = next(index for index, message in enumerate(messages) if message["role"] == "user")
     return backend._tokens(backend.format.render(messages[: request_at + 1]))
 
@@ -120,7 +120,7 @@ def second_call(request: str, repeats: int = 3) -> dict[str, Any]:
         started = time.perf_counter()
         shell.run_cell_magic("oci", "--new --no-run --rounds 1 --max-tokens 1", request)
         total = time.perf_counter() - started
-        round_ = session.last_run().rounds[0]
+        round_ = of_this_kernel().last_run.rounds[0]
         overheads.append(total - (round_.generation_time or 0.0))
         totals.append(total)
     return {"seconds": statistics.median(overheads), "cell_seconds": statistics.median(totals)}

@@ -6,20 +6,19 @@ since as it is. Undo then removes the cell as it now reads.
 
 from __future__ import annotations
 
-from oci_magic.jupyter import session
 from oci_magic.jupyter.cells import NewCell
+from oci_magic.jupyter.manager import Insertion, OciMagics
 from oci_magic.jupyter.protocol import kernel_message
 from oci_magic.loop.records import Round, Run
 
 __all__ = ["put_in_cell"]
 
 
-def put_in_cell(run: Run, round_: Round, number: int) -> str:
+def put_in_cell(oci: OciMagics, run: Run, round_: Round, number: int) -> str:
     """Ask JupyterLab to put candidate `number` of `round_` in the run's cell; a line saying what happens."""
-    state = session.current()
-    record = state.record(run)
+    record = oci.record(run)
     code_cells = [cell for cell in record.cells if cell.cell_type == "code"]
-    if record.insertion != session.Insertion.JUPYTERLAB or not state.bridge.connected or not code_cells:
+    if record.insertion != Insertion.JUPYTERLAB or not oci.bridge.connected or not code_cells:
         return (
             "the notebook's cell is unchanged: only the JupyterLab extension can change a cell from here; "
             "copy the code above into the cell"
@@ -28,7 +27,7 @@ def put_in_cell(run: Run, round_: Round, number: int) -> str:
     cell = (same_round or code_cells)[-1]
     code = round_.candidates[number].code
     mark = {**cell.metadata["oci_magic"], "candidate": number + 1}
-    state.bridge.send(
+    oci.bridge.send(
         kernel_message(
             "replace_cell",
             run=run.id,

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from oci_magic.backends import Backend
 from oci_magic.errors import OciError
 from oci_magic.executors.kernel import KernelExecutor
-from oci_magic.jupyter import session
 from oci_magic.jupyter.alternatives import put_in_cell
 from oci_magic.jupyter.bridge import BridgeView
 from oci_magic.jupyter.cells import NewCell, cells_for
 from oci_magic.jupyter.confirm import approver
-from oci_magic.jupyter.settings import OciSettings
-from oci_magic.jupyter.sidebar import state_message
+from oci_magic.jupyter.manager import Insertion, OciMagics
+from oci_magic.jupyter.sidebar import tell_the_sidebar
 from oci_magic.loop import records
 from oci_magic.loop.records import StepMark
 from oci_magic.loop.run import run_request
@@ -40,25 +40,24 @@ class Call:
 
     request: str
     args: argparse.Namespace
-    settings: OciSettings
-    shell: Any
+    oci: OciMagics  # the kernel's settings and state
     view_kind: str
     backend: Backend
 
     @property
     def cells(self) -> str:
-        return self.args.cells or self.settings.cells
+        return self.args.cells or self.oci.cells
 
     def context(self) -> str:
         """The notebook's variables as the model reads them, now ("" with --no-context)."""
-        if not self.settings.notebook_context or self.args.no_context:
+        if not self.oci.notebook_context or self.args.no_context:
             return ""
-        return namespace_summary(self.shell.user_ns, limit=self.settings.context_chars)
+        return namespace_summary(self.oci.user_ns, limit=self.oci.context_chars)
 
     def files(self, request: str) -> str:
-        if not self.settings.notebook_context or self.args.no_context:
+        if not self.oci.notebook_context or self.args.no_context:
             return ""
-        return request_peeks(request, Path.cwd(), limit=self.settings.context_chars)
+        return request_peeks(request, Path.cwd(), limit=self.oci.context_chars)
 
     def run(
         self,
@@ -71,23 +70,23 @@ class Call:
         first_reply: str | None = None,
         check: bool = True,
     ) -> records.Run:
-        """One run of the loop on `request`, kept in the session with its checkpoint and its cells, and the
-        view's Undo and Keep offered; `check` False leaves out the call's --check line (a plan runs it after
-        its last step only)."""
-        state, settings = session.current(), self.settings
-        if settings.undo:
-            executor.checkpoint = Checkpoint(self.shell.user_ns, budget=_undo_budget(settings))
+        """One run of the loop on `request`, kept by the kernel (`oci.records`) with its checkpoint and its
+        cells, and the view's Undo and Keep offered; `check` False leaves out the call's --check line (a plan
+        runs it after its last step only)."""
+        oci = self.oci
+        if oci.undo:
+            executor.checkpoint = Checkpoint(oci.user_ns, budget=_undo_budget(oci))
         listeners: tuple[View, ...] = (view,)
-        if state.bridge.connected:  # the JupyterLab extension inserts the cells, live
-            listeners += (BridgeView(state.bridge, _parent_msg_id(self.shell), self.cells),)
-        loop_settings = settings.loop_settings(self.args)
+        if oci.bridge.connected:  # the JupyterLab extension inserts the cells, live
+            listeners += (BridgeView(oci.bridge, _parent_msg_id(oci.shell), self.cells),)
+        loop_settings = oci.loop_settings(self.args)
         ask = loop_settings.ask_before
         approve = approver(ask, show_code=self.view_kind != "widget") if ask != "never" else None
         run = run_request(
             request,
             backend=self.backend,
             executor=executor,
-            conversation=state.conversation,
+            conversation=oci.conversation,
             settings=loop_settings if check else replace(loop_settings, check=None),
             context=self.context() if asked is None else "",
             files=self.files(request) if asked is None else "",
@@ -99,44 +98,41 @@ class Call:
         )
         if executor.checkpoint is not None:
             executor.checkpoint.close()
-            state.record(run).checkpoint = executor.checkpoint
-        state.runs.append(run)
-        if state.bridge.connected:  # the sidebar's model line (loaded now) and runs
-            record = state.record(run)
-            record.cells, record.insertion = cells_for(run, self.cells), session.Insertion.JUPYTERLAB
-            state.bridge.send(state_message(settings))
+            oci.record(run).checkpoint = executor.checkpoint
+        oci.runs.append(run)
+        if oci.bridge.connected:  # the sidebar's model line (loaded now) and runs
+            record = oci.record(run)
+            record.cells, record.insertion = cells_for(run, self.cells), Insertion.JUPYTERLAB
+            tell_the_sidebar(oci)
         if executor.checkpoint is not None:
-            offer_undo(view, run.id, settings, self.shell)
+            offer_undo(view, run.id, oci)
         return run
 
 
-def open_call(
-    request: str, args: argparse.Namespace, settings: OciSettings, shell: Any, choice: Any, view: View
-) -> Call | None:
+def open_call(request: str, args: argparse.Namespace, oci: OciMagics, choice: Any, view: View) -> Call | None:
     """The call with its engine (`engine.choose`'s choice) loaded, shown loading by `view`; None when
     interrupted while loading (nothing ran)."""
-    state = session.current()
     try:
-        backend = engine.load(choice, view, check_memory=settings.check_memory)
+        backend = engine.load(choice, view, check_memory=oci.check_memory)
     except KeyboardInterrupt:
         return None
-    state.conversation.use_system_prompt(settings.system_prompt)
+    oci.conversation.use_system_prompt(oci.system_prompt)
     if args.new:
-        state.conversation.reset()
-    return Call(request, args, settings, shell, settings.view_kind(shell), backend)
+        oci.conversation.reset()
+    return Call(request, args, oci, oci.view_kind(), backend)
 
 
-def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> None:
+def offer_undo(view: View, run_id: int, oci: OciMagics) -> None:
     """The widget's Undo and Keep: each acts once the cell has finished, as `%oci undo N` / `%oci keep N`."""
     from oci_magic.jupyter.undo import take_back
 
     def button(action: str):
         def act() -> str:
             try:
-                text = take_back(action, run_id, shell.user_ns)
+                text = take_back(oci, action, run_id)
             except OciError as exc:
                 return f"oci · {exc}"
-            session.current().bridge.send(state_message(settings))
+            tell_the_sidebar(oci)
             return text
 
         return act
@@ -144,26 +140,26 @@ def offer_undo(view: View, run_id: int, settings: OciSettings, shell: Any) -> No
     view.offer_undo(undo=button("undo"), keep=button("keep"))
 
 
-def view_and_executor(kind: str, title: str, shell: Any) -> tuple[View, KernelExecutor]:
+def view_and_executor(kind: str, title: str, oci: OciMagics) -> tuple[View, KernelExecutor]:
     """The view of one run (plain, or a plan's step) and the executor it shows: made here, for both."""
     # The widget shows what the code displays in the round's tab; other views leave it in the cell.
-    executor = KernelExecutor(shell, show_outputs=kind != "widget")
-    return make_view(kind, title, executor), executor
+    executor = KernelExecutor(oci.shell, show_outputs=kind != "widget")
+    return make_view(kind, title, executor, oci), executor
 
 
-def make_view(kind: str, request: str, executor: KernelExecutor | None) -> View:
+def make_view(kind: str, request: str, executor: KernelExecutor | None, oci: OciMagics) -> View:
     if kind == "widget":
         from oci_magic.views.widget import WidgetView  # ipywidgets: imported where a widget is drawn
 
-        view = WidgetView(request, executor=executor, put_in_cell=put_in_cell)
+        view = WidgetView(request, executor=executor, put_in_cell=partial(put_in_cell, oci))
         view.show()
         return view
     return QuietView() if kind == "quiet" else TextView()
 
 
-def keep_as_last(record: Any, shell: Any) -> None:
+def keep_as_last(record: Any, oci: OciMagics) -> None:
     """`_oci`: the last run, or the last plan."""
-    shell.user_ns["_oci"] = record
+    oci.user_ns["_oci"] = record
 
 
 def insert_without_extension(cells: list[NewCell], note: str, shell: Any) -> None:
@@ -175,11 +171,11 @@ def insert_without_extension(cells: list[NewCell], note: str, shell: Any) -> Non
         print(note)
 
 
-def _undo_budget(settings: OciSettings) -> int | None:
+def _undo_budget(oci: OciMagics) -> int | None:
     """Bytes this run's copies may take: the setting, against free memory or what earlier runs hold."""
     from oci_magic.jupyter.undo import held_bytes
 
-    return parse_budget(settings.undo_budget).for_run(memory.available_ram(), held_bytes())
+    return parse_budget(oci.undo_budget).for_run(memory.available_ram(), held_bytes(oci))
 
 
 def _parent_msg_id(shell: Any) -> str | None:

@@ -1,6 +1,6 @@
-"""`%%oci` and `%oci`: the magic itself is a thin shell. It parses a call's flags and hands the request to
-`answer.py` (one run, from request to cells), `%oci NAME` to `subcommands.py`, and the JupyterLab
-sidebar's messages to `sidebar.py`; its settings are `settings.OciSettings`'s traits."""
+"""`%%oci` and `%oci`: the magic itself is a thin shell. It parses a call's flags and hands the request, with
+the shell's `OciMagics` (`manager.py`: the settings and the kernel's state), to `answer.py` (one run, from
+request to cells), and `%oci NAME` to `subcommands.py`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from oci_magic.errors import OciError
-from oci_magic.jupyter import answer, sidebar
+from oci_magic.jupyter import answer, manager
 from oci_magic.jupyter.cells import CELL_MODES
-from oci_magic.jupyter.settings import OciSettings
 from oci_magic.jupyter.subcommands import SUBCOMMANDS
 from oci_magic.loop.records import Run
 from oci_magic.plan.records import Plan
 
-__all__ = ["OciMagics"]
+__all__ = ["OciCommands"]
 
 _KIND_NAMES = {int: "a whole number", float: "a number"}
 
@@ -40,8 +39,14 @@ def _at_least(kind, minimum):
 
 
 @magics_class
-class OciMagics(Magics, OciSettings):
-    """OpenCodeInterpreter in the notebook. Settings: `%config OciMagics.<name> = value`."""
+class OciCommands(Magics):
+    """OpenCodeInterpreter in the notebook: `%%oci` and `%oci NAME`. The settings and the state are the
+    shell's `OciMagics` (`self.manager`; settings: `%config OciMagics.<name> = value`)."""
+
+    @property
+    def manager(self) -> manager.OciMagics:
+        """The kernel's OciMagics: its settings and state."""
+        return manager.of(self.shell)
 
     # -- the magic -------------------------------------------------------------------------------------
     @magic_arguments(name="%oci")  # the flags belong to the cell magic: usage reads %%oci
@@ -101,7 +106,7 @@ class OciMagics(Magics, OciSettings):
             return self._subcommand(line)
         try:
             # shlex (POSIX rules) so that --check "assert f(1) == 2" loses its quotes.
-            args = self.oci.parser.parse_args(shlex.split(line))
+            args = self.parse_flags(shlex.split(line))
         except ValueError as exc:  # unbalanced quotes
             raise UsageError(f"cannot read the flags: {exc}") from None
         except UsageError as exc:
@@ -111,10 +116,18 @@ class OciMagics(Magics, OciSettings):
             raise UsageError("write your request on the lines below %%oci, e.g.\n%%oci\nplot y = x**2")
         self.answer(request, args)
 
+    def usage(self) -> str:
+        """`%oci help`'s first part: what the magic does and its flags."""
+        return self.oci.__doc__
+
+    def parse_flags(self, words: list[str]) -> argparse.Namespace:
+        """A call's flags, as `%%oci` takes them (`%oci fix` and `%oci plan continue` take them too)."""
+        return self.oci.parser.parse_args(words)
+
     def answer(self, request: str, args: argparse.Namespace) -> Run | Plan:
         """Answer `request` with this call's flags (`%%oci` and `%oci fix`)."""
         try:
-            return answer.answer(request, args, self, self.shell)
+            return answer.answer(request, args, self.manager)
         except OciError as exc:  # a model that cannot be chosen or loaded, a run already in progress
             raise UsageError(str(exc)) from None
 
@@ -127,11 +140,3 @@ class OciMagics(Magics, OciSettings):
                 f"To ask for code, put the request in a cell under %%oci."
             )
         SUBCOMMANDS[name].handler(self, rest)
-
-    def connect_bridge(self) -> None:
-        """Offer the JupyterLab extension a comm, and answer what its sidebar asks."""
-        sidebar.connect(self, self.shell.user_ns)
-
-    def state_message(self) -> dict:
-        """What the sidebar is sent: the model, the settings it edits, this kernel's runs."""
-        return sidebar.state_message(self)

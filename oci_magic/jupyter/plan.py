@@ -1,6 +1,6 @@
 """`%%oci --plan` and `%oci plan [continue|retry]` in the kernel: the plan written and shown, then each step
 run as one run of the call (`calls.Call.run`: its view, undo checkpoint, record and cells), under the plan's
-display. The plan is `_oci` and is kept in the session with the runs of its steps."""
+display. The plan is `_oci` and is kept by the kernel's OciMagics with the runs of its steps."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import argparse
 from typing import Any
 
 from oci_magic.errors import PlanError
-from oci_magic.jupyter import calls, session
+from oci_magic.jupyter import calls
 from oci_magic.jupyter.cells import NewCell, cells_for
-from oci_magic.jupyter.settings import OciSettings
-from oci_magic.jupyter.sidebar import state_message
+from oci_magic.jupyter.manager import Insertion, OciMagics
+from oci_magic.jupyter.run_lock import one_run_at_a_time
+from oci_magic.jupyter.sidebar import tell_the_sidebar
 from oci_magic.jupyter.undo import undo_state
 from oci_magic.loop import records
 from oci_magic.loop.records import Run, StepMark
@@ -30,14 +31,13 @@ def _show_for(kind: str, request: str) -> Any:
     return PlanText(quiet=kind == "quiet")
 
 
-def answer_with_plan(request: str, args: argparse.Namespace, settings: OciSettings, shell: Any) -> Plan:
-    state = session.current()
-    choice = engine.choose(state, settings.engine_settings(), args.model)  # a bad name fails before any view
-    show = _show_for(settings.view_kind(shell), request)
+def answer_with_plan(request: str, args: argparse.Namespace, oci: OciMagics) -> Plan:
+    choice = engine.choose(oci, oci.engine_settings(), args.model)  # a bad name fails before any view
+    show = _show_for(oci.view_kind(), request)
     plan = Plan(request=request, model=choice.name)
-    state.plans.append(plan)
-    calls.keep_as_last(plan, shell)
-    call = calls.open_call(request, args, settings, shell, choice, show)
+    oci.plans.append(plan)
+    calls.keep_as_last(plan, oci)
+    call = calls.open_call(request, args, oci, choice, show)
     if call is None:
         plan.status = records.INTERRUPTED
         plan.message = "interrupted while loading the model; nothing ran. Run the cell again to load it"
@@ -47,47 +47,47 @@ def answer_with_plan(request: str, args: argparse.Namespace, settings: OciSettin
     written = write_plan(
         plan,
         backend=call.backend,
-        conversation=state.conversation,
-        settings=settings.loop_settings(args),
-        cap=settings.plan_steps,
+        conversation=oci.conversation,
+        settings=oci.loop_settings(args),
+        cap=oci.plan_steps,
         context=call.context(),
         files=call.files(request),
         show=show,
     )
-    state.bridge.send(state_message(settings))
+    tell_the_sidebar(oci)
     if written:
         run_steps(plan, run_step=_StepRunner(call, plan), show=show, context=call.context)
-    state.bridge.send(state_message(settings))
+    tell_the_sidebar(oci)
     return plan
 
 
-def last_plan() -> Plan:
-    plans = session.current().plans
+def last_plan(oci: OciMagics) -> Plan:
+    plans = oci.plans
     if not plans:
         raise PlanError("no plan in this kernel yet: write a request under %%oci --plan")
     return plans[-1]
 
 
-def plan_again(how: str, args: argparse.Namespace, settings: OciSettings, shell: Any) -> Plan:
+def plan_again(how: str, args: argparse.Namespace, oci: OciMagics) -> Plan:
     """`%oci plan continue|retry`: the last plan, from the step where it stopped (or the first step whose run
     was undone), with this call's flags."""
-    with session.one_run_at_a_time(f"{how} a plan"):
-        state, plan = session.current(), last_plan()
-        choice = engine.choose(state, settings.engine_settings(), args.model)
-        show = _show_for(settings.view_kind(shell), plan.request)
-        call = calls.open_call(plan.request, args, settings, shell, choice, show)
+    with one_run_at_a_time(f"{how} a plan"):
+        plan = last_plan(oci)
+        choice = engine.choose(oci, oci.engine_settings(), args.model)
+        show = _show_for(oci.view_kind(), plan.request)
+        call = calls.open_call(plan.request, args, oci, choice, show)
         if call is None:
             raise PlanError("interrupted while loading the model; the plan is as it was")
-        calls.keep_as_last(plan, shell)
+        calls.keep_as_last(plan, oci)
         resume(
             plan,
             how,
-            still_done=lambda run: undo_state(run) != UNDONE,
+            still_done=lambda run: undo_state(oci, run) != UNDONE,
             run_step=_StepRunner(call, plan),
             show=show,
             context=call.context,
         )
-        state.bridge.send(state_message(settings))
+        tell_the_sidebar(oci)
         return plan
 
 
@@ -102,10 +102,10 @@ class _StepRunner:
     def __call__(self, step: Step, mark: StepMark, asked: str | None, first_reply: str | None) -> Run:
         call = self.call
         title = f"Step {mark.index} of {mark.count}: {step.title}"
-        view, executor = calls.view_and_executor(call.view_kind, title, call.shell)
+        view, executor = calls.view_and_executor(call.view_kind, title, call.oci)
         last = mark.index == mark.count  # --check is the whole request's: it runs after the last step
         run = call.run(step.text, executor, view, asked=asked, step=mark, first_reply=first_reply, check=last)
-        if not session.current().bridge.connected:
+        if not call.oci.bridge.connected:
             self._into_one_cell(run, mark)
         return run
 
@@ -115,9 +115,9 @@ class _StepRunner:
             return
         section = f"# Step {mark.index} of {mark.count}: {mark.title}\n{code[-1].source}"
         self.sections[mark.index] = section
-        record = session.current().record(run)
+        record = self.call.oci.record(run)
         record.cells = [NewCell(section, code[-1].metadata)]
-        record.insertion = session.Insertion.SET_NEXT_INPUT
+        record.insertion = Insertion.SET_NEXT_INPUT
         note = ""
         if len(self.sections) == 1:
             note = (
@@ -125,4 +125,4 @@ class _StepRunner:
                 "a '# Step N' comment (the extension inserts a cell per step)"
             )
         joined = "\n\n".join(self.sections[index] for index in sorted(self.sections))
-        calls.insert_without_extension([NewCell(joined)], note, self.call.shell)
+        calls.insert_without_extension([NewCell(joined)], note, self.call.oci.shell)

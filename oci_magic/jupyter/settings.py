@@ -1,13 +1,13 @@
 """The settings of `%%oci` (`%config OciMagics.<name> = value`), as traits with their help and limits, and
 what a call makes of them: the loop's settings, the engine's, the view.
 
-OciMagics inherits them, so that `%config OciMagics` lists and sets them as IPython users expect.
+The kernel's `OciMagics` (`manager.py`) inherits them, so that `%config OciMagics` lists and sets them as
+IPython users expect.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, Union, validate
 from traitlets.config import Configurable
@@ -241,16 +241,3 @@ class OciSettings(Configurable):
             load={name: getattr(self, name) for name in engine.LOAD_SETTINGS},
             speculation=self.speculation,
         )
-
-    def view_kind(self, shell: Any) -> str:
-        """The view a call gets: the setting, or for 'auto' the widget where a frontend can draw it."""
-        if self.view != "auto":
-            return self.view
-        # A Jupyter kernel has a frontend that may draw widgets; terminal IPython has none.
-        if getattr(shell, "kernel", None) is None:
-            return "text"
-        try:
-            import ipywidgets  # noqa: F401
-        except ImportError:
-            return "text"
-        return "widget"

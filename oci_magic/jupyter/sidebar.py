@@ -8,37 +8,38 @@ from typing import Any
 from traitlets import TraitError
 
 from oci_magic.errors import OciError
-from oci_magic.jupyter import session, undo
+from oci_magic.jupyter import undo
+from oci_magic.jupyter.manager import OciMagics
 from oci_magic.jupyter.protocol import kernel_message, plan_info, run_info
-from oci_magic.jupyter.settings import FRONTEND_SETTINGS, OciSettings
+from oci_magic.jupyter.settings import FRONTEND_SETTINGS
 from oci_magic.models import engine
 
-__all__ = ["connect", "state_message"]
+__all__ = ["connect", "state_message", "tell_the_sidebar"]
 
 
-def connect(settings: OciSettings, namespace: dict[str, Any]) -> None:
+def connect(oci: OciMagics) -> None:
     """Open the comm to the JupyterLab extension and answer what it asks (it asks when the kernel is idle: a
     busy kernel reads no comm messages)."""
-    bridge = session.current().bridge
+    bridge = oci.bridge
 
     def reset(data: dict[str, Any]) -> None:
-        session.current().conversation.reset()
-        bridge.send(state_message(settings))
+        oci.conversation.reset()
+        tell_the_sidebar(oci)
 
     def undo_or_keep(data: dict[str, Any]) -> None:
         """The Undo and Keep buttons of a run in the sidebar: `%oci undo N` / `%oci keep N`."""
         try:
-            text = undo.take_back(data["type"], data.get("run"), namespace)
+            text = undo.take_back(oci, data["type"], data.get("run"))
         except OciError as exc:
             text = f"oci · {exc}"
         bridge.send(kernel_message("notice", message=text))
-        bridge.send(state_message(settings))
+        tell_the_sidebar(oci)
 
     bridge.handlers.update(
         {
-            "hello": lambda data: bridge.send(state_message(settings)),
-            "state": lambda data: bridge.send(state_message(settings)),
-            "settings": lambda data: _settings_from_frontend(settings, data),
+            "hello": lambda data: tell_the_sidebar(oci),
+            "state": lambda data: tell_the_sidebar(oci),
+            "settings": lambda data: _settings_from_frontend(oci, data),
             "reset": reset,
             "undo": undo_or_keep,
             "keep": undo_or_keep,
@@ -47,26 +48,30 @@ def connect(settings: OciSettings, namespace: dict[str, Any]) -> None:
     bridge.open()
 
 
-def state_message(settings: OciSettings) -> dict[str, Any]:
+def state_message(oci: OciMagics) -> dict[str, Any]:
     """What the sidebar shows: the model, the settings it edits, this kernel's runs."""
-    state = session.current()
     return kernel_message(
         "state",
-        model=engine.describe(state, settings.engine_settings()),
-        settings={name: getattr(settings, name) for name in FRONTEND_SETTINGS.values()},
-        runs=[run_info(run, undo.undo_state(run)) for run in state.runs],
-        conversation_turns=state.conversation.turns,
-        undo_held=undo.held_line(),
-        plans=[plan_info(plan) for plan in state.plans],
+        model=engine.describe(oci, oci.engine_settings()),
+        settings={name: getattr(oci, name) for name in FRONTEND_SETTINGS.values()},
+        runs=[run_info(run, undo.undo_state(oci, run)) for run in oci.runs],
+        conversation_turns=oci.conversation.turns,
+        undo_held=undo.held_line(oci),
+        plans=[plan_info(plan) for plan in oci.plans],
     )
 
 
-def _settings_from_frontend(settings: OciSettings, data: dict[str, Any]) -> None:
-    bridge = session.current().bridge
+def tell_the_sidebar(oci: OciMagics) -> None:
+    """Send the sidebar the kernel's state as it is now (nothing, without the extension)."""
+    if oci.bridge.connected:
+        oci.bridge.send(state_message(oci))
+
+
+def _settings_from_frontend(oci: OciMagics, data: dict[str, Any]) -> None:
     for name in FRONTEND_SETTINGS.values():
-        if name in data and data[name] != getattr(settings, name):
+        if name in data and data[name] != getattr(oci, name):
             try:
-                setattr(settings, name, data[name])
+                setattr(oci, name, data[name])
             except TraitError as exc:
-                bridge.send(kernel_message("error", message=f"{name}: {exc}"))
-    bridge.send(state_message(settings))
+                oci.bridge.send(kernel_message("error", message=f"{name}: {exc}"))
+    tell_the_sidebar(oci)

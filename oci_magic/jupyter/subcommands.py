@@ -7,13 +7,14 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 
 from oci_magic.errors import OciError
-from oci_magic.jupyter import session
-from oci_magic.jupyter.sidebar import state_message
+from oci_magic.jupyter.manager import OciMagics
+from oci_magic.jupyter.run_lock import one_run_at_a_time
+from oci_magic.jupyter.sidebar import tell_the_sidebar
 from oci_magic.jupyter.undo import held_line, take_back
 from oci_magic.loop.prompts import fix_request
 from oci_magic.loop.records import Run
@@ -23,65 +24,82 @@ from oci_magic.plan.records import Plan
 from oci_magic.versions import package_versions
 from oci_magic.views.describe import round_figures
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "subcommands_help"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "subcommands_help", "Magic"]
+
+
+class Magic(Protocol):
+    """What a subcommand is handed: the `%oci` magic (`magics.OciCommands`)."""
+
+    @property
+    def manager(self) -> OciMagics:
+        """The kernel's settings and state."""
+
+    def parse_flags(self, words: list[str]) -> argparse.Namespace:
+        """A call's flags, as `%%oci` takes them."""
+
+    def answer(self, request: str, args: argparse.Namespace) -> Any:
+        """Answer `request` through the loop, as `%%oci` does."""
+
+    def usage(self) -> str:
+        """The magic's help."""
 
 
 @dataclass(frozen=True)
 class Subcommand:
     """A `%oci NAME` subcommand: what it takes and does (its help line), and the function that does it,
-    called with the magics object and the words after the name."""
+    called with the magic (a `Magic`: its flags' parser, `answer`, and `.manager`, the kernel's OciMagics)
+    and the words after the name."""
 
     name: str
     arguments: str
     summary: str
-    handler: Callable[[Any, list[str]], None]
+    handler: Callable[[Magic, list[str]], None]
 
 
-def show_help(magics: Any, words: list[str]) -> None:
-    print(magics.oci.__doc__)
+def show_help(commands: Magic, words: list[str]) -> None:
+    print(commands.usage())
     print(subcommands_help())
 
 
-def show_status(magics: Any, words: list[str]) -> None:
-    state = session.current()
-    if state.backend is not None:
-        print(f"backend: {state.backend.name} (installed with oci_magic.set_backend)")
-    elif magics.endpoint:
+def show_status(commands: Magic, words: list[str]) -> None:
+    oci = commands.manager
+    if oci.backend is not None:
+        print(f"backend: {oci.backend.name} (installed with oci_magic.set_backend)")
+    elif oci.endpoint:
         try:
-            _print_table(engine.choose(state, magics.engine_settings()).info())
+            _print_table(engine.choose(oci, oci.engine_settings()).info())
         except OciError as exc:
-            print(f"endpoint: {magics.endpoint} — {exc}")
+            print(f"endpoint: {oci.endpoint} — {exc}")
     else:
         from oci_magic.backends import llamacpp  # llama_cpp itself is not imported by this
 
         loaded = llamacpp.cached_backend()
         if loaded is not None:
             _print_table(loaded.info())
-            if (source := engine.chosen_by(magics.engine_settings(), loaded.path)) is not None:
+            if (source := engine.chosen_by(oci.engine_settings(), loaded.path)) is not None:
                 print(f"chosen by: {source}")
         else:
             try:
-                path, source = resolve_model(magics.model)
+                path, source = resolve_model(oci.model)
                 print(f"model: {path} (from {source}), not loaded yet")
             except OciError as exc:
                 print(f"model: none — {exc}")
     names = ("max_rounds", "temperature", "max_tokens", "exec_timeout", "notebook_context")
-    print("settings: " + ", ".join(f"{name}={getattr(magics, name)}" for name in names))
-    print(f"conversation: {state.conversation.turns} user turns")
-    last = state.last_run
+    print("settings: " + ", ".join(f"{name}={getattr(oci, name)}" for name in names))
+    print(f"conversation: {oci.conversation.turns} user turns")
+    last = oci.last_run
     print(f"last run: {last.summary() if last else 'none yet'}")
-    print(held_line())
+    print(held_line(oci))
 
 
-def records_in_order() -> list[Run | Plan]:
+def records_in_order(oci: OciMagics) -> list[Run | Plan]:
     """The runs and plans of this kernel, oldest first; a plan stands for the runs of its steps."""
-    state = session.current()
-    alone: list[Run | Plan] = [run for run in state.runs if run.step is None]
-    return sorted(alone + state.plans, key=lambda record: record.started)
+    alone: list[Run | Plan] = [run for run in oci.runs if run.step is None]
+    return sorted(alone + oci.plans, key=lambda record: record.started)
 
 
-def show_history(magics: Any, words: list[str]) -> None:
-    records = records_in_order()
+def show_history(commands: Magic, words: list[str]) -> None:
+    records = records_in_order(commands.manager)
     if not records:
         print("no runs yet")
     for record in records:
@@ -104,14 +122,15 @@ def _print_rounds(run: Run, indent: str) -> None:
         print(f"{indent}round {round_.index}: {outcome} · {round_figures(round_)}")
 
 
-def fix(magics: Any, words: list[str]) -> None:
+def fix(commands: Magic, words: list[str]) -> None:
     """`%oci fix [N] [flags]`: repair the last cell that raised, or cell N, through the same loop."""
+    oci = commands.manager
     number = int(words.pop(0)) if words and words[0].isdigit() else None
     try:
-        args = magics.oci.parser.parse_args(words)
+        args = commands.parse_flags(words)
     except UsageError as exc:
         raise UsageError(f"{exc}. Usage: %oci fix [N] [%%oci flags]") from None
-    failed = session.current().failed_cells
+    failed = oci.failed_cells
     if number is None:
         if not failed:
             raise UsageError(
@@ -122,18 +141,18 @@ def fix(magics: Any, words: list[str]) -> None:
     elif number in failed:
         cell = failed[number]
     else:
-        history = magics.shell.user_ns.get("In", [])
+        history = oci.user_ns.get("In", [])
         if 0 < number < len(history):
             raise UsageError(f"cell In[{number}] ran without an error; %oci fix repairs cells that raised")
         raise UsageError(f"no cell In[{number}] in this kernel")
     label = f"cell In[{cell.execution_count}]"
-    magics.answer(fix_request(cell.source, cell.error.traceback, label, limit=magics.feedback_chars), args)
+    commands.answer(fix_request(cell.source, cell.error.traceback, label, limit=oci.feedback_chars), args)
 
 
 SAVE_USAGE = "usage: %oci save PATH.ipynb [--all] [--force] (the last run, or --all runs of this kernel)"
 
 
-def save(magics: Any, words: list[str]) -> None:
+def save(commands: Magic, words: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="%oci save", add_help=False, exit_on_error=False)
     parser.add_argument("path")
     parser.add_argument("--all", action="store_true")
@@ -149,7 +168,7 @@ def save(magics: Any, words: list[str]) -> None:
         raise UsageError(f"{path} exists; add --force to overwrite it, or choose another name")
     if not path.parent.is_dir():
         raise UsageError(f"no folder {path.parent} to save into")
-    records = records_in_order()
+    records = records_in_order(commands.manager)
     if not records:
         raise UsageError("no runs to save yet: run a %%oci cell first")
     chosen = records if args.all else records[-1:]
@@ -167,41 +186,42 @@ def save(magics: Any, words: list[str]) -> None:
     print(f"oci · saved {runs_text} to {path}")
 
 
-def pull(magics: Any, words: list[str]) -> None:
+def pull(commands: Magic, words: list[str]) -> None:
     """`%oci pull NAME`: download a model (progress bar in the notebook), then use it."""
     if len(words) != 1:
         raise UsageError("usage: %oci pull NAME, e.g. %oci pull oci-ds-6.7b (oci-magic models lists them)")
     from oci_magic.models.download import pull as download
 
     try:
-        path = download(words[0], widget=magics.view_kind(magics.shell) == "widget")
+        path = download(words[0], widget=commands.manager.view_kind() == "widget")
     except OciError as exc:
         raise UsageError(str(exc)) from None
     print(f"oci · {words[0]} is ready: {path}. Use it with %config OciMagics.model = {words[0]!r}")
 
 
-def show_models(magics: Any, words: list[str]) -> None:
+def show_models(commands: Magic, words: list[str]) -> None:
     print(models_table())
 
 
-def reset(magics: Any, words: list[str]) -> None:
-    session.current().conversation.reset()
+def reset(commands: Magic, words: list[str]) -> None:
+    commands.manager.conversation.reset()
     print("oci · conversation forgotten; the next %%oci starts fresh")
 
 
-def show_version(magics: Any, words: list[str]) -> None:
+def show_version(commands: Magic, words: list[str]) -> None:
     print("\n".join(package_versions()))
 
 
-def load_model(magics: Any, words: list[str]) -> None:
+def load_model(commands: Magic, words: list[str]) -> None:
     from oci_magic.jupyter.answer import load_backend
 
+    oci = commands.manager
     try:
-        with session.one_run_at_a_time():  # a run in another thread finishes with the model first
+        with one_run_at_a_time():  # a run in another thread finishes with the model first
             if words:
-                magics.model = words[0]
-                session.current().backend = None
-            backend = load_backend(magics)
+                oci.model = words[0]
+                oci.backend = None
+            backend = load_backend(oci)
     except OciError as exc:
         raise UsageError(str(exc)) from None
     _print_table(backend.info())
@@ -215,23 +235,23 @@ def _run_number(words: list[str], usage: str) -> int | None:
     raise UsageError(f"usage: {usage} (N: a run's number, as %oci history lists them)")
 
 
-def undo(magics: Any, words: list[str]) -> None:
+def undo(commands: Magic, words: list[str]) -> None:
     """`%oci undo [N]`: take back the last run (or run N, and every run after it first)."""
-    _take_back(magics, "undo", _run_number(words, "%oci undo [N]"))
+    _take_back(commands.manager, "undo", _run_number(words, "%oci undo [N]"))
 
 
-def keep(magics: Any, words: list[str]) -> None:
+def keep(commands: Magic, words: list[str]) -> None:
     """`%oci keep [N]`: keep the last run (or run N and those before it); free what undo holds for them."""
-    _take_back(magics, "keep", _run_number(words, "%oci keep [N]"))
+    _take_back(commands.manager, "keep", _run_number(words, "%oci keep [N]"))
 
 
-def _take_back(magics: Any, action: str, number: int | None) -> None:
+def _take_back(oci: OciMagics, action: str, number: int | None) -> None:
     try:
-        text = take_back(action, number, magics.shell.user_ns)
+        text = take_back(oci, action, number)
     except OciError as exc:
         raise UsageError(str(exc)) from None
     print(text)
-    _tell_the_sidebar(magics)
+    tell_the_sidebar(oci)
 
 
 PLAN_USAGE = (
@@ -241,14 +261,14 @@ PLAN_USAGE = (
 )
 
 
-def plan(magics: Any, words: list[str]) -> None:
+def plan(commands: Magic, words: list[str]) -> None:
     """`%oci plan [continue|retry] [flags]`: show the last plan, or go on with it from where it stopped."""
     from oci_magic.jupyter.plan import last_plan, plan_again
     from oci_magic.views.plan import plan_header, step_lines
 
     if not words:
         try:
-            shown = last_plan()
+            shown = last_plan(commands.manager)
         except OciError as exc:
             raise UsageError(str(exc)) from None
         print(plan_header(shown))
@@ -260,17 +280,13 @@ def plan(magics: Any, words: list[str]) -> None:
     if how not in ("continue", "retry"):
         raise UsageError(f"unknown plan action {words[0]!r}. {PLAN_USAGE}")
     try:
-        args = magics.oci.parser.parse_args(words[1:])
+        args = commands.parse_flags(words[1:])
     except UsageError as exc:
         raise UsageError(f"{exc}. {PLAN_USAGE}") from None
     try:
-        plan_again(how, args, magics, magics.shell)
+        plan_again(how, args, commands.manager)
     except OciError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _tell_the_sidebar(magics: Any) -> None:
-    session.current().bridge.send(state_message(magics))
 
 
 # In the order `%oci help` lists them.

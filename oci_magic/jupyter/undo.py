@@ -5,11 +5,10 @@ first, or keep them (freeing what undo holds). The namespace part is the run's c
 
 from __future__ import annotations
 
-from typing import Any
-
 from oci_magic.errors import UndoError
-from oci_magic.jupyter import session
+from oci_magic.jupyter.manager import Insertion, OciMagics
 from oci_magic.jupyter.protocol import kernel_message
+from oci_magic.jupyter.run_lock import one_run_at_a_time
 from oci_magic.loop.records import Run
 from oci_magic.undo.checkpoint import KEPT, OPEN, UNDONE, UndoState
 from oci_magic.undo.sizes import human
@@ -17,34 +16,29 @@ from oci_magic.undo.sizes import human
 __all__ = ["take_back", "undo_runs", "keep_runs", "undo_state", "held_bytes", "held_line"]
 
 
-def undo_state(run: Run) -> UndoState:
+def undo_state(oci: OciMagics, run: Run) -> UndoState:
     """OPEN (can be undone), UNDONE, KEPT, or NONE (ran with undo off, or nothing ran)."""
-    checkpoint = session.current().record(run).checkpoint
+    checkpoint = oci.record(run).checkpoint
     return checkpoint.state if checkpoint is not None else UndoState.NONE
 
 
-def held_bytes() -> int:
+def held_bytes(oci: OciMagics) -> int:
     """What undo holds now: copies, and the previous values of names the runs rebound or deleted."""
-    return sum(
-        checkpoint.held + checkpoint.kept_alive()
-        for checkpoint in session.current().checkpoints()
-        if checkpoint.state == OPEN
-    )
+    open_checkpoints = [checkpoint for checkpoint in oci.checkpoints() if checkpoint.state == OPEN]
+    return sum(checkpoint.held + checkpoint.kept_alive() for checkpoint in open_checkpoints)
 
 
-def held_line() -> str:
-    records = session.current().records
-    open_runs = [run_id for run_id, r in records.items() if r.checkpoint and r.checkpoint.state == OPEN]
+def held_line(oci: OciMagics) -> str:
+    open_runs = [run_id for run_id, r in oci.records.items() if r.checkpoint and r.checkpoint.state == OPEN]
     if not open_runs:
         return "undo: nothing held (no run that can be undone)"
     runs = ", ".join(map(str, open_runs))
-    return (
-        f"undo: holds {human(held_bytes())} for run{'s' * (len(open_runs) > 1)} {runs} (%oci keep frees it)"
-    )
+    plural = "s" * (len(open_runs) > 1)
+    return f"undo: holds {human(held_bytes(oci))} for run{plural} {runs} (%oci keep frees it)"
 
 
-def _target(number: int | None) -> Run:
-    runs = session.current().runs
+def _target(oci: OciMagics, number: int | None) -> Run:
+    runs = oci.runs
     if not runs:
         raise UndoError(
             "nothing to undo: no %%oci run in this kernel since it started "
@@ -59,21 +53,21 @@ def _target(number: int | None) -> Run:
     raise UndoError(f"no run {number} in this kernel (its runs: {ids}; %oci history lists them)")
 
 
-def take_back(action: str, number: int | None, namespace: dict[str, Any]) -> str:
+def take_back(oci: OciMagics, action: str, number: int | None) -> str:
     """`action` "undo" or "keep" on run `number` (the last when None), as `%oci undo N` / `%oci keep N`, the
     widget's and the sidebar's buttons all ask it: one at a time in this kernel, never during a run. What
     to tell the user; raises OciError (UndoError, RunInProgressError) when it cannot be done."""
-    with session.one_run_at_a_time(f"{action} a run"):
-        return "\n".join(undo_runs(number, namespace)) if action == "undo" else keep_runs(number)
+    with one_run_at_a_time(f"{action} a run"):
+        return "\n".join(undo_runs(oci, number)) if action == "undo" else keep_runs(oci, number)
 
 
-def undo_runs(number: int | None, namespace: dict[str, Any]) -> list[str]:
-    """Undo run `number` (the last run when None) and, first, every run after it, newest first. Returns the
-    report's lines. Raises UndoError, before changing anything, when it cannot be done."""
-    state = session.current()
-    target = _target(number)
-    later = [run for run in state.runs if run.id >= target.id]
-    what = undo_state(target)
+def undo_runs(oci: OciMagics, number: int | None) -> list[str]:
+    """Undo run `number` (the last run when None) and, first, every run after it, newest first, in the
+    kernel's namespace. Returns the report's lines. Raises UndoError, before changing anything, when it
+    cannot be done."""
+    target = _target(oci, number)
+    later = [run for run in oci.runs if run.id >= target.id]
+    what = undo_state(oci, target)
     if what == UNDONE:
         raise UndoError(f"run {target.id} was already undone")
     if what == KEPT:
@@ -84,30 +78,29 @@ def undo_runs(number: int | None, namespace: dict[str, Any]) -> list[str]:
             "or ran no code: there is nothing to take back"
         )
     for run in later:
-        if undo_state(run) == KEPT:
+        if undo_state(oci, run) == KEPT:
             raise UndoError(
                 f"run {run.id}, after run {target.id}, was kept: undo goes back run by run, newest first, "
                 f"and a kept run cannot be undone, so run {target.id} cannot be either"
             )
     lines = []
     for run in reversed(later):
-        checkpoint = state.record(run).checkpoint
+        checkpoint = oci.record(run).checkpoint
         if checkpoint is None or checkpoint.state != OPEN:
             continue
-        report = checkpoint.undo(namespace)
+        report = checkpoint.undo(oci.user_ns)
         lines.append(f"oci · undid run {run.id} ({_first_line(run.request)!r}):")
         lines.extend(report.lines())
-        lines.extend(_remove_cells(run))
+        lines.extend(_remove_cells(oci, run))
     return lines
 
 
-def keep_runs(number: int | None) -> str:
+def keep_runs(oci: OciMagics, number: int | None) -> str:
     """Keep run `number` (the last when None) and every run before it: free what undo holds for them."""
-    state = session.current()
-    target = _target(number)
+    target = _target(oci, number)
     kept, freed = [], 0
-    for run in state.runs:
-        checkpoint = state.record(run).checkpoint
+    for run in oci.runs:
+        checkpoint = oci.record(run).checkpoint
         if run.id <= target.id and checkpoint is not None and checkpoint.state == OPEN:
             freed += checkpoint.held + checkpoint.kept_alive()
             checkpoint.release(KEPT)
@@ -123,18 +116,17 @@ def _first_line(request: str) -> str:
     return line if len(line) <= 60 else line[:59] + "…"
 
 
-def _remove_cells(run: Run) -> list[str]:
+def _remove_cells(oci: OciMagics, run: Run) -> list[str]:
     """Ask the extension to remove the run's cells, or say which to delete by hand."""
-    state = session.current()
-    record = state.record(run)
+    record = oci.record(run)
     cells, how = record.cells, record.insertion
     record.cells, record.insertion = [], None
     if not cells:
         return []
     count = f"{len(cells)} cell{'s' * (len(cells) > 1)}"
-    if how == session.Insertion.JUPYTERLAB and state.bridge.connected:
+    if how == Insertion.JUPYTERLAB and oci.bridge.connected:
         payload = [{"round": c.metadata["oci_magic"]["round"], "source": c.source} for c in cells]
-        state.bridge.send(kernel_message("remove_cells", run=run.id, cells=payload))
+        oci.bridge.send(kernel_message("remove_cells", run=run.id, cells=payload))
         return [
             f"  cells: JupyterLab removes the {count} the run inserted (it asks first about one you edited)"
         ]

@@ -31,7 +31,7 @@ class LoadView(Protocol):
 
 
 class EngineState(Protocol):
-    """Where the kernel keeps what the engine choice depends on (the Jupyter session does)."""
+    """Where the kernel keeps what the engine choice depends on (the kernel's OciMagics does)."""
 
     #: A backend installed with set_backend(); None means the llama.cpp model from the settings.
     backend: Backend | None

@@ -197,12 +197,12 @@ def test_in_a_real_kernel_the_question_comes_through_the_frontend(kernel, tmp_pa
 
 
 def test_the_sidebar_gets_the_question_then_the_answer(shell, scripted, workdir, answers, monkeypatch):
-    from oci_magic.jupyter import calls, session
+    from oci_magic.jupyter import calls
 
     given, asked = answers
     given.append("n")
     sent = []
-    bridge = session.current().bridge
+    bridge = shell.oci_magics.bridge
     monkeypatch.setattr(bridge, "connected", True)
     monkeypatch.setattr(bridge, "send", sent.append)
     monkeypatch.setattr(calls, "_parent_msg_id", lambda shell: None)

@@ -110,7 +110,7 @@ def test_every_phase_can_be_interrupted_and_the_next_run_just_works(kernel):
     assert last_run(kernel)["rounds"][0]["reply"] == reference
     assert kernel.value("work") == "three hours of it"
     assert kernel.value(
-        "[r.status for r in __import__('oci_magic.jupyter.session').jupyter.session.current().runs]"
+        "[r.status for r in get_ipython().oci_magics.runs]"
     ) == [
         "interrupted",
         "generated",

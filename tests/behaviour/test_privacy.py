@@ -14,7 +14,7 @@ import pytest
 from helpers import llama_server
 
 import oci_magic
-from oci_magic.jupyter import session
+from oci_magic.jupyter import sidebar
 
 # Runs in a fresh interpreter with Python's audit hook watching every socket and URL opened.
 WATCHED_SESSION = textwrap.dedent(
@@ -71,19 +71,19 @@ def test_the_endpoint_key_is_never_shown_saved_or_logged(
     assert run.model.startswith("tiny @ 127.0.0.1") and run.rounds[0].reply
     for line in ("status", "history", f"save {tmp_path / 'runs.ipynb'}"):
         shell.run_line_magic("oci", line)
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     # a wrong key: the refusal names the variable, not its value
     monkeypatch.setenv("OCI_MAGIC_API_KEY", KEY + "-wrong")
-    session.current().remote = None
+    shell.oci_magics.remote = None
     shell.run_cell("%%oci --rounds 1\nanything")
     printed = capsys.readouterr()
     places = {
         "printed": printed.out + printed.err,
         "logs": caplog.text,
-        "records": json.dumps([asdict(r) for r in session.current().runs], default=str),
+        "records": json.dumps([asdict(r) for r in shell.oci_magics.runs], default=str),
         "notebook": (tmp_path / "runs.ipynb").read_text(),
-        "sidebar": json.dumps(magics.state_message(), default=str),
-        "conversation": json.dumps(session.current().conversation.messages),
+        "sidebar": json.dumps(sidebar.state_message(magics), default=str),
+        "conversation": json.dumps(shell.oci_magics.conversation.messages),
         "settings": repr({name: getattr(magics, name) for name in magics.trait_names()}),
     }
     assert "refused the API key (401)" in places["printed"] and "OCI_MAGIC_API_KEY" in places["printed"]

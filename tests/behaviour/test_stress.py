@@ -36,8 +36,8 @@ def test_fifty_runs_in_one_kernel_do_not_grow_its_memory(tiny_gguf):
             reply = kernel.run("%%oci --new --max-tokens 64\nadd up the numbers below 2000")
             assert reply.status == "ok", reply.text
         end = kernel.value("memory()")
-        statuses = kernel.value("[r.status for r in oci_magic.jupyter.session.current().runs]")
-        rounds = kernel.value("[len(r.rounds) for r in oci_magic.jupyter.session.current().runs]")
+        statuses = kernel.value("[r.status for r in get_ipython().oci_magics.runs]")
+        rounds = kernel.value("[len(r.rounds) for r in get_ipython().oci_magics.runs]")
         assert statuses == ["passed"] * (RUNS + WARM_UP) and rounds == [2] * (RUNS + WARM_UP)
         growth = (end - start) / 2**20
         before, after = start / 2**20, end / 2**20

@@ -22,7 +22,6 @@ from live_kernel import LiveKernel
 
 import oci_magic
 from oci_magic.bench.probes import rss
-from oci_magic.jupyter import session
 from oci_magic.views import static
 
 FENCE = "```"
@@ -285,7 +284,7 @@ def test_a_million_lines_are_shown_capped_kept_capped_and_counted(shell, scripte
     assert 200_000 <= len(shown) < 210_000  # the cell shows the first 200,000 characters, then says so
     assert f"… {printed - 200_000:,} more characters printed, not shown here" in shown
     # the model reads a trimmed part, told how much more there was
-    feedback = session.current().conversation.messages[-1]["content"]
+    feedback = shell.oci_magics.conversation.messages[-1]["content"]
     assert len(feedback) < run.settings["feedback_chars"] + 100
     assert f"({printed - 1_000_000} more characters printed, not kept)" in feedback
     assert record_size(run) < 3_000_000

@@ -180,7 +180,7 @@ def test_an_interrupt_ends_every_trial(user_data, sigint_raises):
 def test_candidate_settings_are_checked(shell, capsys):
     from traitlets import TraitError
 
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     with pytest.raises(TraitError, match="candidates must be 1 or more, got 0"):
         magics.candidates = 0
     with pytest.raises(TraitError, match="candidate_temperature must be 0 or more"):

@@ -111,7 +111,7 @@ def test_the_frontend_sets_settings_and_resets_the_conversation(kernel):
     assert states[0]["type"] == "state" and states[0]["settings"]["max_rounds"] == 3
     assert any(m["type"] == "error" and "max_rounds" in m["message"] for m in states)
     assert states[-1]["settings"] == {"model": "", "max_rounds": 5, "temperature": 0.2}
-    _, messages = execute(kernel, "print(get_ipython().find_magic('oci').__self__.max_rounds)")
+    _, messages = execute(kernel, "print(get_ipython().oci_magics.max_rounds)")
     assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["5\n"]
 
 
@@ -166,7 +166,7 @@ def test_a_candidate_chosen_instead_replaces_the_runs_cell_and_undo_removes_it_a
     _, messages = execute(
         kernel,
         "from oci_magic.jupyter.alternatives import put_in_cell\n"
-        "run = _oci\nprint(put_in_cell(run, run.rounds[0], 0))",
+        "run = _oci\nprint(put_in_cell(get_ipython().oci_magics, run, run.rounds[0], 0))",
     )
     (replace,) = [m for m in comm_messages(messages, comm_id) if m["type"] == "replace_cell"]
     assert (replace["round"], replace["source"], replace["code"]) == (1, "total = 6", "total = 7")

@@ -55,7 +55,7 @@ def test_fix_says_what_it_needs(shell, scripted):
 def test_errors_inside_generated_code_are_not_cells_to_fix(shell, scripted):
     scripted([block("1 / 0"), block("ok = 1")])
     shell.run_cell("%%oci\nanything", store_history=True)
-    assert oci_magic.jupyter.session.current().failed_cells == {}
+    assert shell.oci_magics.failed_cells == {}
 
 
 def test_cells_all_marks_failed_rounds_and_none_inserts_nothing(shell, scripted, inserted, capsys):

@@ -67,7 +67,7 @@ def test_settings_are_traits_and_flags_override_them(shell, scripted):
 
 
 def test_invalid_trait_values_are_refused(shell):
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     from traitlets import TraitError
 
     with pytest.raises(TraitError, match="max_rounds must be 1 or more"):
@@ -151,7 +151,7 @@ def test_environment_variable_picks_the_model(shell, tiny_gguf, monkeypatch, cap
 def test_gpu_layers_default_to_auto_and_status_says_what_was_offloaded(shell, tiny_gguf, capsys):
     from oci_magic.backends import llamacpp
 
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     assert magics.n_gpu_layers == "auto"
     shell.run_line_magic("config", "OciMagics.n_gpu_layers = 'all'")  # refused, the setting kept
     assert magics.n_gpu_layers == "auto"

@@ -9,7 +9,6 @@ from IPython.core.error import UsageError
 from traitlets import TraitError
 
 from oci_magic.backends import Backend
-from oci_magic.jupyter import session
 from oci_magic.loop import records
 
 FENCE = "```"
@@ -39,7 +38,7 @@ def test_a_plan_runs_each_step_as_its_own_run_in_the_same_conversation(shell, sc
     plan = shell.user_ns["_oci"]
     said = capsys.readouterr().out
     assert plan.status == records.PASSED and len(plan.steps) == 3 and plan.stopped_at is None
-    assert {run.step.plan for run in session.current().runs} == {plan.id}
+    assert {run.step.plan for run in shell.oci_magics.runs} == {plan.id}
     assert [step.title for step in plan.steps] == [
         "Make `nums`, the numbers 1 to 5",
         "Compute `total`, their sum",
@@ -49,7 +48,7 @@ def test_a_plan_runs_each_step_as_its_own_run_in_the_same_conversation(shell, sc
     assert said.index("1. Make `nums`") < said.index("━━ plan") < said.index("15\n")
     assert "══ plan" in said and "ran without error: 3 of 3 steps, unverified: nothing checked them" in said
     assert shell.user_ns["total"] == 15
-    runs = session.current().runs
+    runs = shell.oci_magics.runs
     assert [run.step.index for run in runs] == [1, 2, 3] and all(r.status == "passed" for r in runs)
     assert [run.request for run in runs] == [step.text for step in plan.steps]
     # One conversation: the plan turn first, then step 2 is asked after step 1's code and result.
@@ -135,7 +134,7 @@ def test_steps_past_the_cap_join_the_last_step(shell, scripted, capsys):
     assert len(plan.steps) == 2 and plan.steps[1].title == "Compute `total`, their sum; then Print `total`"
     assert "at most 2 steps" in backend.calls[0][-1]["content"]
     with pytest.raises(TraitError, match="plan_steps must be 2 or more"):
-        shell.magics_manager.registry["OciMagics"].plan_steps = 1
+        shell.oci_magics.plan_steps = 1
 
 
 def test_a_step_that_redoes_an_earlier_one_gets_a_note_and_still_passes(shell, scripted, capsys):
@@ -176,7 +175,7 @@ def test_history_save_and_undo_treat_the_plan_as_one_record(shell, scripted, cap
     capsys.readouterr()
     shell.run_cell("%oci history")
     history = capsys.readouterr().out
-    first = session.current().runs[0]
+    first = shell.oci_magics.runs[0]
     assert history.index(f"run {first.id} · ran without error") < history.index(
         f"plan {plan.id} · ran without error: 3 of 3 steps"
     )
@@ -308,7 +307,7 @@ def test_an_interrupt_or_a_failing_backend_while_planning_runs_nothing_and_loses
         plan = shell.user_ns["_oci"]
         assert plan.status == records.INTERRUPTED and plan.steps == [] and plan.runs == []
         assert "interrupted while the model wrote the plan; nothing ran" in capsys.readouterr().out
-        assert session.current().conversation.turns == 0  # the plan's turn left with it
+        assert shell.oci_magics.conversation.turns == 0  # the plan's turn left with it
         assert "has no steps" in usage_error(shell, "%oci plan continue")
     finally:
         set_backend(None)

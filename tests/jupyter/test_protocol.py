@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oci_magic.jupyter import protocol
+from oci_magic.jupyter import protocol, sidebar
 
 TOKENS = (Path(__file__).parents[2] / "labextension" / "src" / "tokens.ts").read_text()
 
@@ -37,11 +37,8 @@ def test_kernel_messages_match_the_extensions_list():
 
 def test_frontend_messages_match_and_each_has_a_handler(shell):
     assert set(_union("FrontendMessage")) == set(protocol.FRONTEND_MESSAGES)
-    from oci_magic.jupyter import session
-
-    magics = shell.magics_manager.registry["OciMagics"]
-    magics.connect_bridge()
-    assert set(session.current().bridge.handlers) == set(protocol.FRONTEND_MESSAGES)
+    sidebar.connect(shell.oci_magics)
+    assert set(shell.oci_magics.bridge.handlers) == set(protocol.FRONTEND_MESSAGES)
 
 
 def test_round_and_run_fields_match():

@@ -7,7 +7,6 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets import TraitError
 
-from oci_magic.jupyter import session
 
 FENCE = "```"
 
@@ -30,7 +29,7 @@ def test_undo_takes_back_the_last_run_and_says_what_it_did(shell, scripted, caps
     capsys.readouterr()
     assert shell.run_cell("%oci undo").success
     said = capsys.readouterr().out
-    run_id = session.current().runs[-1].id
+    run_id = shell.oci_magics.runs[-1].id
     assert said.startswith(f"oci · undid run {run_id} ('clean the sales and total them by month'):")
     assert "restored: sales (changed in place); x (rebound by the run)" in said
     assert "removed: monthly" in said
@@ -45,7 +44,7 @@ def test_undo_n_takes_back_the_later_runs_first(shell, scripted, capsys):
     scripted([reply("log.append('one')"), reply("log.append('two')"), reply("log.append('three')")])
     for request in ("one", "two", "three"):
         shell.run_cell(f"%%oci\nappend {request}")
-    first, second, third = (run.id for run in session.current().runs)
+    first, second, third = (run.id for run in shell.oci_magics.runs)
     assert shell.user_ns["log"] == ["one", "two", "three"]
     capsys.readouterr()
     shell.run_cell(f"%oci undo {second}")
@@ -61,7 +60,7 @@ def test_keep_frees_what_undo_holds_and_forbids_undo_back_through_it(shell, scri
     scripted([reply("data[:] = 1"), reply("data[:] = 2")])
     shell.run_cell("%%oci\nset to one")
     shell.run_cell("%%oci\nset to two")
-    first, second = (run.id for run in session.current().runs)
+    first, second = (run.id for run in shell.oci_magics.runs)
     shell.run_cell("%oci status")
     assert "undo: holds 1.5 MB for runs" in capsys.readouterr().out
     shell.run_cell(f"%oci keep {first}")
@@ -81,8 +80,8 @@ def test_undo_through_a_kept_later_run_is_refused_before_changing_anything(shell
     scripted([reply("items.append(1)"), reply("items.append(2)")])
     shell.run_cell("%%oci\none")
     shell.run_cell("%%oci\ntwo")
-    first, second = (run.id for run in session.current().runs)
-    session.current().records[second].checkpoint.release("kept")  # as Keep on the later run alone would
+    first, second = (run.id for run in shell.oci_magics.runs)
+    shell.oci_magics.records[second].checkpoint.release("kept")  # as Keep on the later run alone would
     message = usage_error(shell, f"%oci undo {first}")
     assert message.startswith(f"run {second}, after run {first}, was kept")
     assert shell.user_ns["items"] == [1, 2]
@@ -104,7 +103,7 @@ def test_bad_input_says_how_to_fix_it(shell, cell, message):
 def test_an_unknown_run_number_lists_the_runs(shell, scripted):
     scripted([reply("a = 1")])
     shell.run_cell("%%oci\nset a")
-    run_id = session.current().runs[-1].id
+    run_id = shell.oci_magics.runs[-1].id
     assert usage_error(shell, "%oci undo 99999") == f"no run 99999 in this kernel (its runs: {run_id}; " + (
         "%oci history lists them)"
     )
@@ -114,12 +113,12 @@ def test_with_undo_off_nothing_is_held_and_undo_says_why(shell, scripted):
     shell.run_line_magic("config", "OciMagics.undo = False")
     scripted([reply("b = 1")])
     shell.run_cell("%%oci\nset b")
-    assert session.current().checkpoints() == []
+    assert shell.oci_magics.checkpoints() == []
     assert "ran with undo off" in usage_error(shell, "%oci undo")
 
 
 def test_a_bad_budget_setting_is_refused_with_the_fix(shell):
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     with pytest.raises(TraitError, match=r"'lots' is not a memory budget: give a share of free memory"):
         magics.undo_budget = "lots"
     with pytest.raises(TraitError, match="more than all free memory"):
@@ -130,7 +129,7 @@ def test_a_bad_budget_setting_is_refused_with_the_fix(shell):
 def test_undo_from_the_code_of_a_run_is_refused(shell, scripted, capsys):
     scripted([reply("get_ipython().run_line_magic('oci', 'undo')")])
     shell.run_cell("%%oci\nundo yourself")
-    run = session.current().runs[-1]
+    run = shell.oci_magics.runs[-1]
     assert run.rounds[0].error is not None
     assert "the code it runs cannot undo a run" in run.rounds[0].error.message
 

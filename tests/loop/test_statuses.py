@@ -24,7 +24,7 @@ def test_statuses_verdicts_and_undo_states_are_enum_members(shell, scripted):
     run = oci_magic.last_run()
     assert type(run.status) is Status and type(run.rounds[0].status) is Status
     assert run.verdict is Verdict.VERIFIED and run.verdict == "verified"
-    assert undo_state(run) is UndoState.OPEN and undo_state(run) == "open"
+    assert undo_state(shell.oci_magics, run) is UndoState.OPEN and undo_state(shell.oci_magics, run) == "open"
     shell.run_line_magic("oci", "keep")
-    assert undo_state(run) is UndoState.KEPT
+    assert undo_state(shell.oci_magics, run) is UndoState.KEPT
     assert not UndoState.NONE and UndoState.NONE == ""  # "no way back" reads as nothing, as before

@@ -208,7 +208,7 @@ def test_quiet_view_prints_only_the_outcome(shell, scripted, capsys):
 
 @pytest.mark.parametrize("value", ["widget", "text", "quiet", "auto"])
 def test_view_setting_accepts_its_values_and_refuses_others(shell, value, caplog):
-    magics = shell.magics_manager.registry["OciMagics"]
+    magics = shell.oci_magics
     shell.run_line_magic("config", f"OciMagics.view = {value!r}")
     assert magics.view == value
     # %config does not raise a bad value: it logs why and keeps the setting as it was.
