@@ -17,8 +17,8 @@ the user may want exact keys).
 A kind is its subclasses too: a Counter is a dict. "the mean of the numeric columns into col_means" is not
 one number: plural words or a plural name ask for many.
 
-Each miss is one sentence for the model's "Execution result:" turn (outcome.judge_round adds them). Nothing
-here imports pandas: values are looked at through the attributes they carry.
+Each miss and note is a `findings.Finding` (outcome.judge_round adds them to the round's). Nothing here
+imports pandas: values are looked at through the attributes they carry.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ import signal
 import threading
 import types
 from typing import Any
+
+from oci_magic.checks.findings import Finding, Kind
 
 __all__ = ["unmet_expectations"]
 
@@ -106,14 +108,14 @@ CALL_SECONDS = 2.0  # an example call that runs longer is left unjudged (it may 
 
 def unmet_expectations(
     prose: str, asked: tuple[str, ...], namespace: dict[str, Any], tree: ast.Module, bound: set[str]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[Finding], list[Finding]]:
     """(misses, notes): what the run's values contradict in the request's words for certain, and what the
-    user may want to look at (`prose`: the request without its code blocks), one sentence each; `tree` is
+    user may want to look at (`prose`: the request without its code blocks); `tree` is
     the round's parsed code. Only the names the round bound are judged (a name left from before is not this
     round's answer)."""
     judged = [name for name in asked if name in namespace and name in bound]
-    found: list[str] = []
-    notes: list[str] = []
+    found: list[Finding] = []
+    notes: list[Finding] = []
     for name in judged:
         value = namespace[name]
         found += filter(
@@ -131,7 +133,7 @@ def unmet_expectations(
 
 
 # -- kinds, indexes, single numbers ------------------------------------------------------------------------
-def _wrong_kind(prose: str, name: str, value: Any) -> str | None:
+def _wrong_kind(prose: str, name: str, value: Any) -> Finding | None:
     for pattern in _KIND_PATTERNS:
         for match in pattern.finditer(prose):
             if match["name"] != name:
@@ -140,11 +142,11 @@ def _wrong_kind(prose: str, name: str, value: Any) -> str | None:
             if wanted in {kind.__name__ for kind in type(value).__mro__}:  # a Counter is a dict
                 return None
             hint = _KIND_HINTS.get((wanted, got), "")
-            return f"`{name}` is a {got}; the request asks for a {wanted}{hint}"
+            return Finding(Kind.WRONG_KIND, name, {"got": got, "wanted": wanted, "hint": hint})
     return None
 
 
-def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> str | None:
+def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> Finding | None:
     """A Series or DataFrame asked to be "indexed by" something that kept the default 0, 1, 2, ... index.
     "indexed by" belongs to the asked name written last before it in its sentence."""
     index = getattr(value, "index", None)
@@ -155,10 +157,7 @@ def _not_indexed(prose: str, name: str, value: Any, asked: tuple[str, ...]) -> s
             before = sentence[: match.start()]
             owners = [(m.start(), n) for n in asked for m in _mentions(n).finditer(before)]
             if owners and max(owners)[1] == name:
-                return (
-                    f"`{name}` has the default index 0, 1, 2, ...; the request asks for it indexed by "
-                    f"{match.group(1).strip()}: make that the index (grouping by it does, or .set_index)"
-                )
+                return Finding(Kind.NOT_INDEXED, name, {"by": match.group(1).strip()})
     return None
 
 
@@ -167,7 +166,7 @@ def _mentions(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){re.escape(name)}\b")
 
 
-def _repeated_groups(prose: str, name: str, value: Any) -> str | None:
+def _repeated_groups(prose: str, name: str, value: Any) -> Finding | None:
     """A count or total "per month" whose index repeats a label: one value per group was asked, and the
     index was set without aggregating."""
     index = getattr(value, "index", None)
@@ -183,15 +182,12 @@ def _repeated_groups(prose: str, name: str, value: Any) -> str | None:
         return None
     for sentence in _SENTENCE_END.split(prose):
         if _mentions(name).search(sentence) and (group := _PER_GROUP.search(sentence)):
-            return (
-                f"`{name}` repeats index labels ({label} appears {times} times in {len(index)} rows); the "
-                f"request asks for one value per {group.group(1)}: aggregate by it (groupby(...).size() or "
-                ".sum()), do not only set the index"
-            )
+            facts = {"label": label, "times": times, "rows": len(index), "group": group.group(1)}
+            return Finding(Kind.REPEATED_GROUPS, name, facts)
     return None
 
 
-def _not_one_number(prose: str, name: str, value: Any) -> str | None:
+def _not_one_number(prose: str, name: str, value: Any) -> Finding | None:
     """A result the request calls "the sum of ..." (one number) that holds many values."""
     try:
         many = not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and len(value) > 1
@@ -206,19 +202,20 @@ def _not_one_number(prose: str, name: str, value: Any) -> str | None:
             word, words = match["word"], match["words"]
             if match["name"] != name or _MANY.search(words) or _PLURAL_WORDS.search(words):
                 continue
-            reduce = _REDUCE.get(word.lower())
-            hint = f" (e.g. with {reduce})" if reduce else ""
-            return (
-                f"`{name}` holds {len(value)} values (a {type(value).__name__}); the request asks for one "
-                f"number, the {word}{words.rstrip()}: reduce it to a single value{hint}"
-            )
+            facts = {
+                "count": len(value),
+                "type": type(value).__name__,
+                "aggregate": f"{word}{words.rstrip()}",
+                "reduce": _REDUCE.get(word.lower(), ""),
+            }
+            return Finding(Kind.NOT_ONE_NUMBER, name, facts)
     return None
 
 
 # -- functions and their examples ---------------------------------------------------------------------------
 def _function_examples(
     prose: str, functions: list[str], namespace: dict[str, Any]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[Finding], list[Finding]]:
     found, notes = [], []
     for name in functions:
         pairs = _example_pairs(prose, name)
@@ -241,16 +238,21 @@ def _example_pairs(prose: str, name: str) -> list[tuple[tuple, Any]]:
     return pairs
 
 
-def _wrong_answers(name: str, function: Any, pairs: list[tuple[tuple, Any]]) -> tuple[list[str], list[str]]:
+def _wrong_answers(
+    name: str, function: Any, pairs: list[tuple[tuple, Any]]
+) -> tuple[list[Finding], list[Finding]]:
     found, notes = [], []
     for args, expected in pairs:
         outcome, result = _call(function, args)
         shown = f"{name}({', '.join(map(repr, args))})"
         if outcome == "raised":
-            found.append(f"{shown} raised {result}; the request says it gives {expected!r}")
+            found.append(Finding(Kind.EXAMPLE_RAISED, shown, {"error": result, "expected": repr(expected)}))
         elif outcome == "returned" and (same := _equal(result, expected)) is not True:
-            said = f"{shown} returned {_shown(result)}; the request says it gives {expected!r}"
-            (found if same is False else notes).append(said)
+            facts = {"returned": _shown(result), "expected": repr(expected)}
+            if same is False:
+                found.append(Finding(Kind.EXAMPLE_WRONG, shown, facts))
+            else:
+                notes.append(Finding(Kind.EXAMPLE_UNSURE, shown, facts))
     return found, notes
 
 
@@ -269,7 +271,7 @@ def _example_inputs(prose: str) -> list[Any]:
     return found
 
 
-def _unhandled_inputs(name: str, function: Any, inputs: list[Any]) -> list[str]:
+def _unhandled_inputs(name: str, function: Any, inputs: list[Any]) -> list[Finding]:
     """An input the function raises on, or nothing (0, None, '') for every one of several inputs."""
     if not inputs or not _takes_one_argument(function):
         return []
@@ -277,18 +279,14 @@ def _unhandled_inputs(name: str, function: Any, inputs: list[Any]) -> list[str]:
     for argument in inputs:
         outcome, result = _call(function, (argument,))
         if outcome == "raised":
-            return [
-                f"{name}({argument!r}) raised {result}; the request shows {argument!r} as an input it takes"
-            ]
+            facts = {"error": result, "input": repr(argument)}
+            return [Finding(Kind.INPUT_RAISED, f"{name}({argument!r})", facts)]
         if outcome == "returned":
             answers.append(result)
     same = len({repr(answer) for answer in answers}) == 1
     if len(set(inputs)) > 1 and len(answers) == len(inputs) and same and _nothing(answers[0]):
         shown = ", ".join(f"{name}({argument!r})" for argument in inputs)
-        return [
-            f"{shown} all returned {answers[0]!r}: the function gives nothing for the inputs the request "
-            "shows; make it handle them"
-        ]
+        return [Finding(Kind.INPUTS_GIVE_NOTHING, name, {"calls": shown, "returned": repr(answers[0])})]
     return []
 
 
@@ -357,7 +355,7 @@ def _call(function: Any, args: tuple) -> tuple[str, Any]:
 
 
 # -- merges -------------------------------------------------------------------------------------------------
-def _lossy_merges(tree: ast.Module, namespace: dict[str, Any]) -> list[str]:
+def _lossy_merges(tree: ast.Module, namespace: dict[str, Any]) -> list[Finding]:
     """Merges in the code (pd.merge(a, b, on=...), a.merge(b, left_on=..., right_on=...)) of two DataFrames
     of the namespace whose key values match only once case and spaces are ignored."""
     found = []
@@ -392,7 +390,7 @@ def _constant(node: ast.AST) -> Any:
 
 def _near_misses(
     left: Any, right: Any, left_key: str, right_key: str, left_name: str, right_name: str
-) -> str | None:
+) -> Finding | None:
     try:
         if left_key not in left.columns or right_key not in right.columns:
             return None
@@ -410,9 +408,12 @@ def _near_misses(
     if not misses:
         return None
     ours_shown, theirs_shown = misses[0]
-    return (
-        f"merging `{left_name}` and `{right_name}` on {left_key!r}: {len(misses)} of `{left_name}`'s keys "
-        f"match `{right_name}`'s only when case and spaces are ignored ({ours_shown!r} vs {theirs_shown!r}), "
-        "so their rows were lost or left unmatched: normalize both key columns (e.g. "
-        ".str.strip().str.lower()) and merge again"
-    )
+    facts = {
+        "left": left_name,
+        "right": right_name,
+        "key": repr(left_key),
+        "count": len(misses),
+        "ours": repr(ours_shown),
+        "theirs": repr(theirs_shown),
+    }
+    return Finding(Kind.LOSSY_MERGE, f"{left_name}[{left_key!r}]", facts)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oci_magic.checks.expectations import unmet_expectations
+from oci_magic.checks.findings import Finding, Kind
 from oci_magic.checks.reading import Reading
 from oci_magic.notebook.changes import Fingerprint, fingerprint
 from oci_magic.notebook.diagnose import misread_separator
@@ -45,8 +46,8 @@ __all__ = ["Findings", "Replacement", "judge_round", "replacements", "without_re
 
 @dataclass
 class Findings:
-    stops: list[str] = field(default_factory=list)  # certain: the round did not do what was asked
-    notes: list[str] = field(default_factory=list)  # for the user to look at: not known for certain
+    stops: list[Finding] = field(default_factory=list)  # certain: the round did not do what was asked
+    notes: list[Finding] = field(default_factory=list)  # for the user to look at: not known for certain
 
 
 # What code prints when it guarded against the error instead of fixing it.
@@ -127,20 +128,16 @@ def _all_missing(value: Any) -> bool:
         return False
 
 
-def _none_result(name: str, value: Any) -> str | None:
-    if value is None:
-        return (
-            f"`{name}` is None (an inplace method returns None: keep the object, not what the call returned)"
-        )
-    return None
+def _none_result(name: str, value: Any) -> Finding | None:
+    return Finding(Kind.NONE_RESULT, name) if value is None else None
 
 
-def _missing_result(name: str, value: Any) -> str | None:
+def _missing_result(name: str, value: Any) -> Finding | None:
     """A result that is NaN: often a failed conversion, sometimes the right answer (no data to average)."""
     if isinstance(value, float) and math.isnan(value):
-        return f"`{name}` is nan: the values it was computed from are missing or were not numbers"
+        return Finding(Kind.NAN_RESULT, name)
     if hasattr(value, "isna") and hasattr(value, "iloc") and _all_missing(value):
-        return f"every value of `{name}` is missing (NaN)"
+        return Finding(Kind.ALL_MISSING, name)
     return None
 
 
@@ -190,15 +187,15 @@ def _sources(tree: ast.Module, frame: str, column: str) -> list[str]:
 
 def _not_numeric(values: list[Any]) -> str:
     """For text that looks like numbers: the characters in it that no number has ('$', ',', '%'), which a
-    conversion must remove first; "" when there are none or the values are not such text."""
+    conversion must remove first, shown ("'$', ','"); "" when there are none or the values are not such
+    text."""
     texts = [value for value in values if isinstance(value, str)]
     if not texts or not any(character.isdigit() for text in texts for character in text):
         return ""
     strange = dict.fromkeys(c for text in texts for c in text if not (c.isdigit() or c in "+-.eE "))
     if not strange or len(strange) > 4:  # words, not decorated numbers
         return ""
-    shown = ", ".join(repr(character) for character in strange)
-    return f"; they hold characters no number has ({shown}): remove them before converting"
+    return ", ".join(repr(character) for character in strange)
 
 
 def _subscript(node: ast.AST, frame: str) -> str | None:
@@ -211,7 +208,7 @@ def _subscript(node: ast.AST, frame: str) -> str | None:
 
 def _new_empty_columns(
     before: dict[str, Fingerprint], namespace: dict[str, Any], tree: ast.Module
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[Finding], list[Finding]]:
     """Columns added to a DataFrame that was there before the run and are missing in every row: stops when
     computed from a column that holds values (with its first values: what the conversion failed on), notes
     otherwise (an empty column can be what was asked)."""
@@ -224,17 +221,18 @@ def _new_empty_columns(
             for column in value.columns:
                 if str(column) in old.columns or not _all_missing(value[column]):
                     continue
-                text = f"`{name}[{str(column)!r}]` is missing (NaN) in every row"
+                where = f"{name}[{str(column)!r}]"
                 sources = [source for source in _sources(tree, name, str(column)) if source in value.columns]
                 sources = [source for source in sources if not _all_missing(value[source])]
                 if not sources:
-                    notes.append(text)
+                    notes.append(Finding(Kind.EMPTY_COLUMN, where))
                     continue
-                first = ", ".join(repr(item) for item in value[sources[0]].head(3).tolist())
-                source = f"`{name}[{sources[0]!r}]`"
-                text += f": nothing was converted from {source}, whose values look like {first}"
-                text += _not_numeric(value[sources[0]].head(20).tolist())
-                found.append(text)
+                facts = {
+                    "source": f"{name}[{sources[0]!r}]",
+                    "first": ", ".join(repr(item) for item in value[sources[0]].head(3).tolist()),
+                    "strange": _not_numeric(value[sources[0]].head(20).tolist()),
+                }
+                found.append(Finding(Kind.FAILED_CONVERSION, where, facts))
         except Exception:
             continue
     return found, notes
@@ -249,10 +247,7 @@ def judge_round(
     findings = Findings()
     stops, notes = findings.stops, findings.notes
     if "ChainedAssignmentError" in output:
-        stops.append(
-            "pandas warned (ChainedAssignmentError) that an inplace method on a column never changes the "
-            "DataFrame: assign the result back instead, e.g. df[col] = df[col].fillna(...)"
-        )
+        stops.append(Finding(Kind.CHAINED_ASSIGNMENT))
     tree = _parsed(code)
     columns = set(reading.columns)
     certain, mentioned = reading.certain, reading.mentioned
@@ -260,21 +255,12 @@ def judge_round(
     made = [name for name in certain if name in namespace and _changed(name, before, namespace)]
     if missing and not made and _MISSING_SAID.search(output) and _guards(tree):
         said = next(line.strip() for line in output.splitlines() if _MISSING_SAID.search(line))
-        stops.append(
-            f'the code printed "{said[:120]}" instead of computing the result: find why (the real names '
-            "and values are shown above) and fix that; do not guard against it"
-        )
+        stops.append(Finding(Kind.GUARDED, ", ".join(missing), {"printed": said[:120]}))
     for name in missing:
-        if name in columns:
-            stops.append(f"no DataFrame has a column `{name}`; the request asks for that column")
-        else:
-            stops.append(
-                f"`{name}` is not defined (not as a variable nor as a column); the request asks for it"
-            )
+        stops.append(Finding(Kind.NO_COLUMN if name in columns else Kind.UNDEFINED, name))
     for name in mentioned:
         if not _known(name, namespace, column=name in columns) and not _library_word(name):
-            notes.append(f"the request mentions `{name}`; nothing of that name was defined (if it is asked "
-                         "for, the round did not make it)")  # fmt: skip
+            notes.append(Finding(Kind.MENTIONED_UNDEFINED, name))
     bound = _bound_names(tree)
     answered = {
         name
@@ -295,10 +281,7 @@ def judge_round(
     notes += unsure
     for name, value in list(namespace.items()):
         if _is_frame(value) and _changed(name, before, namespace) and (separator := misread_separator(value)):
-            stops.append(
-                f"the column names of `{name}` contain {separator}: its file is separated by {separator} and "
-                "was not read that way"
-            )
+            stops.append(Finding(Kind.MISREAD_SEPARATOR, name, {"separator": separator}))
     return findings
 
 
@@ -400,23 +383,17 @@ class Replacement:
         return range(self.statement.lineno, (self.statement.end_lineno or self.statement.lineno) + 1)
 
     @property
-    def sentence(self) -> str:
-        return (
-            f"it would replace your `{self.name}` ({self.description}) with values written into the code; "
-            f"use the `{self.name}` that is there"
-        )
+    def finding(self) -> Finding:
+        """Why the code was not run."""
+        return Finding(Kind.REPLACES_DATA, self.name, {"description": self.description})
 
     @property
-    def left_out(self) -> str:
-        """Why the statement was left out, for the model and the user."""
+    def left_out(self) -> Finding:
+        """Why the statement was left out."""
         first, last = self.lines[0], self.lines[-1]
         where = f"line {first}" if first == last else f"lines {first}-{last}"
-        does = (
-            f"writes out again the values your `{self.name}` holds"
-            if self.same
-            else f"would replace your `{self.name}` ({self.description}) with values written into the code"
-        )
-        return f"{where} left out: `{self.name} = ...` {does}; the rest ran on your `{self.name}`"
+        facts = {"lines": where, "same": self.same, "description": self.description}
+        return Finding(Kind.LEFT_OUT, self.name, facts)
 
 
 def replacements(
@@ -451,9 +428,9 @@ def replacements(
     return found
 
 
-def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, list[str]] | None:
+def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, list[Finding]] | None:
     """`code` with the statements that would replace the user's data commented out, and what was left out
-    (one sentence each, with its line), so that the rest runs on the data the user has. Models copy the
+    (one finding each, with its lines), so that the rest runs on the data the user has. Models copy the
     sample that a question prints into their code however often they are told not to; the rest of the code
     is usually the answer. None when that cannot be done cleanly: a left-out statement shares a line with
     another, or nothing would be left to run."""

@@ -3,6 +3,7 @@ summary.md), results.json with every round of every problem, and failed.ipynb wi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -186,6 +187,9 @@ def self_check_table(report: dict[str, Any]) -> str:
         "",
         f"false stops: {len(stops)} of {usable} reference solutions ({rate:.1f}%) did not pass round 1",
     ]
+    kinds = Counter(kind for stop in stops for kind in dict.fromkeys(stop.kinds or stop.statuses[-1:]))
+    if kinds:
+        lines.append("  by what stopped them: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
     for stop in stops:
         lines.append(
             f"  {stop.problem.id} ({stop.problem.library}) {stop.statuses}: {' | '.join(stop.said)[:300]}"

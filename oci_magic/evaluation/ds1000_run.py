@@ -223,6 +223,7 @@ class FalseStop:
     problem: Problem
     statuses: list[str]
     said: list[str] = field(default_factory=list)  # the shortfalls or error of the first round
+    kinds: list[str] = field(default_factory=list)  # the kinds of those shortfalls (checks/findings.py)
 
 
 def false_stop(problem: Problem, settings: NotebookSettings) -> FalseStop | None:
@@ -239,8 +240,10 @@ def false_stop(problem: Problem, settings: NotebookSettings) -> FalseStop | None
     if [r["status"] for r in rounds] == ["passed"]:
         return None
     first = rounds[0] if rounds else {}
-    said = list(first.get("shortfalls") or []) or [first.get("error") or run.get("message") or "no round"]
-    return FalseStop(problem, [r["status"] for r in rounds], said)
+    shortfalls = first.get("shortfalls") or []
+    said = [found["text"] for found in shortfalls] or [first.get("error") or run.get("message") or "no round"]
+    kinds = [found["kind"] for found in shortfalls]
+    return FalseStop(problem, [r["status"] for r in rounds], said, kinds)
 
 
 def self_check(

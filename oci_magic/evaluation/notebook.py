@@ -50,6 +50,7 @@ _RAN = {records.PASSED, records.FAILED, records.INCOMPLETE, records.TIMEOUT, rec
 _RECORD = f"""
 import json as _eval_json
 from oci_magic.jupyter.transcript import run_cells as _eval_cells
+from oci_magic.checks.findings import as_record as _eval_findings
 from oci_magic.plan.hint import plan_hint as _eval_hint
 _eval_rounds = _eval_run = None
 for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
@@ -57,8 +58,9 @@ for _eval_run in (_oci.runs if hasattr(_oci, "steps") else [_oci]):
     "index": r.index, "code": r.code, "status": r.status, "error": str(r.error) if r.error else None,
     "reply": r.reply, "prompt": r.prompt, "generated_tokens": r.generated_tokens,
     "prompt_tokens": r.prompt_tokens, "generation_seconds": r.generation_time,
-    "execution_seconds": r.execution_time, "shortfalls": r.shortfalls, "notes": r.notes,
-    "left_out": r.left_out, "retry_prompt": r.retry_prompt, "look_reply": r.look_reply,
+    "execution_seconds": r.execution_time, "shortfalls": _eval_findings(r.shortfalls),
+    "notes": _eval_findings(r.notes), "left_out": _eval_findings(r.left_out),
+    "retry_prompt": r.retry_prompt, "look_reply": r.look_reply,
     "feedback": r.feedback, "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
     "candidates": [{{"code": c.code, "ran": c.ran, "error": c.error, "group": c.group, "seconds": c.seconds}}
                    for c in r.candidates],

@@ -7,8 +7,9 @@ Feedback keeps the shape OpenCodeInterpreter was trained on: a user turn that st
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from oci_magic.checks.findings import Finding, for_model
 from oci_magic.errors import ContextOverflowError
 
 __all__ = [
@@ -99,8 +100,8 @@ def feedback_message(
     check: str | None = None,
     check_failed: bool = False,
     hidden_chars: int = 0,
-    shortfalls: list[str] | tuple[str, ...] = (),
-    left_out: list[str] | tuple[str, ...] = (),
+    shortfalls: Sequence[Finding] = (),
+    left_out: Sequence[Finding] = (),
     limit: int = 2000,
 ) -> str:
     """The "Execution result:" turn that tells the model what its code did. `hidden_chars` is what was
@@ -120,7 +121,7 @@ def feedback_message(
             error_text = f"The check `{check}` failed:\n{error_text}"
         body = (printed + "\n" if printed else "") + trim_middle(error_text, limit - len(printed))
     elif shortfalls:
-        undone = "\n".join(f"- {item}" for item in shortfalls)
+        undone = "\n".join(f"- {for_model(item)}" for item in shortfalls)
         undone = (
             f"The code ran without an error, but it did not do what was asked:\n{undone}\n"
             "Fix the cause and write the whole corrected code again."
@@ -130,14 +131,14 @@ def feedback_message(
     else:
         body = trim_middle(output, limit) if output.strip() else EMPTY_RESULT
     if left_out:  # said first: it explains why the values differ from those the code wrote
-        said = "\n".join(f"- {item}" for item in left_out)
+        said = "\n".join(f"- {for_model(item)}" for item in left_out)
         body = f"Not run, because the user's data is already defined:\n{said}\n{body}"
     return "Execution result: \n" + body.rstrip("\n")
 
 
-def not_run_message(reasons: list[str]) -> str:
+def not_run_message(reasons: Sequence[Finding]) -> str:
     """The turn after code that was not run because it would replace the user's data with made-up values."""
-    listed = "\n".join(f"- {reason}" for reason in reasons)
+    listed = "\n".join(f"- {for_model(reason)}" for reason in reasons)
     return (
         f"Execution result: \nThe code was not run:\n{listed}\nThe user's data is shown above. Write the "
         "whole code again so that it works on that data; never make up data."
@@ -156,20 +157,21 @@ def declined_message(risks: list) -> str:
 
 
 def repeated_code_message(
-    round_index: int, error: object | None, shortfall: str | None = None, *, refused: bool = False
+    round_index: int, error: object | None, shortfall: Finding | None = None, *, refused: bool = False
 ) -> str:
     """The turn after a reply that repeats the code of a round that failed (or ran but left `shortfall`
     undone, or was not run because of `shortfall`): it is not run again."""
+    said = for_model(shortfall) if shortfall is not None else ""
     if refused:
         return (
             f"Execution result: \nThis is the same code as round {round_index}, which was not run: "
-            f"{shortfall}. It is not run now either. Do not define that data again: write code that starts "
+            f"{said}. It is not run now either. Do not define that data again: write code that starts "
             "from the existing variable as it is."
         )
     if error is not None:
         failure = f"failed with {error}"
     else:
-        failure = f"ran but did not do what was asked ({shortfall})" if shortfall else "failed"
+        failure = f"ran but did not do what was asked ({said})" if said else "failed"
     return (
         f"Execution result: \nThis is the same code as round {round_index}, which {failure}. Running it "
         "again would fail the same way, so it was not run. Read the error and the values shown above, find "
@@ -177,7 +179,7 @@ def repeated_code_message(
     )
 
 
-def earlier_failure(code: str, error: object | None, shortfalls: list[str]) -> str:
+def earlier_failure(code: str, error: object | None, shortfalls: Sequence[Finding]) -> str:
     """What went wrong with an earlier round's code, in one line: the failing line (the error's `line`) and
     its error, or what code that raised nothing left undone, or why it was not run."""
     if error is not None:
@@ -188,7 +190,7 @@ def earlier_failure(code: str, error: object | None, shortfalls: list[str]) -> s
             return f"`{lines[line - 1].strip()}` raised {said}"
         return f"it raised {said}"
     if shortfalls:
-        return "; ".join(shortfalls)
+        return "; ".join(map(for_model, shortfalls))
     return "it did not work"
 
 

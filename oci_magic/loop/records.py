@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from oci_magic.checks.findings import Finding, for_people
 from oci_magic.executors.results import ErrorInfo, ExecutionResult
 from oci_magic.notebook.changes import Defined, listed
 from oci_magic.safety.risks import Risk
@@ -111,14 +112,15 @@ class Round:
     overrun: float = 0.0  # seconds a call that ignored the time limit (C code) ran past it
     defined: list[Defined] = field(default_factory=list)  # what the code defined or changed
     # Why code that raised nothing did not pass (what the request asks for and the run left undone), or why
-    # code was not run at all (it would replace the user's data with made-up values).
-    shortfalls: list[str] = field(default_factory=list)
+    # code was not run at all (it would replace the user's data with made-up values). Findings
+    # (checks/findings.py): a kind, what it concerns, the facts; made text by `for_model` and `for_people`.
+    shortfalls: list[Finding] = field(default_factory=list)
     # What the checks could not know for certain (a name the request only mentions that nothing defines, a
     # NaN result): shown to the user, never fed back to the model as a failure.
-    notes: list[str] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
     # Statements of the reply left out before the code ran (commented in `code`): they would have replaced
-    # the user's data with values written into the code. One sentence each, with its lines.
-    left_out: list[str] = field(default_factory=list)
+    # the user's data with values written into the code. One finding each, with its lines.
+    left_out: list[Finding] = field(default_factory=list)
     feedback: str | None = None  # the "Execution result:" message the model got after this round
     # The round's first reply repeated the code of round `repeat_of`, which had failed: it was not run, and
     # the model was asked again in a fresh conversation: the request and what earlier code did wrong, without
@@ -274,7 +276,7 @@ class Run:
             defined = f" · defined {names}" if names else ""
             notes = self.rounds[-1].notes if self.rounds else []
             more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
-            look = f" · to look at: {notes[0]}{more}" if notes else ""
+            look = f" · to look at: {for_people(notes[0])}{more}" if notes else ""
             # "passed" only where something verified it: the user's check, or candidates that agree.
             if self.verdict in (VERIFIED, AGREED):
                 said = f"passed in round {n} of {self.max_rounds}: {self.verdict_words()}"
@@ -290,7 +292,8 @@ class Run:
             names = listed(last.defined, names_only=True)
             defined = f" · defined {names}" if names else ""
             rounds = f"{n} round{'s' * (n != 1)}"
-            return f"ran without error but not done after {rounds}: {last.shortfalls[0]}{took}{defined}"
+            said = for_people(last.shortfalls[0])
+            return f"ran without error but not done after {rounds}: {said}{took}{defined}"
         if self.status == TIMEOUT:
             return f"timed out in round {n} of {self.max_rounds}{took}"
         if self.status == NO_CODE:

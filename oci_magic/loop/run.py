@@ -353,7 +353,7 @@ class Refinement:
         self.emit("code", round_, round_.code)
         if not replacing:
             return True
-        round_.shortfalls = [found.sentence for found in replacing]
+        round_.shortfalls = [found.finding for found in replacing]
         self.prompt = round_.feedback = prompts.not_run_message(round_.shortfalls)
         self.conversation.add_user(round_.feedback)
         self.emit("executed", round_)

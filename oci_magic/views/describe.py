@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from oci_magic.checks.findings import Finding, for_people
 from oci_magic.loop import records
 from oci_magic.loop.records import CUT_AT_MAX_TOKENS, CUT_REPEATING, ErrorInfo, Round, Run, Status
 from oci_magic.notebook.changes import listed
@@ -20,6 +21,7 @@ __all__ = [
     "repeated_note",
     "error_location",
     "OUTCOME_MARKS",
+    "said",
 ]
 
 # One mark per round status, for tab titles and summaries.
@@ -91,13 +93,13 @@ def round_outcome(round_: Round, run: Run) -> str:
         if round_.repeat_of is not None:
             return f"↻ not run: the same code as round {round_.repeat_of}, which failed"
         if round_.shortfalls:
-            return f"⊗ not run: {'; '.join(round_.shortfalls)}"
+            return f"⊗ not run: {said(round_.shortfalls)}"
         return "· not run"
     retried = f" (after a retry: {repeated_note(round_)})" if round_.repeat_of is not None else ""
     if round_.shortfalls:
         defined = f" · defined {listed(round_.defined)}" if round_.defined else ""
-        return f"◐ ran without error but not done: {'; '.join(round_.shortfalls)}{defined}{retried}"
-    notes = f" · to look at: {'; '.join(round_.notes)}" if round_.notes else ""
+        return f"◐ ran without error but not done: {said(round_.shortfalls)}{defined}{retried}"
+    notes = f" · to look at: {said(round_.notes)}" if round_.notes else ""
     notes = _left_out_note(round_) + notes
     mark, backing = round_mark(round_, run), _backing(round_, run)
     defined = listed(round_.defined) if round_.defined else "nothing"
@@ -161,8 +163,13 @@ def repeated_note(round_: Round) -> str:
     )
 
 
+def said(findings: list[Finding]) -> str:
+    """Findings as a person reads them, in one line."""
+    return "; ".join(map(for_people, findings))
+
+
 def _left_out_note(round_: Round) -> str:
-    return f" · {'; '.join(round_.left_out)}" if round_.left_out else ""
+    return f" · {said(round_.left_out)}" if round_.left_out else ""
 
 
 def _cut_note(round_: Round) -> str:

@@ -109,9 +109,7 @@ def test_every_phase_can_be_interrupted_and_the_next_run_just_works(kernel):
     assert "oci · loading" not in reply.stdout
     assert last_run(kernel)["rounds"][0]["reply"] == reference
     assert kernel.value("work") == "three hours of it"
-    assert kernel.value(
-        "[r.status for r in get_ipython().oci_magics.runs]"
-    ) == [
+    assert kernel.value("[r.status for r in get_ipython().oci_magics.runs]") == [
         "interrupted",
         "generated",
         "interrupted",

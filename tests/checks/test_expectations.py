@@ -10,6 +10,7 @@ from helpers import block, run_both_ways
 
 import oci_magic
 from oci_magic.checks.expectations import unmet_expectations
+from oci_magic.checks.findings import Finding, Kind
 from oci_magic.checks.reading import read_request
 
 
@@ -25,10 +26,7 @@ def test_a_result_asked_to_be_indexed_by_something_that_kept_the_default_index(s
     request = "Count the visits per month into monthly_visits, indexed by the month number."
     run, backend = run_both_ways(shell, scripted, request, replies, {"visits": visits})
     assert [r.status for r in run.rounds] == ["incomplete", "passed"]
-    assert run.rounds[0].shortfalls == [
-        "`monthly_visits` has the default index 0, 1, 2, ...; the request asks for it indexed by month "
-        "number: make that the index (grouping by it does, or .set_index)"
-    ]
+    assert run.rounds[0].shortfalls == [Finding(Kind.NOT_INDEXED, "monthly_visits", {"by": "month number"})]
     assert "indexed by month number" in backend.calls[1][-1]["content"]
     assert shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
 
@@ -44,10 +42,8 @@ def test_a_count_per_group_whose_index_repeats_a_group_was_never_aggregated(shel
     ]
     request = "Count the visits per month into monthly_visits, indexed by the month number."
     run, _ = run_both_ways(shell, scripted, request, replies, {"visits": visits})
-    assert run.rounds[0].shortfalls == [
-        "`monthly_visits` repeats index labels (2 appears 2 times in 3 rows); the request asks for one value "
-        "per month: aggregate by it (groupby(...).size() or .sum()), do not only set the index"
-    ]
+    facts = {"label": "2", "times": 2, "rows": 3, "group": "month"}
+    assert run.rounds[0].shortfalls == [Finding(Kind.REPEATED_GROUPS, "monthly_visits", facts)]
     assert run.status == "passed" and shell.user_ns["monthly_visits"].to_dict() == {2: 2, 3: 1}
 
 
@@ -60,7 +56,7 @@ def test_columns_the_request_lists_are_each_asked_for(shell, scripted):
     ]
     request = "Split the full_name column of members into first and last columns."
     run, _ = run_both_ways(shell, scripted, request, replies, {"members": members})
-    assert run.rounds[0].shortfalls == ["no DataFrame has a column `last`; the request asks for that column"]
+    assert run.rounds[0].shortfalls == [Finding(Kind.NO_COLUMN, "last")]
     assert shell.user_ns["members"]["last"].tolist() == ["Lovelace", "Hopper"]
 
 
@@ -72,10 +68,12 @@ def test_a_result_of_another_kind_than_the_request_names(shell, scripted):
     ]
     request = "Compute the total amount per region as region_totals (a Series indexed by region)."
     run, _ = run_both_ways(shell, scripted, request, replies, {"sales": sales})
-    assert run.rounds[0].shortfalls[0] == (
-        "`region_totals` is a DataFrame; the request asks for a Series (one column of it, or a groupby on "
-        "one column)"
-    )
+    facts = {
+        "got": "DataFrame",
+        "wanted": "Series",
+        "hint": " (one column of it, or a groupby on one column)",
+    }
+    assert run.rounds[0].shortfalls[0] == Finding(Kind.WRONG_KIND, "region_totals", facts)
     assert run.status == "passed" and shell.user_ns["region_totals"].to_dict() == {"n": 4, "s": 2}
 
 
@@ -87,10 +85,13 @@ def test_one_number_asked_for_and_many_values_made(shell, scripted):
     ]
     request = "Compute total_revenue, the sum of quantity times price over all orders."
     run, _ = run_both_ways(shell, scripted, request, replies, {"orders": orders})
-    assert run.rounds[0].shortfalls == [
-        "`total_revenue` holds 2 values (a Series); the request asks for one number, the sum of quantity "
-        "times price over all orders: reduce it to a single value (e.g. with .sum())"
-    ]
+    facts = {
+        "count": 2,
+        "type": "Series",
+        "aggregate": "sum of quantity times price over all orders",
+        "reduce": ".sum()",
+    }
+    assert run.rounds[0].shortfalls == [Finding(Kind.NOT_ONE_NUMBER, "total_revenue", facts)]
     assert shell.user_ns["total_revenue"] == 8.0
 
 
@@ -108,17 +109,16 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted,
         "of seconds."
     )
     # Inputs shown "like ..." may be a column's values, not the function's: a note for the user, not a stop.
+    calls = "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), parse_duration('1h5m30s')"
     for code, note in [
-        (
-            wrong,
-            "parse_duration('1h30m'), parse_duration('45m'), parse_duration('2h'), "
-            "parse_duration('1h5m30s') all returned 0: the function gives nothing for the inputs the request "
-            "shows; make it handle them",
-        ),
+        (wrong, Finding(Kind.INPUTS_GIVE_NOTHING, "parse_duration", {"calls": calls, "returned": "0"})),
         (
             raises,
-            "parse_duration('1h30m') raised ValueError: invalid literal for int() with base 10: '1h30'; the "
-            "request shows '1h30m' as an input it takes",
+            Finding(
+                Kind.INPUT_RAISED,
+                "parse_duration('1h30m')",
+                {"error": "ValueError: invalid literal for int() with base 10: '1h30'", "input": "'1h30m'"},
+            ),
         ),
     ]:
         scripted([block(code)])
@@ -140,9 +140,8 @@ def test_a_function_is_called_on_the_examples_its_request_gives(shell, scripted,
     ]
     request = "Write slugify(title); slugify('Hello, World!') should return 'hello-world'."
     run, _ = run_both_ways(shell, scripted, request, replies, {})
-    assert run.rounds[0].shortfalls == [
-        "slugify('Hello, World!') returned 'hello--world'; the request says it gives 'hello-world'"
-    ]
+    facts = {"returned": "'hello--world'", "expected": "'hello-world'"}
+    assert run.rounds[0].shortfalls == [Finding(Kind.EXAMPLE_WRONG, "slugify('Hello, World!')", facts)]
     assert run.status == "passed"
 
 
@@ -170,10 +169,16 @@ def test_a_merge_whose_keys_differ_only_in_case_and_spaces_is_a_note(shell, scri
     scripted(replies)
     shell.run_cell(f"%%oci --new\n{request}")
     run = oci_magic.last_run()
+    facts = {
+        "left": "people",
+        "right": "salaries",
+        "key": "'name'",
+        "count": 2,
+        "ours": "'Ann Lee'",
+        "theirs": "'ann lee'",
+    }
     assert run.status == "passed" and run.rounds[0].notes == [
-        "merging `people` and `salaries` on 'name': 2 of `people`'s keys match `salaries`'s only when case "
-        "and spaces are ignored ('Ann Lee' vs 'ann lee'), so their rows were lost or left unmatched: "
-        "normalize both key columns (e.g. .str.strip().str.lower()) and merge again"
+        Finding(Kind.LOSSY_MERGE, "people['name']", facts)
     ]
     assert "to look at: merging `people` and `salaries`" in capsys.readouterr().out
 

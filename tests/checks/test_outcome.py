@@ -7,7 +7,10 @@ import pytest
 from helpers import block, run_both_ways
 
 import oci_magic
+from oci_magic.checks.findings import Finding, Kind
 from oci_magic.checks.reading import read_request
+
+CONTACTS = "DataFrame 3×2 columns: 'email' str, 'n' int64"  # how the summary describes the tests' contacts
 
 
 def test_a_result_the_request_names_but_the_code_never_made_goes_back_to_the_model(shell, scripted, capsys):
@@ -19,8 +22,7 @@ def test_a_result_the_request_names_but_the_code_never_made_goes_back_to_the_mod
     request = "Count the items per order in baskets and compute the average basket size into avg_basket."
     run, backend = run_both_ways(shell, scripted, request, replies, {"baskets": baskets})
     assert [r.status for r in run.rounds] == ["incomplete", "passed"] and run.status == "passed"
-    assert run.rounds[0].shortfalls == ["`avg_basket` is not defined (not as a variable nor as a column); "
-                                        "the request asks for it"]  # fmt: skip
+    assert run.rounds[0].shortfalls == [Finding(Kind.UNDEFINED, "avg_basket")]
     feedback = backend.calls[1][-1]["content"]
     assert feedback.startswith("Execution result: \norder\n1    2")  # what it printed stays
     assert (
@@ -41,8 +43,9 @@ def test_a_guard_that_prints_instead_of_computing_is_not_a_pass(shell, scripted)
     request = "What share of the survey rows are done? Store it in share."
     run, backend = run_both_ways(shell, scripted, request, [block(guarded), block(fixed)], {"survey": survey})
     assert [r.status for r in run.rounds] == ["incomplete", "passed"]
-    said = run.rounds[0].shortfalls[0]
-    assert said.startswith("the code printed \"The 'status' column does not exist\" instead of computing")
+    printed = "The 'status' column does not exist"
+    guarded = Finding(Kind.GUARDED, "share", {"printed": printed})
+    assert run.rounds[0].shortfalls == [guarded, Finding(Kind.UNDEFINED, "share")]
     assert "do not guard against it" in backend.calls[1][-1]["content"]
     assert shell.user_ns["share"] == pytest.approx(2 / 3)
 
@@ -54,7 +57,7 @@ def test_an_inplace_result_that_is_none_is_not_an_answer_and_a_nan_result_is_a_n
         block("ranked = prices.sort_values('p')"),
     ]
     run, _ = run_both_ways(shell, scripted, "Sort prices by p into ranked.", replies, {"prices": prices})
-    assert run.rounds[0].shortfalls[0].startswith("`ranked` is None (an inplace method returns None")
+    assert run.rounds[0].shortfalls == [Finding(Kind.NONE_RESULT, "ranked")]
     assert run.status == "passed" and shell.user_ns["ranked"]["p"].tolist() == [1.0, 2.0, 3.0]
 
     raw = pd.DataFrame({"qty": ["1 kg", "2 kg"]})
@@ -67,9 +70,7 @@ def test_an_inplace_result_that_is_none_is_not_an_answer_and_a_nan_result_is_a_n
     scripted(replies)
     shell.run_cell("%%oci --new\nStore the mean quantity in mean_qty.")
     run = oci_magic.last_run()  # NaN can be the answer (no data to average): a note, not a stop
-    assert run.status == "passed" and run.rounds[0].notes == [
-        "`mean_qty` is nan: the values it was computed from are missing or were not numbers"
-    ]
+    assert run.status == "passed" and run.rounds[0].notes == [Finding(Kind.NAN_RESULT, "mean_qty")]
 
 
 def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(shell, scripted):
@@ -83,21 +84,16 @@ def test_a_new_column_missing_in_every_row_is_a_conversion_that_matched_nothing(
         "The price column of catalog holds strings like '$1,234.50'. Add a numeric column with the number."
     )
     run, _ = run_both_ways(shell, scripted, request, replies, {"catalog": catalog})
-    assert run.rounds[0].shortfalls == [
-        "`catalog['price_num']` is missing (NaN) in every row: nothing was converted from "
-        "`catalog['price']`, whose values look like '$1,234.50', '$10.00'; they hold characters no number "
-        "has ('$', ','): remove them before converting"
-    ]
+    facts = {"source": "catalog['price']", "first": "'$1,234.50', '$10.00'", "strange": "'$', ','"}
+    assert run.rounds[0].shortfalls == [Finding(Kind.FAILED_CONVERSION, "catalog['price_num']", facts)]
     assert shell.user_ns["catalog"]["price_num"].tolist() == [1234.5, 10.0]
 
 
 def test_the_characters_a_conversion_must_remove_are_named_only_for_decorated_numbers():
     from oci_magic.checks.outcome import _not_numeric
 
-    assert _not_numeric(["12 kg", "7.5 kg"]) == (
-        "; they hold characters no number has ('k', 'g'): remove them before converting"
-    )
-    assert _not_numeric(["45%", "-3%"]).startswith("; they hold characters no number has ('%')")
+    assert _not_numeric(["12 kg", "7.5 kg"]) == "'k', 'g'"
+    assert _not_numeric(["45%", "-3%"]) == "'%'"
     assert _not_numeric(["north", "south"]) == ""  # no digits: words, not numbers
     assert _not_numeric(["2024-01-05"]) == ""  # nothing a number lacks
     assert _not_numeric(["order 12 shipped to Paris"]) == ""  # too many: a sentence
@@ -149,10 +145,8 @@ def test_lines_that_would_replace_the_users_data_are_left_out_and_the_rest_runs(
         "# left out by oci-magic: the code runs on your data, not on values written here\n"
         "# contacts = pd.DataFrame({'email': ['ann@x.org', 'ANN@x.org'],\n#     'n': [1, 2]})\n" + answer
     )
-    assert run.rounds[0].left_out == [
-        "lines 1-2 left out: `contacts = ...` would replace your `contacts` (DataFrame 3×2 columns: 'email' "
-        "str, 'n' int64) with values written into the code; the rest ran on your `contacts`"
-    ]
+    facts = {"lines": "lines 1-2", "same": False, "description": CONTACTS}
+    assert run.rounds[0].left_out == [Finding(Kind.LEFT_OUT, "contacts", facts)]
     assert run.rounds[0].feedback.startswith(
         "Execution result: \nNot run, because the user's data is already defined:\n- lines 1-2 left out"
     )
@@ -181,10 +175,7 @@ def test_code_that_would_replace_the_users_data_and_cannot_be_left_out_is_not_ru
     request = "Keep the first row of each person of contacts (emails differ in case) in unique_contacts."
     run, backend = run_both_ways(shell, scripted, request, replies, {"contacts": contacts})
     assert [r.status for r in run.rounds] == ["refused", "passed"] and not run.rounds[0].executed
-    assert run.rounds[0].shortfalls == [
-        "it would replace your `contacts` (DataFrame 3×2 columns: 'email' str, 'n' int64) with values "
-        "written into the code; use the `contacts` that is there"
-    ]
+    assert run.rounds[0].shortfalls == [Finding(Kind.REPLACES_DATA, "contacts", {"description": CONTACTS})]
     assert backend.calls[1][-1]["content"].startswith("Execution result: \nThe code was not run:\n- it would")
     # The same code again is not judged again: the model is told, and asked once more.
     assert run.rounds[1].repeat_of == 1
@@ -214,9 +205,7 @@ def test_a_file_read_with_the_wrong_separator_is_not_a_pass(shell, scripted, tmp
     shell.user_ns["pd"] = pd
     replies = [block("trips = pd.read_csv('trips.csv')"), block("trips = pd.read_csv('trips.csv', sep=';')")]
     run, _ = run_both_ways(shell, scripted, "Read trips.csv into trips.", replies, {})
-    assert run.rounds[0].shortfalls == [
-        "the column names of `trips` contain ';': its file is separated by ';' and was not read that way"
-    ]
+    assert run.rounds[0].shortfalls == [Finding(Kind.MISREAD_SEPARATOR, "trips", {"separator": "';'"})]
     assert shell.user_ns["trips"]["km"].tolist() == [5, 12]
 
 
@@ -229,7 +218,7 @@ def test_a_column_the_request_asks_for_is_not_answered_by_a_variable(shell, scri
     run, _ = run_both_ways(
         shell, scripted, "Add a column called value equal to qty times unit_price.", replies, {"inv": inv}
     )
-    assert run.rounds[0].shortfalls == ["no DataFrame has a column `value`; the request asks for that column"]
+    assert run.rounds[0].shortfalls == [Finding(Kind.NO_COLUMN, "value")]
     assert shell.user_ns["inv"]["value"].tolist() == [3.0, 6.0]
 
 
@@ -242,7 +231,7 @@ def test_a_series_the_request_names_is_answered_by_its_own_name(shell, scripted)
     replies = [block(f"result = {amounts}"), block(f"result = {amounts}.rename('total')")]
     run, _ = run_both_ways(shell, scripted, request, replies, {"orders": orders})
     assert [r.status for r in run.rounds] == ["incomplete", "passed"]
-    assert run.rounds[0].shortfalls[0].startswith("`total` is not defined")
+    assert run.rounds[0].shortfalls[0] == Finding(Kind.UNDEFINED, "total")
     assert shell.user_ns["result"].name == "total"
     # Named by its index's level instead: a DataFrame indexed by `total` is an answer too.
     scripted([block(f"result = {amounts}.rename_axis('total').to_frame('amount')")])
@@ -346,10 +335,10 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     assert [r.status for r in oci_magic.last_run().rounds] == ["passed"]
     # Nothing would be lost, but code that rebuilds its inputs from a printout works on nothing else: the
     # lines are left out all the same, and the rest runs on the user's arrays.
-    assert oci_magic.last_run().rounds[0].left_out == [
-        f"line {n} left out: `{name} = ...` writes out again the values your `{name}` holds; the rest ran on "
-        f"your `{name}`"
-        for n, name in [(1, "lat"), (2, "val")]
+    left_out = oci_magic.last_run().rounds[0].left_out
+    assert [(f.kind, f.subject, f.facts["lines"], f.facts["same"]) for f in left_out] == [
+        (Kind.LEFT_OUT, "lat", "line 1", True),
+        (Kind.LEFT_OUT, "val", "line 2", True),
     ]
     other = "lat = np.array([[1, 2, 3], [4, 5, 6]])\ntable = lat"
     del shell.user_ns["table"]
@@ -357,8 +346,14 @@ def test_the_users_arrays_written_out_again_run_and_other_values_do_not(shell, s
     shell.run_cell(f"%%oci --new\n{request}")
     run = oci_magic.last_run()
     assert [r.status for r in run.rounds] == ["passed"]
-    said = "line 1 left out: `lat = ...` would replace your `lat` (ndarray"
-    assert run.rounds[0].left_out[0].startswith(said)
+    found = run.rounds[0].left_out[0]
+    assert (found.kind, found.subject, found.facts["lines"], found.facts["same"]) == (
+        Kind.LEFT_OUT,
+        "lat",
+        "line 1",
+        False,
+    )
+    assert found.facts["description"].startswith("ndarray")
     assert shell.user_ns["lat"].tolist() == shell.user_ns["table"].tolist() == [[10, 20, 30], [20, 11, 33]]
 
 

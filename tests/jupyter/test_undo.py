@@ -7,7 +7,6 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets import TraitError
 
-
 FENCE = "```"
 
 
