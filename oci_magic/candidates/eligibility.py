@@ -24,7 +24,7 @@ from typing import Any
 from oci_magic.candidates.trial import can_fork
 from oci_magic.undo.checkpoint import _device
 from oci_magic.undo.sizes import human, size_of
-from oci_magic.undo.touches import touches
+from oci_magic.undo.touches import Effect, touches
 
 __all__ = ["why_not_tried", "outside_effects", "TRIAL_MEMORY_SHARE"]
 
@@ -35,7 +35,7 @@ _NOT_DATA = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionTy
 _CONNECTION_MODULES = ("sqlite3", "sqlalchemy", "psycopg", "psycopg2", "pymysql", "duckdb", "pyodbc", "redis")
 
 
-def outside_effects(python: str, namespace: dict[str, Any]) -> list[str]:
+def outside_effects(python: str, namespace: dict[str, Any]) -> list[Effect]:
     """What the code does outside the kernel's namespace, as the undo analysis says it."""
     return touches(python, namespace).outside
 

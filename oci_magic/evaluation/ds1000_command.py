@@ -20,7 +20,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     from oci_magic.errors import OciError
     from oci_magic.evaluation.ds1000 import load_problems, select_problems, stratified_order
     from oci_magic.evaluation.ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
-    from oci_magic.evaluation.ds1000_run import sample_usable, self_check, solve_all
+    from oci_magic.evaluation.ds1000_run import Unusable, sample_usable, self_check, solve_all
 
     try:
         problems = select_problems(load_problems(args.data), libs=args.libs, tasks=args.tasks)
@@ -39,7 +39,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
         if args.limit
         else stratified_order(problems, args.seed)
     )
-    skipped: dict[int, str] = {}
+    skipped: dict[int, Unusable] = {}
     # Whether a problem can run here is its test program run three times in a process of its own, no model:
     # those checks run side by side, whatever --jobs says of the model's work.
     checkers = max(args.jobs, min(4, os.cpu_count() or 1))
@@ -106,7 +106,7 @@ def run_ds1000(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     duration = time.perf_counter() - started
-    description["problems_skipped"] = skipped
+    description["problems_skipped"] = {problem_id: str(why) for problem_id, why in skipped.items()}
     paths = write_ds1000_outputs(out, finished, settings, description, duration=duration)
     print(ds1000_table(finished, settings, description["name"]))
     print(

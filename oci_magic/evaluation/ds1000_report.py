@@ -177,8 +177,7 @@ def self_check_table(report: dict[str, Any]) -> str:
     lines = [f"DS-1000 self-check · {checked} problems · {usable} can run here", ""]
     reasons: dict[str, list[int]] = {}
     for problem_id, why in sorted(unusable.items()):
-        key = why.split(":")[0] if "reference" in why else why
-        reasons.setdefault(key, []).append(problem_id)
+        reasons.setdefault(str(why.reason), []).append(problem_id)
     for why, ids in sorted(reasons.items(), key=lambda item: -len(item[1])):
         shown = ", ".join(map(str, ids[:12])) + (" ..." if len(ids) > 12 else "")
         lines.append(f"cannot run ({len(ids)}): {why} [{shown}]")

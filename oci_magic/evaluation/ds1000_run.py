@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,16 @@ from oci_magic.backends import Backend
 from oci_magic.evaluation.ds1000 import IMPORTS, Problem, Verdict, judge, judged_once
 from oci_magic.evaluation.notebook import _MARK, _RAN, _RECORD, NotebookSettings, _Kernel
 
-__all__ = ["FixedReplies", "ProblemResult", "usable", "solve_problem", "solve_all", "self_check"]
+__all__ = [
+    "FixedReplies",
+    "ProblemResult",
+    "Unusable",
+    "Reason",
+    "usable",
+    "solve_problem",
+    "solve_all",
+    "self_check",
+]
 
 
 class FixedReplies(Backend):
@@ -100,23 +110,45 @@ def missing_library(problem: Problem) -> str:
     return next((name for name in needed if importlib.util.find_spec(name) is None), "")
 
 
-def usable(problem: Problem, *, timeout: float = 120.0) -> tuple[bool, str]:
-    """(True, "") when the problem can judge answers here: its reference passes its own test with the
-    installed libraries and an empty answer fails it; else (False, why)."""
+class Reason(StrEnum):
+    """Why a problem cannot judge answers here."""
+
+    MISSING_LIBRARY = "needs a library that is not installed"
+    REFERENCE_FAILS = "its reference solution fails its test here"
+    EMPTY_PASSES = "an empty answer passes its test"
+    INPUTS_FAIL = "its inputs cannot be made outside its test program"
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A problem that cannot judge answers here: why, and what was seen (the library, the failure)."""
+
+    reason: Reason
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.reason is Reason.MISSING_LIBRARY:
+            return f"needs {self.detail}, which is not installed"
+        return f"{self.reason}: {self.detail}"[:300] if self.detail else str(self.reason)
+
+
+def usable(problem: Problem, *, timeout: float = 120.0) -> Unusable | None:
+    """None when the problem can judge answers here: its reference passes its own test with the installed
+    libraries and an empty answer fails it; else why it cannot."""
     if library := missing_library(problem):
-        return False, f"needs {library}, which is not installed"
+        return Unusable(Reason.MISSING_LIBRARY, library)
     reference = judge(problem, problem.reference_cell, timeout=timeout)
     if not reference.passed:
-        return False, f"its reference solution fails its test here: {reference.reason}"
+        return Unusable(Reason.REFERENCE_FAILS, reference.reason)
     if judge(problem, "", timeout=timeout).passed:
-        return False, "an empty answer passes its test"
+        return Unusable(Reason.EMPTY_PASSES)
     from oci_magic.executors.subprocess import SubprocessExecutor
 
     setup = SubprocessExecutor(memory_mb=4096, output_limit=2000).run(problem.setup, timeout=timeout)
     if setup.error is not None or setup.timed_out:
         why = f"{setup.error.type}: {setup.error.message}" if setup.error else "it ran too long"
-        return False, f"its inputs cannot be made outside its test program: {why}"[:300]
-    return True, ""
+        return Unusable(Reason.INPUTS_FAIL, why)
+    return None
 
 
 def _in_kernel(problem: Problem, settings: NotebookSettings, request_code: str) -> tuple[dict, str]:
@@ -181,7 +213,11 @@ def solve_problem(
 
 
 def sample_usable(
-    ordered: Sequence[Problem], count: int | None, *, jobs: int = 1, on_skip: Callable[[Problem, str], None]
+    ordered: Sequence[Problem],
+    count: int | None,
+    *,
+    jobs: int = 1,
+    on_skip: Callable[[Problem, Unusable], None],
 ) -> list[Problem]:
     """The first `count` problems of `ordered` that can run here (all of them when `count` is None)."""
     chosen: list[Problem] = []
@@ -190,10 +226,10 @@ def sample_usable(
         while at < len(ordered) and (count is None or len(chosen) < count):
             batch = ordered[at : at + max(jobs, 1) * 2] if count is not None else ordered[at:]
             at += len(batch)
-            for problem, (ok, why) in zip(batch, pool.map(usable, batch), strict=True):
-                if ok and (count is None or len(chosen) < count):
+            for problem, why in zip(batch, pool.map(usable, batch), strict=True):
+                if why is None and (count is None or len(chosen) < count):
                     chosen.append(problem)
-                elif not ok:
+                elif why is not None:
                     on_skip(problem, why)
     return chosen
 
@@ -256,16 +292,16 @@ def self_check(
 ) -> dict[str, Any]:
     """Which problems can run here (and why the others cannot), and the loop's false stops on the
     reference solutions of those that can (`known_usable`: all of them, already checked)."""
-    unusable: dict[int, str] = {}
+    unusable: dict[int, Unusable] = {}
     false_stops: list[FalseStop] = []
 
-    def check(problem: Problem) -> tuple[Problem, str, FalseStop | None]:
-        ok, why = (True, "") if known_usable else usable(problem)
-        return problem, why, (false_stop(problem, settings) if ok else None)
+    def check(problem: Problem) -> tuple[Problem, Unusable | None, FalseStop | None]:
+        why = None if known_usable else usable(problem)
+        return problem, why, (false_stop(problem, settings) if why is None else None)
 
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
         for problem, why, stopped in pool.map(check, problems):
-            if why:
+            if why is not None:
                 unusable[problem.id] = why
             elif stopped is not None:
                 false_stops.append(stopped)

@@ -90,7 +90,8 @@ def check(problem: Any, shell: Any) -> dict[str, Any]:
         "copied_unchanged": [name for name in copied_names if name not in changed],
         "not_back": not_back,
         "said_not_restored": report.not_restored,
-        "outside": report.outside,
+        "outside": [str(effect) for effect in report.outside],
+        "outside_kinds": [str(effect.kind) for effect in report.outside],
     }
 
 
@@ -126,7 +127,7 @@ def main(out: Path, limit: int | None = None, data: Path | None = None) -> int:
     failed = [r for r in ran if r["not_back"]]
     silent = [r for r in failed if not r["said_not_restored"]]
     over = sum(len(r["copied_unchanged"]) for r in ran)
-    outside = Counter(item.split(":")[0] for r in ran for item in r["outside"])
+    outside = Counter(kind for r in ran for kind in r["outside_kinds"])
     took = time.perf_counter() - started
     skipped = len(results) - len(ran)
     print(f"DS-1000 reference solutions run and undone: {len(ran)} of {len(results)} "

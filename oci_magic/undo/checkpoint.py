@@ -22,7 +22,7 @@ from typing import Any
 
 from oci_magic.notebook.changes import fingerprint
 from oci_magic.undo.sizes import human, size_of
-from oci_magic.undo.touches import can_change_in_place, touches
+from oci_magic.undo.touches import Effect, can_change_in_place, touches
 
 __all__ = ["Checkpoint", "UndoReport", "UndoState", "OPEN", "UNDONE", "KEPT"]
 
@@ -64,7 +64,7 @@ class UndoReport:
     removed: list[str] = field(default_factory=list)
     not_restored: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # changed since the run: left as the user has it
-    outside: list[str] = field(default_factory=list)
+    outside: list[Effect] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         rows = [
@@ -94,7 +94,7 @@ class Checkpoint:
         self.after: dict[str, int] = dict(self._ids)
         self.copies: dict[int, _Copy] = {}  # by the original object's id
         self.not_copied: dict[str, str] = {}  # name -> why its in-place changes cannot be taken back
-        self.outside: list[str] = []
+        self.outside: list[Effect] = []
         self.budget = budget
         self.state = OPEN
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import ast
 import types
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["Touches", "touches", "can_change_in_place"]
+__all__ = ["Touches", "Effect", "EffectKind", "touches", "can_change_in_place"]
 
 # Methods that change their receiver, on the types whose methods are known: builtin containers, numpy
 # arrays, pandas objects. On any other object (a user's class, a model) every method call counts.
@@ -72,6 +73,27 @@ NETWORK_MODULES = frozenset("requests urllib httpx http socket aiohttp smtplib f
 PACKAGE_MAGICS = frozenset("pip conda mamba uv".split())
 
 
+class EffectKind(StrEnum):
+    """What code does outside the kernel's namespace, which undo cannot take back."""
+
+    WRITES_FILE = "writes a file"
+    CHANGES_FILES = "changes files"
+    INSTALLS_PACKAGES = "installs packages"
+    RUNS_COMMAND = "runs a shell command"
+    USES_NETWORK = "uses the network"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One thing code does outside the namespace: its kind, and the call as written (with its line)."""
+
+    kind: EffectKind
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.what}"
+
+
 @dataclass
 class Touches:
     """What a piece of code may change: `in_place` maps a name of the namespace to the first place the code
@@ -79,7 +101,7 @@ class Touches:
     what it does that undo cannot take back."""
 
     in_place: dict[str, str] = field(default_factory=dict)
-    outside: list[str] = field(default_factory=list)
+    outside: list[Effect] = field(default_factory=list)
 
     def merge(self, other: Touches) -> None:
         for name, where in other.in_place.items():
@@ -328,18 +350,18 @@ class _Finder(ast.NodeVisitor):
             node.args or any(k.arg in ("path", "path_or_buf", "fname", "file") for k in node.keywords)
         ):
             if module not in NETWORK_MODULES:
-                self._add(f"writes a file: {text}")
+                self._add(EffectKind.WRITES_FILE, text)
                 return
         if name == "open" and len(parts) == 1 and _writes(node):
-            self._add(f"writes a file: {text}")
+            self._add(EffectKind.WRITES_FILE, text)
         elif name in FILE_CHANGERS and (module in FILE_MODULES or module == "" and len(parts) > 1):
             if module in FILE_MODULES or _looks_like_path(node.func):
-                self._add(f"changes files: {text}")
+                self._add(EffectKind.CHANGES_FILES, text)
         elif name in SHELL_CALLS and module in SHELL_MODULES:
-            kind = "installs packages" if "pip" in ast.unparse(node) else "runs a shell command"
-            self._add(f"{kind}: {text}")
+            pip = "pip" in ast.unparse(node)
+            self._add(EffectKind.INSTALLS_PACKAGES if pip else EffectKind.RUNS_COMMAND, text)
         elif module in NETWORK_MODULES or _has_url(node):
-            self._add(f"uses the network: {text}")
+            self._add(EffectKind.USES_NETWORK, text)
 
     def _ipython_call(self, node: ast.Call, name: str, text: str) -> None:
         words = [
@@ -347,18 +369,14 @@ class _Finder(ast.NodeVisitor):
         ]
         if name in ("run_line_magic", "run_cell_magic") and words:
             if words[0] in PACKAGE_MAGICS:
-                self._add(f"installs packages: %{words[0]} {' '.join(words[1:])}".rstrip())
+                self._add(EffectKind.INSTALLS_PACKAGES, f"%{words[0]} {' '.join(words[1:])}".rstrip())
             elif words[0] in ("sx", "system", "sc", "bash", "sh", "script"):
-                self._add(f"runs a shell command: {text}")
+                self._add(EffectKind.RUNS_COMMAND, text)
         elif name in ("system", "getoutput"):
             command = words[0] if words else _snippet(node)
             first = command.split()[0] if command.split() else ""
-            kind = (
-                "installs packages"
-                if first in PACKAGE_MAGICS or " pip " in f" {command} "
-                else "runs a shell command"
-            )
-            self._add(f"{kind}: !{command}")
+            pip = first in PACKAGE_MAGICS or " pip " in f" {command} "
+            self._add(EffectKind.INSTALLS_PACKAGES if pip else EffectKind.RUNS_COMMAND, f"!{command}")
 
     def _module_name(self, parts: list[str]) -> str:
         """The top module a dotted call comes from (`os` for `os.remove`, `pathlib` for a Path object's
@@ -372,7 +390,8 @@ class _Finder(ast.NodeVisitor):
             return parts[0] if parts[0] in FILE_MODULES | SHELL_MODULES | NETWORK_MODULES else ""
         return _top_module(value)
 
-    def _add(self, item: str) -> None:
+    def _add(self, kind: EffectKind, what: str) -> None:
+        item = Effect(kind, what)
         if item not in self.found.outside:
             self.found.outside.append(item)
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from oci_magic.evaluation.ds1000 import judge, load_problems, select_problems, stratified_order
-from oci_magic.evaluation.ds1000_run import FixedReplies, self_check, solve_problem, usable
+from oci_magic.evaluation.ds1000_run import FixedReplies, Reason, self_check, solve_problem, usable
 from oci_magic.evaluation.notebook import NotebookSettings
 
 pytestmark = pytest.mark.ds1000
@@ -50,15 +50,14 @@ def test_the_notebook_situation_of_a_problem(problems):
 
 
 def test_a_problem_that_cannot_run_here_is_named_with_why(problems):
-    can, why = usable(problems[0])
-    assert can and why == ""
-    reasons = [usable(problems[i])[1] for i in (700, 909)]
-    assert reasons[0] == "needs tensorflow, which is not installed" or reasons[0].startswith("its ")
-    assert reasons[1].startswith("its inputs cannot be made outside its test program: FileNotFoundError")
+    assert usable(problems[0]) is None
+    tensors, file_input = (usable(problems[i]) for i in (700, 909))
+    assert tensors.reason in (Reason.MISSING_LIBRARY, Reason.REFERENCE_FAILS, Reason.INPUTS_FAIL)
+    assert file_input.reason is Reason.INPUTS_FAIL and file_input.detail.startswith("FileNotFoundError")
     # A reference written for pandas 1.5 that fails its own test with the pandas installed here.
-    stale = [i for i in (33, 40, 49, 61, 63, 64) if not usable(problems[i])[0]]
+    stale = [i for i in (33, 40, 49, 61, 63, 64) if usable(problems[i]) is not None]
     assert stale, "expected some references written for pandas 1.5 to fail with the pandas installed here"
-    assert usable(problems[stale[0]])[1].startswith("its reference solution fails its test here: ")
+    assert usable(problems[stale[0]]).reason is Reason.REFERENCE_FAILS
 
 
 def test_a_seeded_sample_is_stratified_and_repeatable(problems):

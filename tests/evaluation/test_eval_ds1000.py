@@ -16,7 +16,7 @@ from ds1000_like import ROWS, write_problems
 from oci_magic.evaluation import ds1000
 from oci_magic.evaluation.ds1000 import judge, load_problems, select_problems, stratified_order
 from oci_magic.evaluation.ds1000_report import ds1000_table, self_check_table, write_ds1000_outputs
-from oci_magic.evaluation.ds1000_run import FixedReplies, self_check, solve_problem, usable
+from oci_magic.evaluation.ds1000_run import FixedReplies, Reason, Unusable, self_check, solve_problem, usable
 from oci_magic.evaluation.notebook import NotebookSettings
 
 ORDERS, SENSORS, RUNS, RAIN, STALE, FILE_INPUT, TENSORS, EMPTY_PASSES = range(8)
@@ -100,20 +100,19 @@ def test_the_notebook_situation_of_a_problem(problems, tmp_path, monkeypatch):
 
 
 def test_a_problem_that_cannot_run_here_is_named_with_why(problems, monkeypatch):
-    assert usable(problems[ORDERS]) == (True, "")
-    assert usable(problems[RAIN]) == (True, "")
+    assert usable(problems[ORDERS]) is None and usable(problems[RAIN]) is None
     stale = usable(problems[STALE])
-    assert stale == (False, stale[1]) and stale[1].startswith("its reference solution fails its test here: ")
-    assert "append" in stale[1]
+    assert stale.reason is Reason.REFERENCE_FAILS and "append" in stale.detail
+    assert str(stale) == f"its reference solution fails its test here: {stale.detail}"
     file_input = usable(problems[FILE_INPUT])
-    assert file_input[1].startswith("its inputs cannot be made outside its test program: FileNotFoundError")
-    assert usable(problems[EMPTY_PASSES]) == (False, "an empty answer passes its test")
+    assert file_input.reason is Reason.INPUTS_FAIL and file_input.detail.startswith("FileNotFoundError")
+    assert usable(problems[EMPTY_PASSES]) == Unusable(Reason.EMPTY_PASSES)
+    assert str(Unusable(Reason.EMPTY_PASSES)) == "an empty answer passes its test"
     # A library that is not installed (the name looked for, so that the test holds wherever it runs).
     monkeypatch.setitem(ds1000.IMPORTS, "Tensorflow", "tensorflow_nowhere")
-    assert usable(problems[TENSORS]) == (
-        False,
-        "needs tensorflow_nowhere, which is not installed",
-    )
+    missing = usable(problems[TENSORS])
+    assert missing == Unusable(Reason.MISSING_LIBRARY, "tensorflow_nowhere")
+    assert str(missing) == "needs tensorflow_nowhere, which is not installed"
 
 
 def _many(problems, shares: dict[tuple[str, str], int]) -> list:
@@ -189,6 +188,7 @@ def test_the_self_check_runs_reference_solutions_through_real_oci(problems, monk
     table = self_check_table(report)
     assert table.startswith(f"DS-1000 self-check · {len(ROWS)} problems · 4 can run here")
     assert "cannot run (1): an empty answer passes its test" in table
+    assert "cannot run (1): its reference solution fails its test here" in table  # grouped by reason
     assert "false stops: 0 of 4 reference solutions (0.0%)" in table
     assert FixedReplies("x").name == "reference solution"
 

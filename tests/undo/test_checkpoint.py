@@ -6,6 +6,7 @@ import pytest
 
 from oci_magic.executors.kernel import KernelExecutor
 from oci_magic.undo.checkpoint import KEPT, UNDONE, Checkpoint
+from oci_magic.undo.touches import Effect, EffectKind
 
 
 @pytest.fixture
@@ -119,8 +120,12 @@ def test_outside_effects_are_listed_at_undo(shell, run, tmp_path, monkeypatch):
     checkpoint, _ = run("import pandas as pd\nframe = pd.DataFrame({'a': [1]})", "frame.to_csv('out.csv')")
     report = checkpoint.undo(shell.user_ns)
     assert (tmp_path / "out.csv").exists()  # undo does not pretend
-    assert report.outside == ["writes a file: `frame.to_csv('out.csv')` (line 1)"]
-    assert "cannot be undone (outside the kernel's variables):" in "\n".join(report.lines())
+    assert report.outside == [Effect(EffectKind.WRITES_FILE, "`frame.to_csv('out.csv')` (line 1)")]
+    lines = "\n".join(report.lines())
+    assert (
+        "cannot be undone (outside the kernel's variables):\n"
+        "    - writes a file: `frame.to_csv('out.csv')` (line 1)" in lines
+    )
 
 
 def test_a_kept_checkpoint_holds_nothing_and_cannot_undo(shell, run):

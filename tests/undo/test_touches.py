@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oci_magic.undo.touches import can_change_in_place, touches
+from oci_magic.undo.touches import EffectKind, can_change_in_place, touches
 
 
 @pytest.fixture
@@ -75,22 +75,35 @@ def test_reading_and_rebinding_need_no_copy(namespace, code):
 
 
 @pytest.mark.parametrize(
-    "code, kind",
+    "code, kind, what",
     [
-        ("df.to_csv('out.csv')", "writes a file"),
-        ("with open('log.txt', 'w') as f:\n    f.write('x')", "writes a file"),
-        ("os.remove('old.csv')", "changes files"),
-        ("path.unlink()", "changes files"),
-        ("get_ipython().run_line_magic('pip', 'install seaborn')", "installs packages: %pip install seaborn"),
-        ("get_ipython().system('rm -rf build')", "runs a shell command: !rm -rf build"),
-        ("import subprocess\nsubprocess.run(['ls'])", "runs a shell command"),
-        ("import requests\nrequests.get('https://example.com')", "uses the network"),
-        ("frame = pd.read_csv('https://example.com/a.csv')", "uses the network"),
+        ("df.to_csv('out.csv')", EffectKind.WRITES_FILE, "`df.to_csv('out.csv')` (line 1)"),
+        (
+            "with open('log.txt', 'w') as f:\n    f.write('x')",
+            EffectKind.WRITES_FILE,
+            "`open('log.txt', 'w')` (line 1)",
+        ),
+        ("os.remove('old.csv')", EffectKind.CHANGES_FILES, "`os.remove('old.csv')` (line 1)"),
+        ("path.unlink()", EffectKind.CHANGES_FILES, "`path.unlink()` (line 1)"),
+        (
+            "get_ipython().run_line_magic('pip', 'install seaborn')",
+            EffectKind.INSTALLS_PACKAGES,
+            "%pip install seaborn",
+        ),
+        ("get_ipython().system('rm -rf build')", EffectKind.RUNS_COMMAND, "!rm -rf build"),
+        (
+            "import subprocess\nsubprocess.run(['ls'])",
+            EffectKind.RUNS_COMMAND,
+            "`subprocess.run(['ls'])` (line 2)",
+        ),
+        ("import requests\nrequests.get('https://example.com')", EffectKind.USES_NETWORK, None),
+        ("frame = pd.read_csv('https://example.com/a.csv')", EffectKind.USES_NETWORK, None),
     ],
 )
-def test_what_undo_cannot_take_back_is_named(namespace, code, kind):
+def test_what_undo_cannot_take_back_is_named(namespace, code, kind, what):
     (found,) = touches(code, namespace).outside
-    assert found.startswith(kind)
+    assert found.kind is kind and (what is None or found.what == what)
+    assert str(found) == f"{kind}: {found.what}"  # as the undo report says it
 
 
 def test_reading_files_and_changing_containers_are_not_outside(namespace):
