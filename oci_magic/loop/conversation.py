@@ -1,4 +1,4 @@
-"""The conversation a `%%oci` session keeps across cells: the system prompt, then alternating user and
+"""The conversation a kernel keeps across `%%oci` cells: the system prompt, then alternating user and
 assistant turns. Follow-up requests continue it; `%oci reset` or `--new` starts it again."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ STAGES = [
     ("loop", "models"),  # the loop and its records; getting a model
     ("plan",),  # a request as a plan of steps, each one run of the loop
     ("views",),  # showing a run
-    ("jupyter",),  # the Jupyter shell: magics, session, cells, the comm
+    ("jupyter",),  # the Jupyter shell: magics, the kernel's OciMagics, cells, the comm
     ("evaluation", "bench", "cli", "__init__"),  # what drives it all
 ]
 STAGE_OF = {part: index for index, parts in enumerate(STAGES) for part in parts}

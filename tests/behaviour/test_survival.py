@@ -355,7 +355,7 @@ def test_generated_values_stay_out_of_ipython_caches_and_the_users_own_stay(shel
 @pytest.fixture(scope="module")
 def engine(tiny_gguf):
     """The real engine on the tiny model; a test installs it with oci_magic.set_backend, which lasts for that
-    test only (the shell fixture gives every test a fresh session)."""
+    test only (the shell fixture gives every test a fresh OciMagics)."""
     from oci_magic.backends.llamacpp import LlamaCppBackend
 
     return LlamaCppBackend(tiny_gguf, n_ctx=1024)
