@@ -85,6 +85,10 @@ def _when(text: str, condition: Any) -> str:
     return text if condition else ""
 
 
+def _returned(s: str, f: dict[str, Any]) -> tuple[str, str]:
+    return f"{s} returned {f['returned']}; the request says it gives {f['expected']}", ""
+
+
 _SENTENCES: dict[Kind, _Sentence] = {
     Kind.CHAINED_ASSIGNMENT: lambda s, f: (
         "pandas warned (ChainedAssignmentError) that an inplace method on a column never changes the "
@@ -126,10 +130,7 @@ _SENTENCES: dict[Kind, _Sentence] = {
         f"{s} raised {f['error']}; the request says it gives {f['expected']}",
         "",
     ),
-    Kind.EXAMPLE_WRONG: lambda s, f: (
-        f"{s} returned {f['returned']}; the request says it gives {f['expected']}",
-        "",
-    ),
+    Kind.EXAMPLE_WRONG: _returned,
     Kind.FAILED_CONVERSION: lambda s, f: (
         f"`{s}` is missing (NaN) in every row: nothing was converted from `{f['source']}`, whose values look "
         f"like {f['first']}" + _when(f"; they hold characters no number has ({f['strange']})", f["strange"]),
@@ -154,10 +155,7 @@ _SENTENCES: dict[Kind, _Sentence] = {
         "",
     ),
     Kind.ALL_MISSING: lambda s, f: (f"every value of `{s}` is missing (NaN)", ""),
-    Kind.EXAMPLE_UNSURE: lambda s, f: (
-        f"{s} returned {f['returned']}; the request says it gives {f['expected']}",
-        "",
-    ),
+    Kind.EXAMPLE_UNSURE: _returned,  # the same facts; only not certain
     Kind.INPUT_RAISED: lambda s, f: (
         f"{s} raised {f['error']}; the request shows {f['input']} as an input it takes",
         "",
