@@ -32,7 +32,7 @@ __all__ = [
 def load_ipython_extension(ipython) -> None:
     """`%load_ext oci_magic`: attach the kernel's OciMagics (settings and state) to the shell and register
     `%%oci` and `%oci`, silently."""
-    from oci_magic.jupyter import manager, sidebar
+    from oci_magic.jupyter import manager, sidebar, warm_start
     from oci_magic.jupyter.magics import OciCommands
 
     oci = manager.of(ipython)  # made once: reloading the extension keeps the runs and the settings
@@ -42,6 +42,8 @@ def load_ipython_extension(ipython) -> None:
         ipython.events.register("post_run_cell", oci.record_cell)
     # Offer the JupyterLab extension a comm; it answers only where it is installed.
     sidebar.connect(oci)
+    # The model loads in the background once this cell ends (settings: warm_start).
+    warm_start.begin_after_this_cell(oci)
 
 
 def last_run() -> Run | None:

@@ -26,6 +26,7 @@ def ipython():
 
     shell = start_ipython()
     shell.run_line_magic("load_ext", "oci_magic")
+    shell.run_line_magic("config", "OciMagics.warm_start = False")  # as in the suite's kernels
     for line in suite_config.config_lines():  # $OCI_TEST_LLAMA
         shell.run_line_magic("config", line.removeprefix("%config "))
     return shell

@@ -38,6 +38,13 @@ def apply() -> None:
             "JUPYTER_DATA_DIR": os.path.join(own, "jupyter-data"),
         }
     )
+    # The warm start (loading the model in the background after %load_ext) is off in the suite's kernels: a
+    # test's kernel would otherwise load the default model beside the one the test chooses, and share the
+    # CPU with it. tests/behaviour/test_warm_start.py turns it on in its own kernels.
+    profile = os.path.join(own, "ipython", "profile_default")
+    os.makedirs(profile)
+    with open(os.path.join(profile, "ipython_config.py"), "w") as config:
+        config.write("c.OciMagics.warm_start = False\n")
 
 
 apply()

@@ -21,7 +21,7 @@ from typing import Any
 from oci_magic.backends.base import Backend, Reply, ReplyStats
 from oci_magic.backends.chat_formats import ChatFormat, choose_format
 from oci_magic.backends.reply_text import ReplyText
-from oci_magic.backends.speculation import SpeculationStats, greedy_tokens
+from oci_magic.backends.speculation import SpeculationStats, evaluate_prompt, greedy_tokens
 from oci_magic.errors import BackendError, ChatFormatError, ContextOverflowError, ModelLoadError
 
 __all__ = [
@@ -495,6 +495,17 @@ class LlamaCppBackend(Backend):
                 yield None
                 return
             yield token
+
+    def evaluate_ahead(self, text: str) -> int:
+        """Evaluate `text`, the start of a prompt to come, into the KV cache now (the warm start): the
+        prompt that begins with it then evaluates only what follows. Returns the tokens evaluated. The last
+        token is left out: it may merge with the text that follows it into another token."""
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)[:-1]
+        if len(tokens) < 2 or len(tokens) >= self.context_size:
+            return 0
+        with self._lock:
+            self._evaluated = True
+            return evaluate_prompt(self._llm, tokens)
 
     def speculates(self, *, temperature: float, grammar: str | None) -> bool:
         """Whether a reply drafts tokens: greedy replies only (sampling would need the drafts' probabilities

@@ -56,6 +56,13 @@ class OciSettings(Configurable):
         help="llama.cpp weight repacking; 'auto' turns it off where llama.cpp uses AMX, whose repacked "
         "quantized weights crash on the first token.",
     ).tag(config=True)
+    warm_start = Bool(
+        True,
+        help="Load the model in the background once the cell with %load_ext oci_magic has run, and evaluate "
+        "the start of the first prompt ahead (the system prompt and the notebook's variables), so that the "
+        "first %%oci answers as soon as later ones; a %%oci sent during the load waits for it. False: "
+        "nothing loads until the first %%oci.",
+    ).tag(config=True)
     speculation = Enum(
         SPECULATION_MODES,
         "auto",

@@ -18,7 +18,7 @@ from oci_magic.jupyter.sidebar import tell_the_sidebar
 from oci_magic.jupyter.undo import held_line, take_back
 from oci_magic.loop.prompts import fix_request
 from oci_magic.loop.records import Run
-from oci_magic.models import engine
+from oci_magic.models import engine, warm
 from oci_magic.models.resolve import models_table, resolve_model
 from oci_magic.plan.records import Plan
 from oci_magic.versions import package_versions
@@ -78,6 +78,8 @@ def show_status(commands: Magic, words: list[str]) -> None:
             _print_table(loaded.info())
             if (source := engine.chosen_by(oci.engine_settings(), loaded.path)) is not None:
                 print(f"chosen by: {source}")
+        if (started := warm.current()) is not None:
+            print(f"warm start: {started.describe()}")
         else:
             try:
                 path, source = resolve_model(oci.model)

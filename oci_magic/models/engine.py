@@ -7,15 +7,26 @@ Errors are the package's own (`OciError`); the magic turns them into the one-lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from oci_magic.backends import Backend
 from oci_magic.errors import OciError
+from oci_magic.models import warm
 from oci_magic.models.resolve import resolve_model
 
-__all__ = ["EngineSettings", "ModelFile", "choose", "load", "memory_refusal", "describe", "chosen_by"]
+__all__ = [
+    "EngineSettings",
+    "ModelFile",
+    "choose",
+    "load",
+    "warm_up",
+    "memory_refusal",
+    "describe",
+    "chosen_by",
+]
 
 # The settings a model is loaded with: a change means loading again.
 LOAD_SETTINGS = ("n_ctx", "n_threads", "n_gpu_layers", "chat_format", "cpu_repack", "verbose")
@@ -64,6 +75,11 @@ class ModelFile:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def key(self) -> tuple:
+        """What a loaded model must match to be this one."""
+        return (self.path, tuple(sorted(self.params.items())))
+
 
 def choose(state: EngineState, settings: EngineSettings, model: str | None = None) -> Backend | ModelFile:
     """The backend that will answer: one installed with `set_backend` (unless `model` names another), the
@@ -91,15 +107,19 @@ def _remote(state: EngineState, settings: EngineSettings, model: str | None):
 
 def load(choice: Backend | ModelFile, view: LoadView, *, check_memory: bool = True) -> Backend:
     """The backend for a choice: a model file is loaded once per kernel (the view shows the load and, when
-    it fails, why); any other choice is a backend already."""
+    it fails, why; or the warm start's load, waited for); any other choice is a backend already."""
     if not isinstance(choice, ModelFile):
         return choice
     from oci_magic.backends import llamacpp  # llama_cpp itself is imported only when a model loads
 
     path, params = choice.path, choice.params
+    # The load the warm start began is the one this call would do: it is waited for, and shown.
+    waited = warm.wait_for(choice.key, view, path.name, path.stat().st_size)
     if llamacpp.is_cached(path, **params):
         backend = llamacpp.load_cached(path, **params)
         backend.speculation = choice.speculation
+        if waited:
+            view.loaded(backend.name, backend.load_time)
         return backend
     if check_memory:
         refusal = memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])
@@ -118,6 +138,27 @@ def load(choice: Backend | ModelFile, view: LoadView, *, check_memory: bool = Tr
     backend.speculation = choice.speculation
     view.loaded(backend.name, backend.load_time)
     return backend
+
+
+def warm_up(
+    choice: ModelFile, prefix: Callable[[Any], str] | None, *, check_memory: bool = True
+) -> warm.WarmStart:
+    """Load `choice` in the background and evaluate `prefix(backend)` ahead (warm.py), unless it is loaded
+    already (its KV cache may hold a conversation) or will not fit (the `%%oci` that loads it says so)."""
+    from oci_magic.backends import llamacpp
+
+    path, params = choice.path, choice.params
+
+    def load(on_progress: Callable[[float], None]) -> Backend | None:
+        if llamacpp.is_cached(path, **params):
+            return None
+        if check_memory and (refusal := memory_refusal(path, params["n_ctx"], params["n_gpu_layers"])):
+            raise OciError(refusal)
+        backend = llamacpp.load_cached(path, on_progress=on_progress, **params)
+        backend.speculation = choice.speculation
+        return backend
+
+    return warm.begin(choice.key, load, prefix)
 
 
 def memory_refusal(path: Path, n_ctx: int, n_gpu_layers: int) -> str | None:
