@@ -6,7 +6,9 @@
 5. model load, cold, and a second `%%oci`'s own time; 6. import + `%load_ext`; 7. peak memory;
 8. speculative decoding on against off, a repair round and a fresh request; 9. raw decode against the
 machine's memory-read limit; 10. undo's cost; 11. a plan's steps: tokens evaluated per step against the
-conversation's length (the prompt cache across steps).
+conversation's length (the prompt cache across steps); 12. what a second notebook with the same model adds,
+weight repacking off and (where the build allows it) on; 13. the first `%%oci` 10 s after `%load_ext`, warm
+start on and off.
 `--views` adds what each view costs the decode speed; `--llama-bench PATH` adds llama.cpp's own figure.
 """
 
@@ -31,6 +33,8 @@ TARGETS = {
     "speculation_repair": 2.0,  # repair-round decode, speculation on / off, at least
     "speculation_fresh": 1.0,  # fresh-request decode, on / off, at least
     "read_limit_ratio": 0.8,  # raw decode / the memory-read limit, at least
+    "second_notebook_bytes": 300 * MIB,  # what a second notebook with the same model adds, at most
+    "first_request_seconds": 1.0,  # the first %%oci, 10 s after %load_ext, to its first token, at most
 }
 
 
@@ -70,6 +74,10 @@ def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: in
     from oci_magic.bench.undo import undo_figures
 
     figures["undo"] = undo_figures(repeats=1 if short else 3)
+    from oci_magic.bench import notebooks
+
+    figures["shared"] = notebooks.shared_model(model, n_ctx=loaded["n_ctx"], counts=2 if short else 4)
+    figures["first_request"] = notebooks.first_request(model)
     figures["machine"] = machine()
     figures["short"] = short
     if llama_bench_path:
@@ -157,6 +165,9 @@ def report(figures: dict[str, Any]) -> str:
     lines += _speculation_rows(figures["speculation"])
     lines += _read_limit_rows(figures["read_limit"], decode["raw_tokens_per_second"])
     lines += plan_rows(figures["plan"])
+    from oci_magic.bench.notebooks import notebook_rows
+
+    lines += notebook_rows(figures, _row, _mark, TARGETS)
     if "llama_bench" in figures:
         native = figures["llama_bench"]["tokens_per_second"]
         ratio = decode["raw_tokens_per_second"] / native

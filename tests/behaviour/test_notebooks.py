@@ -1,6 +1,7 @@
 """Notebooks executed by nbclient in a real ipykernel."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,11 +18,11 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(notebook: Path, executed: Path) -> subprocess.CompletedProcess:
+def run_cli(notebook: Path, executed: Path, *, env: dict | None = None) -> subprocess.CompletedProcess:
     """`oci-magic run NOTEBOOK -o EXECUTED`, as a user types it; it must succeed and end cleanly (the
     output pipes close once the kernel has gone too, so what it prints on its way out is captured)."""
     command = [sys.executable, "-m", "oci_magic.cli", "run", str(notebook), "-o", str(executed)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Parent appears to have exited" not in done.stderr  # the kernel was shut down, not orphaned
     return done
@@ -46,7 +47,9 @@ def test_quickstart_runs_end_to_end_through_the_cli(tmp_path):
     each run ends with an outcome, "passed" only where the user's --check verified it, and a run that ran
     without error inserted its cell and showed what it plotted."""
     executed = tmp_path / "quickstart.executed.ipynb"
-    done = run_cli(ROOT / "examples" / "quickstart.ipynb", executed)
+    # With a user's default settings (an empty IPython profile): the warm start on, as README command 1 runs.
+    defaults = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
+    done = run_cli(ROOT / "examples" / "quickstart.ipynb", executed, env=defaults)
     assert "Kernel is running over TCP" not in done.stderr
     assert f"written to {executed}" in done.stdout
     # For each %%oci cell: each round's code, what it printed or raised, and its figures.
