@@ -113,6 +113,7 @@ def doctor_report(n_ctx: int = 4096) -> str:
         f"GPU backend compiled in: {'yes' if gpu else 'no (CPU only; see the README for CUDA/Metal builds)'}",
         "AMX weight-repacking workaround: "
         + ("on (cpu_repack = auto turns repacking off)" if amx else "not needed"),
+        f"weight repacking (cpu_repack = off, the default): {llamacpp.repacking_choice('off')}",
         f"weight repacking with cpu_repack = auto: {llamacpp.repacking_choice('auto')}",
         f"free memory: {memory.gib(ram) if ram is not None else 'unknown'}",
         f"free GPU memory: {memory.gib(vram) if vram is not None else 'no NVIDIA GPU found'}",

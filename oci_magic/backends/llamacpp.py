@@ -255,23 +255,26 @@ def crashing_settings(*, cpu_repack: str) -> str | None:
             "cpu_repack = 'on' is refused: this llama.cpp build uses AMX (AMX_INT8 = 1 in its system info), "
             "and its repacked weights crash the process on the first decode of a quantized model (llama.cpp "
             "issue 20824), which would take the kernel and your variables with it. Set "
-            "OciMagics.cpu_repack = 'auto' (it turns repacking off here) or 'off'; for repacked weights on "
-            f"this CPU, install a llama.cpp built without AMX: {NON_AMX_BUILD}"
+            "OciMagics.cpu_repack = 'off' (the default) or 'auto' (it turns repacking off here); for "
+            f"repacked weights on this CPU, install a llama.cpp built without AMX: {NON_AMX_BUILD}"
         )
     return None
 
 
 def repacking_choice(setting: str) -> str:
     """What `setting` chooses and why, for `%oci status` and `oci-magic doctor`. Measured on the default
-    coder model (Qwen2.5-Coder-1.5B Q4_K_M, 2 AVX-512 cores): repacked weights decode ~15% faster, but
-    evaluate prompts ~30% slower and load ~0.6 s slower; no per-tensor mix gave both."""
+    coder model (Qwen2.5-Coder-1.5B Q4_K_M, 2 AVX-512 cores, a build without AMX; docs/notebooks.md):
+    repacked weights decode ~20% faster but evaluate prompts ~20% slower, load ~0.5 s slower, and are a
+    private copy in each process (about 800 MiB), where the file's pages are shared."""
     if not repacking_enabled(setting):
         if setting == "auto":
             return "off (AMX workaround)"
-        return "off (cpu_repack = 'off': faster prompts and loading, slower decoding)"
+        return (
+            "off (shared with every process that maps the file; faster prompts and loading, slower decoding)"
+        )
     if setting == "auto":
-        return "on (auto: faster decoding; cpu_repack = 'off' evaluates prompts faster and loads sooner)"
-    return "on (cpu_repack = 'on')"
+        return "on (auto: faster decoding, a private copy of the weights in this process)"
+    return "on (cpu_repack = 'on': a private copy of the weights in this process)"
 
 
 class LlamaCppBackend(Backend):
@@ -285,7 +288,7 @@ class LlamaCppBackend(Backend):
         n_threads: int = 0,
         n_gpu_layers: int = -1,
         chat_format: str = "auto",
-        cpu_repack: str = "auto",
+        cpu_repack: str = "off",
         speculation: str = "auto",
         verbose: bool = False,
         on_progress: Callable[[float], None] | None = None,
@@ -635,7 +638,7 @@ def load_cached(
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
-        refusal = crashing_settings(cpu_repack=params.get("cpu_repack", "auto"))
+        refusal = crashing_settings(cpu_repack=params.get("cpu_repack", "off"))
         if refusal is not None:  # before the loaded model is let go: the user keeps a working one
             raise ModelLoadError(refusal)
         _release_locked()

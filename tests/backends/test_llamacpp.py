@@ -156,8 +156,9 @@ def test_weight_repacking_switch(tiny_gguf):
     assert native.llama_model_default_params().use_extra_bufts is True
     backend = LlamaCppBackend(tiny_gguf, n_ctx=1024, cpu_repack="off")
     assert backend.info()["weight repacking"] == (
-        "off (cpu_repack = 'off': faster prompts and loading, slower decoding)"
+        "off (shared with every process that maps the file; faster prompts and loading, slower decoding)"
     )
+    assert LlamaCppBackend.__init__.__kwdefaults__["cpu_repack"] == "off"  # the default shares the weights
     assert "".join(backend.stream_chat(MESSAGES, grammar=fixed_reply("x = 1"), max_tokens=32))
     backend.close()
     system_info = llama_cpp.llama_print_system_info().decode()
@@ -166,7 +167,7 @@ def test_weight_repacking_switch(tiny_gguf):
     assert llamacpp.repacking_choice("auto") == (
         "off (AMX workaround)"
         if "AMX" in system_info
-        else "on (auto: faster decoding; cpu_repack = 'off' evaluates prompts faster and loads sooner)"
+        else "on (auto: faster decoding, a private copy of the weights in this process)"
     )
 
 

@@ -518,7 +518,7 @@ def test_repacking_forced_on_is_refused_before_loading_where_llama_cpp_uses_amx(
         llamacpp.LlamaCppBackend(small_model, n_ctx=512, cpu_repack="on")
     message = str(refused.value)
     assert "cpu_repack = 'on' is refused" in message and "AMX" in message and "issue 20824" in message
-    assert "OciMagics.cpu_repack = 'auto'" in message and "-DGGML_NATIVE=OFF" in message
+    assert "OciMagics.cpu_repack = 'off' (the default)" in message and "-DGGML_NATIVE=OFF" in message
     assert llamacpp.crashing_settings(cpu_repack="auto") is None
     assert llamacpp.crashing_settings(cpu_repack="off") is None
 
