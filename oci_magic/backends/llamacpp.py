@@ -295,6 +295,7 @@ class LlamaCppBackend(Backend):
     ) -> None:
         """Load `model_path`; `on_progress(fraction)` is called as the weights load."""
         self._llm: Any = None  # set once loaded: close() may be called on a backend that failed to load
+        self._fim: Any = None  # the suggestions' engine, made on first use
         self._lock = threading.Lock()  # a llama context is not thread-safe
         self.path = Path(model_path).expanduser()
         self.n_threads = n_threads or default_threads()
@@ -591,9 +592,21 @@ class LlamaCppBackend(Backend):
             + (" (auto)" if self.speculation == "auto" else ""),
         }
 
+    def suggestions(self) -> Any:
+        """The fill-in-the-middle engine for suggestions as the user types (backends/fim.py), made once: a
+        context of its own on these weights. ValueError when the model was not trained for it."""
+        if self._fim is None:
+            from oci_magic.backends.fim import FimEngine
+
+            self._fim = FimEngine(self)
+        return self._fim
+
     def close(self) -> None:
         """Free the model, once a reply streaming from another thread has finished with it."""
         with self._lock:
+            fim, self._fim = self._fim, None
+            if fim is not None:
+                fim.close()  # before the model its context uses
             llm, self._llm = self._llm, None
             if llm is not None:
                 llm.close()

@@ -42,9 +42,12 @@ KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
     "replace_cell": ("run", "round", "source", "code", "metadata"),
     "error": ("message",),
     "notice": ("message",),  # what an undo or keep asked from the sidebar did
+    # A suggestion for the cursor of the `complete` request `id`, as it grows; `done` at its end; `error`
+    # says why there is none (the model is loading, suggestions are off).
+    "suggestion": ("id", "text", "done", "error"),
 }
 # Frontend to kernel: the types the kernel answers (`settings` carries setting names as its fields).
-FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep")
+FRONTEND_MESSAGES = ("hello", "state", "reset", "settings", "undo", "keep", "complete")
 ROUND_FIELDS = ("index", "status", "outcome", "code")
 RUN_FIELDS = ("id", "request", "model", "status", "mark", "summary", "max_rounds", "rounds", "undo", "step")
 PLAN_FIELDS = ("id", "request", "status", "summary", "message", "stopped_at", "steps")

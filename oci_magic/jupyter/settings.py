@@ -66,6 +66,12 @@ class OciSettings(Configurable):
         "first %%oci answers as soon as later ones; a %%oci sent during the load waits for it. False: "
         "nothing loads until the first %%oci.",
     ).tag(config=True)
+    suggestions = Bool(
+        True,
+        help="Suggestions as you type in JupyterLab (ghost text, Tab accepts), from the loaded model in a "
+        "context of its own; JupyterLab's inline completer settings say when they are asked for.",
+    ).tag(config=True)
+    suggestion_tokens = Int(48, help="Most tokens one suggestion writes.").tag(config=True)
     speculation = Enum(
         SPECULATION_MODES,
         "auto",

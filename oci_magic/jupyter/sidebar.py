@@ -12,6 +12,7 @@ from oci_magic.jupyter import undo
 from oci_magic.jupyter.manager import OciMagics
 from oci_magic.jupyter.protocol import kernel_message, plan_info, run_info
 from oci_magic.jupyter.settings import FRONTEND_SETTINGS
+from oci_magic.jupyter.suggestions import Suggestions
 from oci_magic.models import engine
 
 __all__ = ["connect", "state_message", "tell_the_sidebar"]
@@ -43,6 +44,8 @@ def connect(oci: OciMagics) -> None:
             "reset": reset,
             "undo": undo_or_keep,
             "keep": undo_or_keep,
+            # One service per kernel: reloading the extension keeps it (and its pre_run_cell hook).
+            "complete": bridge.handlers.get("complete") or Suggestions(oci).request,
         }
     )
     bridge.open()

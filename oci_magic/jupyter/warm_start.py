@@ -33,10 +33,11 @@ def begin_after_this_cell(oci: OciMagics) -> None:
     events.register("post_run_cell", once)
 
 
-def begin_now(oci: OciMagics) -> WarmStart | None:
-    """Start loading the model the settings choose, unless the setting is off or there is nothing to load.
-    A model that cannot be chosen (none installed, a bad name) is left for the first `%%oci` to report."""
-    if not oci.warm_start or oci.backend is not None or oci.endpoint:
+def begin_now(oci: OciMagics, *, force: bool = False) -> WarmStart | None:
+    """Start loading the model the settings choose, unless the setting is off (`force`: a suggestion asked
+    for the model) or there is nothing to load. A model that cannot be chosen (none installed, a bad name)
+    is left for the first `%%oci` to report."""
+    if not (oci.warm_start or force) or oci.backend is not None or oci.endpoint:
         return None
     try:
         choice = engine.choose(oci, oci.engine_settings())

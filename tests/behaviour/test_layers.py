@@ -21,6 +21,7 @@ STAGES = [
     ("executors",),  # running code
     ("checks", "backends"),  # judging a round; the engines that write code
     ("loop", "models"),  # the loop and its records; getting a model
+    ("completion",),  # suggestions as the user types: the prompt around the cursor, where one ends
     ("plan",),  # a request as a plan of steps, each one run of the loop
     ("views",),  # showing a run
     ("jupyter",),  # the Jupyter shell: magics, the kernel's OciMagics, cells, the comm
