@@ -7,6 +7,7 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
+import { ICompletionProviderManager } from '@jupyterlab/completer';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage as KM } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -17,6 +18,7 @@ import { CommandIDs, PLUGIN_ID } from './commands';
 import { OciModel } from './model';
 import { addAndRun, insertCells, removeCells, replaceCell } from './notebook';
 import { OciSidebar } from './sidebar';
+import { OciInlineProvider } from './suggestions';
 import { COMM_TARGET, KernelMessage } from './tokens';
 
 const ociIcon = new LabIcon({
@@ -31,12 +33,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'oci-magic: a sidebar for the %%oci repair loop, and live cell insertion',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ISettingRegistry],
+  optional: [ICommandPalette, ISettingRegistry, ICompletionProviderManager],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    completion: ICompletionProviderManager | null
   ) => {
     const model = new OciModel<Kernel.IKernelConnection>();
     const activeKernel = (): Kernel.IKernelConnection | null =>
@@ -63,6 +66,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (panel) {
           void removeCells(panel, message.run, message.cells).then(line => model.removed(kernel, line));
         }
+      } else if (message.type === 'suggestion') {
+        suggestions.received(message);
       } else if (message.type === 'replace_cell') {
         if (panel) {
           model.noticed(kernel, replaceCell(panel, message));
@@ -71,6 +76,30 @@ const plugin: JupyterFrontEndPlugin<void> = {
         model.received(kernel, message);
       }
     };
+
+    // Suggestions as the user types, from the notebook's kernel (where oci_magic is loaded).
+    const suggestions = new OciInlineProvider({
+      send: (widget, message) => {
+        const kernel = widget instanceof NotebookPanel ? widget.sessionContext.session?.kernel : null;
+        if (!kernel || !model.isConnected(kernel)) {
+          return false;
+        }
+        model.ask(kernel, message);
+        return true;
+      },
+      cellsAbove: widget => {
+        if (!(widget instanceof NotebookPanel)) {
+          return [];
+        }
+        const notebook = widget.content;
+        return notebook.widgets
+          .slice(0, notebook.activeCellIndex)
+          .filter(cell => cell.model.type === 'code')
+          .map(cell => cell.model.sharedModel.getSource())
+          .reverse();
+      }
+    });
+    completion?.registerInlineProvider(suggestions);
 
     const registerTarget = (kernel: Kernel.IKernelConnection | null | undefined): void => {
       if (!kernel || model.has(kernel)) {

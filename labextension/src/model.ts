@@ -117,6 +117,11 @@ export class OciModel<K extends object = object> {
     this._changed.emit();
   }
 
+  /** Whether the kernel's comm is open (it has oci_magic loaded and answers). */
+  isConnected(kernel: K): boolean {
+    return !!this._links.get(kernel)?.send;
+  }
+
   /** Ask the kernel (its comm, if open). Undo and keep start a fresh report of removals. */
   ask(kernel: K, message: FrontendMessage): void {
     const link = this.link(kernel);

@@ -118,7 +118,10 @@ export type KernelMessage =
   /** A candidate the user chose instead: the run's cell of `round`, if it still holds `source`, gets `code`. */
   | { type: 'replace_cell'; run: number; round: number; source: string; code: string; metadata: INewCell['metadata'] }
   | { type: 'error'; message: string }
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** A suggestion for the cursor of the `complete` request `id`, as it grows; `done` at its end; `error` says
+   * why there is none (the model is loading, suggestions are off). */
+  | { type: 'suggestion'; id: string; text: string; done: boolean; error: string };
 
 /** Frontend to kernel. */
 export type FrontendMessage =
@@ -127,4 +130,6 @@ export type FrontendMessage =
   | { type: 'reset' }
   | { type: 'settings'; [name: string]: unknown }
   | { type: 'undo'; run: number }
-  | { type: 'keep'; run: number };
+  | { type: 'keep'; run: number }
+  /** A suggestion for the cursor: the cell's text before and after it, the code cells above, nearest first. */
+  | { type: 'complete'; id: string; before: string; after: string; above: string[] };

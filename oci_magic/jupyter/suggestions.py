@@ -39,8 +39,8 @@ class Suggestions:
     def request(self, data: dict[str, Any]) -> None:
         self.latest += 1
         ticket, asked = self.latest, data.get("id")
-        if not self.oci.suggestions:
-            self._send(asked, "", error="suggestions are off (OciMagics.suggestions = False)")
+        if not self.oci.suggestions:  # off in this notebook: nothing to show, nothing to say each keystroke
+            self._send(asked, "")
             return
         engine = self._engine()
         if isinstance(engine, str):

@@ -509,3 +509,58 @@ def test_confirm_asks_in_jupyterlab_input_box(browser, lab):
     output = page.locator(".jp-Cell").nth(4).locator(".jp-OutputArea-output").inner_text()
     assert "True False declined" in output
     page.close()
+
+
+@pytest.fixture(scope="module")
+def lab_with_suggestions(tmp_path_factory):
+    """JupyterLab with only oci-magic's inline provider on (JupyterLab's kernel-history one off, so that
+    the ghost text can only come from the model)."""
+    root = tmp_path_factory.mktemp("lab-suggestions")
+    inline = root / ".lab-settings" / "@jupyterlab" / "completer-extension"
+    inline.mkdir(parents=True)
+    providers = {"@jupyterlab/inline-completer:history": {"enabled": False}, "oci-magic": {"enabled": True}}
+    (inline / "inline-completer.jupyterlab-settings").write_text(json.dumps({"providers": providers}))
+    server = Lab(root)
+    yield server
+    server.stop()
+
+
+GHOST = ".jp-GhostText"
+
+
+def test_ghost_text_from_the_real_model_tab_accepts_it_typing_on_replaces_it(browser, lab_with_suggestions):
+    """Type in a cell: the real 0.5B suggests a continuation as ghost text, Tab puts it in the cell, and
+    typing something else makes that suggestion go. What the model suggests is one machine's greedy text:
+    asserted is that a suggestion appears, continues the typed text, and is what Tab inserts."""
+    setup = "%load_ext oci_magic\n%oci model qwen-coder-0.5b"
+    data = "import pandas as pd\nsales = pd.DataFrame({'region': ['north', 'south'], 'units': [3, 4]})"
+    notebook = Notebook(browser, lab_with_suggestions, "ghost.ipynb", [setup, data, ""])
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    page = notebook.page
+    page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 2; }")
+    editor = page.locator(".jp-Cell").nth(2).locator(".cm-content")
+    editor.click()
+    typed = "totals = sales.groupby('region')['units']."
+    page.keyboard.type(typed, delay=20)
+    ghost = page.locator(GHOST).first
+    ghost.wait_for(timeout=REAL_MODEL_TIMEOUT)
+    page.wait_for_function(
+        f"() => document.querySelector('{GHOST}')?.textContent.trim().length > 0", timeout=REAL_MODEL_TIMEOUT
+    )
+    time.sleep(3)  # let the suggestion finish streaming
+    suggested = page.locator(GHOST).first.text_content()
+    notebook.screenshot("ghost-text.png")
+    page.keyboard.press("Tab")
+    source = notebook.cells()[2]["source"]
+    assert source.startswith(typed) and len(source) > len(typed), source
+    assert suggested.strip() and suggested.strip() in source[len(typed) :] + " ", (suggested, source)
+    # Typing on: a new suggestion is asked for the new text, and the accepted one's ghost is gone.
+    page.keyboard.press("Enter")
+    page.keyboard.type("print(", delay=20)
+    page.wait_for_function(
+        f"(old) => document.querySelector('{GHOST}')?.textContent !== old",
+        arg=suggested,
+        timeout=SLOW_MACHINE_TIMEOUT,
+    )
+    page.close()
