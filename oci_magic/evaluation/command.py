@@ -11,6 +11,7 @@ oci-magic eval notebook --tasks plan             # the multi-step requests, as o
 oci-magic eval notebook --self-check          # reference solutions pass every check, doing nothing fails
 oci-magic eval ds1000 --sample 150 --seed 0    # DS-1000's StackOverflow problems through real %%oci
 oci-magic eval ds1000 --self-check --libs pandas  # which problems can run here; false stops of the checks
+oci-magic eval completion --sample 60          # suggestions replayed inside DS-1000's reference solutions
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     # fmt: off
-    add("benchmark", choices=["humaneval", "notebook", "ds1000", "undo", "safety"], help="humaneval: "
+    add("benchmark", choices=["humaneval", "notebook", "ds1000", "undo", "safety", "completion"],
+        help="humaneval: "
         "HumanEval's 164 functions; notebook: realistic notebook requests (files, merges, dates, "
         "cleaning, plots, follow-ups), each through %%%%oci in a fresh kernel with a hidden check; "
         "ds1000: DS-1000's StackOverflow problems, each through %%%%oci in a fresh kernel holding its "
         "inputs, judged by its own tests; undo: DS-1000's reference solutions run and undone, no "
         "model (does every variable come back?); safety: how often ask_before='risky' asks, no model "
-        "(others' data work and a corpus of destructive snippets)")
+        "(others' data work and a corpus of destructive snippets); completion: suggestions as you type "
+        "replayed inside the lines of DS-1000's reference solutions, naive and with the cells above")
     add("--model", default="", help="GGUF file, known name or 'small' (default: as %%%%oci chooses); "
         "with --endpoint, the server's model")
     add("--rounds", type=int, help="execution-feedback rounds after the first attempt (default: humaneval 1, "
@@ -84,6 +87,10 @@ def main(args: argparse.Namespace) -> int:
         from oci_magic.evaluation.undo_ds1000 import main as undo_main
 
         return undo_main(args.out or Path("oci-eval") / "undo-ds1000", data=args.data)
+    if args.benchmark == "completion":
+        from oci_magic.evaluation.completion import main as completion_main
+
+        return completion_main(args)
     if args.benchmark == "notebook":
         from oci_magic.evaluation.notebook_command import run_notebook
 
