@@ -8,7 +8,8 @@
 machine's memory-read limit; 10. undo's cost; 11. a plan's steps: tokens evaluated per step against the
 conversation's length (the prompt cache across steps); 12. what a second notebook with the same model adds,
 weight repacking off and (where the build allows it) on; 13. the first `%%oci` 10 s after `%load_ext`, warm
-start on and off.
+start on and off; 14. suggestions as you type: the first text after a pause, the memory of their context, and
+what one being written costs a `%%oci` reply that starts meanwhile.
 `--views` adds what each view costs the decode speed; `--llama-bench PATH` adds llama.cpp's own figure.
 """
 
@@ -35,6 +36,8 @@ TARGETS = {
     "read_limit_ratio": 0.8,  # raw decode / the memory-read limit, at least
     "second_notebook_bytes": 300 * MIB,  # what a second notebook with the same model adds, at most
     "first_request_seconds": 1.0,  # the first %%oci, 10 s after %load_ext, to its first token, at most
+    "suggestion_first_median": 0.5,  # a suggestion's first text after a pause, median, at most
+    "suggestion_first_p95": 1.5,  # ... 95th percentile, at most
 }
 
 
@@ -78,6 +81,11 @@ def measure(model: str, *, short: bool = False, repeats: int = 5, max_tokens: in
 
     figures["shared"] = notebooks.shared_model(model, n_ctx=loaded["n_ctx"], counts=2 if short else 4)
     figures["first_request"] = notebooks.first_request(model)
+    from oci_magic.bench.suggestions import suggestion_figures
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    if examples.is_dir():  # a source checkout (an installed wheel has no examples)
+        figures["suggestions"] = suggestion_figures(model, str(examples))
     figures["machine"] = machine()
     figures["short"] = short
     if llama_bench_path:
@@ -168,6 +176,10 @@ def report(figures: dict[str, Any]) -> str:
     from oci_magic.bench.notebooks import notebook_rows
 
     lines += notebook_rows(figures, _row, _mark, TARGETS)
+    if "suggestions" in figures:
+        from oci_magic.bench.suggestions import suggestion_rows
+
+        lines += suggestion_rows(figures["suggestions"], _row, _mark, TARGETS)
     if "llama_bench" in figures:
         native = figures["llama_bench"]["tokens_per_second"]
         ratio = decode["raw_tokens_per_second"] / native
