@@ -27,6 +27,7 @@ export class KernelLink {
   /** What the extension did with the cells of undone runs, a line per run. */
   removals: string[] = [];
   undoHeld = '';
+  suggestions = '';
 }
 
 /** The sidebar's state of every kernel, keyed by whatever identifies a kernel (its connection). */
@@ -92,6 +93,7 @@ export class OciModel<K extends object = object> {
       link.runs = message.runs;
       link.plans = message.plans;
       link.undoHeld = message.undo_held;
+      link.suggestions = message.suggestions;
     } else if (message.type === 'run') {
       link.runs = [...link.runs.filter(run => run.id !== message.run.id), message.run];
       link.running = message.event !== 'run_finished';
@@ -162,7 +164,8 @@ export class OciModel<K extends object = object> {
       running: !!link?.running,
       note: link?.note ?? '',
       notice: [link?.notice ?? '', ...(link?.removals ?? [])].filter(Boolean).join('\n'),
-      undoHeld: link?.undoHeld ?? ''
+      undoHeld: link?.undoHeld ?? '',
+      suggestions: link?.suggestions ?? ''
     };
   }
 }

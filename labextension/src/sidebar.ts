@@ -20,6 +20,8 @@ export interface ISidebarState {
   notice: string;
   /** What undo holds in memory, as a line. */
   undoHeld: string;
+  /** Whether suggestions as you type are on, and what they cost, as a line. */
+  suggestions: string;
 }
 
 export interface ISidebarActions {
@@ -99,6 +101,7 @@ export class OciSidebar extends Widget {
     this.runsNode = element('div', 'oci-Sidebar-runs');
     this.planNode = element('div', 'oci-Sidebar-plan');
     this.heldNode = element('div', 'oci-Sidebar-held');
+    this.suggestionsNode = element('div', 'oci-Sidebar-held oci-Sidebar-suggestions');
     this.noticeNode = element('pre', 'oci-Sidebar-notice');
     const parts = [
       header,
@@ -108,6 +111,7 @@ export class OciSidebar extends Widget {
       planLabel,
       buttons,
       this.heldNode,
+      this.suggestionsNode,
       this.noticeNode,
       this.planNode
     ];
@@ -168,6 +172,7 @@ export class OciSidebar extends Widget {
       }
     }
     this.heldNode.textContent = connected ? state.undoHeld : '';
+    this.suggestionsNode.textContent = connected ? state.suggestions : '';
     this.noticeNode.textContent = state.notice;
     this.noticeNode.style.display = state.notice ? '' : 'none';
     this.showPlan(state.plans[state.plans.length - 1], running);
@@ -242,6 +247,7 @@ export class OciSidebar extends Widget {
   private prompt: HTMLTextAreaElement;
   private runsNode: HTMLDivElement;
   private heldNode: HTMLDivElement;
+  private suggestionsNode: HTMLDivElement;
   private noticeNode: HTMLPreElement;
   private fixButton: HTMLButtonElement;
   private stopButton: HTMLButtonElement;

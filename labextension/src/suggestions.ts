@@ -21,6 +21,9 @@ import type { FrontendMessage, KernelMessage } from './tokens';
 
 type Suggestion = Extract<KernelMessage, { type: 'suggestion' }>;
 
+/** JupyterLab's InlineCompletionTriggerKind.Invoke (the LSP's value): asked for, not typed. */
+const INVOKED = 0;
+
 /** What the provider needs from the extension: the comm of the notebook a widget shows. */
 export interface ISuggestionLink {
   /** Send `message` to the kernel of the notebook `widget` shows; false when its comm is not open. */
@@ -45,20 +48,54 @@ export class OciInlineProvider implements IInlineCompletionProvider {
   /** JupyterLab's settings of this provider start from these: asked as you type, a quarter second after the
    * last key, in the middle of a line too (the kernel never suggests the text that follows the cursor); a
    * suggestion's first text may take a while on a loaded CPU. */
-  readonly schema = { default: { enabled: true, debouncerDelay: 250, timeout: 30000, autoFillInMiddle: true } };
+  readonly schema = {
+    properties: {
+      trigger: {
+        title: 'When to suggest',
+        description: 'As you type, or only when asked (Alt+\\, the inline completer\'s invoke command).',
+        type: 'string' as const,
+        enum: ['as you type', 'on demand']
+      },
+      maxTokens: {
+        title: 'Longest suggestion (tokens)',
+        description: "At most this many tokens; 0: the kernel's OciMagics.suggestion_tokens.",
+        type: 'number' as const,
+        minimum: 0
+      }
+    },
+    default: {
+      enabled: true,
+      debouncerDelay: 250,
+      timeout: 30000,
+      autoFillInMiddle: true,
+      trigger: 'as you type',
+      maxTokens: 0
+    }
+  };
+  private _trigger = 'as you type';
+  private _maxTokens = 0;
   private _pending = new Map<string, Pending>();
   private _count = 0;
 
   constructor(private _link: ISuggestionLink) {}
 
+  configure(settings: { [property: string]: unknown }): void {
+    this._trigger = typeof settings.trigger === 'string' ? settings.trigger : 'as you type';
+    this._maxTokens = typeof settings.maxTokens === 'number' ? settings.maxTokens : 0;
+  }
+
   async fetch(request: CompletionHandler.IRequest, context: IInlineCompletionContext): Promise<IInlineCompletionList> {
+    if (this._trigger === 'on demand' && context.triggerKind !== INVOKED) {
+      return { items: [] };
+    }
     const id = `s${++this._count}`;
     const message: FrontendMessage = {
       type: 'complete',
       id,
       before: request.text.slice(0, request.offset),
       after: request.text.slice(request.offset),
-      above: this._link.cellsAbove(context.widget)
+      above: this._link.cellsAbove(context.widget),
+      max_tokens: this._maxTokens
     };
     for (const [older, pending] of this._pending) {
       pending.push({ type: 'suggestion', id: older, text: '', done: true, error: 'superseded' });

@@ -111,6 +111,8 @@ export type KernelMessage =
       /** What undo holds in memory, as a line. */
       undo_held: string;
       plans: IPlanInfo[];
+      /** Whether suggestions as you type are on in this kernel and what they cost, as a line. */
+      suggestions: string;
     }
   | { type: 'run'; event: string; parent: string | null; run: IRunInfo }
   | { type: 'insert_cells'; parent: string | null; cells: INewCell[] }
@@ -132,4 +134,4 @@ export type FrontendMessage =
   | { type: 'undo'; run: number }
   | { type: 'keep'; run: number }
   /** A suggestion for the cursor: the cell's text before and after it, the code cells above, nearest first. */
-  | { type: 'complete'; id: string; before: string; after: string; above: string[] };
+  | { type: 'complete'; id: string; before: string; after: string; above: string[]; max_tokens: number };

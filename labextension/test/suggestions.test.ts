@@ -25,7 +25,7 @@ test('a request sends the text around the cursor and the cells above, then strea
   const { provider: p, sent } = provider();
   const list = await p.fetch(request('df.head()', 3), context);
   expect(sent).toEqual([
-    { type: 'complete', id: 's1', before: 'df.', after: 'head()', above: ['import pandas as pd'] }
+    { type: 'complete', id: 's1', before: 'df.', after: 'head()', above: ['import pandas as pd'], max_tokens: 0 }
   ]);
   expect(list.items).toEqual([{ insertText: '', isIncomplete: true, token: 's1' }]);
   const reading = read(p.stream!('s1'));
@@ -56,4 +56,13 @@ test('why there is no suggestion is shown as the error', async () => {
   const reading = read(p.stream!('s1'));
   p.received({ type: 'suggestion', id: 's1', text: '', done: true, error: 'the model is loading' });
   expect((await reading)[0].error).toEqual({ message: 'the model is loading' });
+});
+
+test('on demand, only an explicit request is sent; the longest suggestion goes with it', async () => {
+  const { provider: p, sent } = provider();
+  p.configure({ trigger: 'on demand', maxTokens: 20 });
+  expect((await p.fetch(request('x', 1), { ...context, triggerKind: 1 })).items).toEqual([]);
+  expect(sent).toEqual([]);
+  await p.fetch(request('x', 1), { ...context, triggerKind: 0 });
+  expect(sent).toEqual([{ type: 'complete', id: 's1', before: 'x', after: '', above: ['import pandas as pd'], max_tokens: 20 }]);
 });

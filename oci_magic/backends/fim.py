@@ -78,6 +78,16 @@ class FimEngine:
         self._cached: list[int] = []  # the tokens in this context's KV cache, in order
         self.evaluated = 0  # prompt tokens evaluated by the last suggestion (the rest came from the cache)
 
+    def kv_bytes(self) -> int:
+        """The memory of this context's KV cache (f16 keys and values for every layer and position)."""
+        meta = self._llm.metadata
+        arch = meta.get("general.architecture", "")
+        layers = int(meta.get(f"{arch}.block_count", 0))
+        heads = int(meta.get(f"{arch}.attention.head_count", 1))
+        kv_heads = int(meta.get(f"{arch}.attention.head_count_kv", heads))
+        width = int(meta.get(f"{arch}.embedding_length", 0)) // max(heads, 1) * kv_heads
+        return 2 * 2 * layers * width * self.n_ctx
+
     def tokens(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 

@@ -592,6 +592,17 @@ class LlamaCppBackend(Backend):
             + (" (auto)" if self.speculation == "auto" else ""),
         }
 
+    @property
+    def suggestions_made(self) -> Any:
+        """The suggestions' engine once `suggestions()` has made it, else None (nothing allocated)."""
+        return self._fim
+
+    def fills_in_the_middle(self) -> bool:
+        """Whether the model was trained for fill-in-the-middle (suggestions can come from it)."""
+        from oci_magic.backends.fim import markers_of
+
+        return markers_of(self._llm) is not None
+
     def suggestions(self) -> Any:
         """The fill-in-the-middle engine for suggestions as the user types (backends/fim.py), made once: a
         context of its own on these weights. ValueError when the model was not trained for it."""

@@ -30,6 +30,7 @@ class Bridge:
         self.connected = False
         self.frontend: dict[str, Any] = {}
         self.handlers: dict[str, Callable[[dict], None]] = {}
+        self.suggestions: Any = None  # the kernel's suggestion service (jupyter/suggestions.py), once made
 
     def open(self) -> None:
         """Open the comm (a no-op outside a Jupyter kernel); the extension's hello arrives later."""

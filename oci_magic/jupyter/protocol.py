@@ -33,7 +33,7 @@ TARGET = "oci_magic"
 # Kernel to frontend: each message type and its fields besides `type`.
 KERNEL_MESSAGES: dict[str, tuple[str, ...]] = {
     "open": ("version", "settings"),  # settings: the extension's name of each setting it edits, and ours
-    "state": ("model", "settings", "runs", "conversation_turns", "undo_held", "plans"),
+    "state": ("model", "settings", "runs", "conversation_turns", "undo_held", "plans", "suggestions"),
     "run": ("event", "parent", "run"),
     "insert_cells": ("parent", "cells"),
     # Undo: remove the run's cells that still hold the source sent (ask about one the user edited).

@@ -12,7 +12,7 @@ from oci_magic.jupyter import undo
 from oci_magic.jupyter.manager import OciMagics
 from oci_magic.jupyter.protocol import kernel_message, plan_info, run_info
 from oci_magic.jupyter.settings import FRONTEND_SETTINGS
-from oci_magic.jupyter.suggestions import Suggestions
+from oci_magic.jupyter.suggestions import Suggestions, suggestions_line
 from oci_magic.models import engine
 
 __all__ = ["connect", "state_message", "tell_the_sidebar"]
@@ -44,11 +44,17 @@ def connect(oci: OciMagics) -> None:
             "reset": reset,
             "undo": undo_or_keep,
             "keep": undo_or_keep,
-            # One service per kernel: reloading the extension keeps it (and its pre_run_cell hook).
-            "complete": bridge.handlers.get("complete") or Suggestions(oci).request,
+            "complete": _suggestion_service(oci).request,
         }
     )
     bridge.open()
+
+
+def _suggestion_service(oci: OciMagics) -> Suggestions:
+    """One per kernel: reloading the extension keeps it (and its pre_run_cell hook)."""
+    if oci.bridge.suggestions is None:
+        oci.bridge.suggestions = Suggestions(oci)
+    return oci.bridge.suggestions
 
 
 def state_message(oci: OciMagics) -> dict[str, Any]:
@@ -60,6 +66,7 @@ def state_message(oci: OciMagics) -> dict[str, Any]:
         runs=[run_info(run, undo.undo_state(oci, run)) for run in oci.runs],
         conversation_turns=oci.conversation.turns,
         undo_held=undo.held_line(oci),
+        suggestions=suggestions_line(oci, oci.bridge.suggestions),
         plans=[plan_info(plan) for plan in oci.plans],
     )
 

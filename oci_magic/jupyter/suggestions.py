@@ -14,13 +14,13 @@ import threading
 from typing import Any
 
 from oci_magic.completion.prompt import Around
-from oci_magic.completion.suggest import suggest
+from oci_magic.completion.suggest import Suggestion, suggest
 from oci_magic.jupyter import warm_start
 from oci_magic.jupyter.manager import OciMagics
 from oci_magic.jupyter.protocol import kernel_message
 from oci_magic.notebook.summary import namespace_summary
 
-__all__ = ["Suggestions"]
+__all__ = ["Suggestions", "suggestions_line"]
 
 LOADING = "the model is loading"
 
@@ -31,6 +31,7 @@ class Suggestions:
     def __init__(self, oci: OciMagics) -> None:
         self.oci = oci
         self.latest = 0  # the newest request; an older one still writing stops at its next token
+        self.last: Suggestion | None = None  # the last one written to its end, for the sidebar's line
         oci.shell.events.register("pre_run_cell", self.cancel)
 
     def cancel(self, *args: Any) -> None:
@@ -39,6 +40,7 @@ class Suggestions:
     def request(self, data: dict[str, Any]) -> None:
         self.latest += 1
         ticket, asked = self.latest, data.get("id")
+        tokens = int(data.get("max_tokens") or 0) or self.oci.suggestion_tokens
         if not self.oci.suggestions:  # off in this notebook: nothing to show, nothing to say each keystroke
             self._send(asked, "")
             return
@@ -55,7 +57,10 @@ class Suggestions:
             variables=variables,
         )
         threading.Thread(
-            target=self._write, args=(ticket, asked, engine, around), name="oci-magic suggestion", daemon=True
+            target=self._write,
+            args=(ticket, asked, engine, around, tokens),
+            name="oci-magic suggestion",
+            daemon=True,
         ).start()
 
     def _engine(self) -> Any:
@@ -75,7 +80,7 @@ class Suggestions:
         except ValueError as exc:
             return str(exc)
 
-    def _write(self, ticket: int, asked: Any, engine: Any, around: Around) -> None:
+    def _write(self, ticket: int, asked: Any, engine: Any, around: Around, tokens: int) -> None:
         def cancelled() -> bool:
             return self.latest != ticket
 
@@ -83,7 +88,7 @@ class Suggestions:
             found = suggest(
                 engine,
                 around,
-                max_tokens=self.oci.suggestion_tokens,
+                max_tokens=tokens,
                 cancelled=cancelled,
                 on_text=lambda text: self._send(asked, text, done=False),
             )
@@ -91,7 +96,33 @@ class Suggestions:
             self._send(asked, "", error=f"{type(exc).__name__}: {exc}")
             return
         if not found.cancelled:
+            self.last = found
             self._send(asked, found.text, done=True)
 
     def _send(self, asked: Any, text: str, *, done: bool = True, error: str = "") -> None:
         self.oci.bridge.send(kernel_message("suggestion", id=asked, text=text, done=done, error=error))
+
+
+def suggestions_line(oci: OciMagics, service: Suggestions | None) -> str:
+    """Whether suggestions are on in this kernel and what they cost, for the sidebar."""
+    from oci_magic.backends import llamacpp
+
+    if not oci.suggestions:
+        return "Suggestions: off in this notebook (OciMagics.suggestions)"
+    if oci.backend is not None or oci.endpoint:
+        return "Suggestions: none (they come from a model loaded in the kernel)"
+    backend = llamacpp.cached_backend()
+    if backend is None:
+        return "Suggestions: on as you type, once the model is loaded"
+    if not backend.fills_in_the_middle():
+        return f"Suggestions: none ({backend.name} was not trained to fill in the middle)"
+    line = f"Suggestions: on as you type · {backend.name}, in this kernel"
+    engine = backend.suggestions_made
+    if engine is not None:
+        line += (
+            f" · their context holds {engine.n_ctx} tokens (~{engine.kv_bytes() / 2**20:.0f} MiB of KV cache)"
+        )
+    last = service.last if service is not None else None
+    if last is not None and last.first_token_seconds is not None:
+        line += f" · last: first text in {last.first_token_seconds:.2f} s"
+    return line

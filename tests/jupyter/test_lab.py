@@ -555,6 +555,12 @@ def test_ghost_text_from_the_real_model_tab_accepts_it_typing_on_replaces_it(bro
     source = notebook.cells()[2]["source"]
     assert source.startswith(typed) and len(source) > len(typed), source
     assert suggested.strip() and suggested.strip() in source[len(typed) :] + " ", (suggested, source)
+    # The sidebar says suggestions are on, from which model, and what their context holds.
+    page.evaluate("() => window.jupyterapp.shell.activateById('oci-magic-sidebar')")
+    page.locator("#oci-magic-sidebar").get_by_text("Suggestions: on as you type").wait_for()
+    page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 2; }")
+    editor.click()
+    page.keyboard.press("ControlOrMeta+End")
     # Typing on: a new suggestion is asked for the new text, and the accepted one's ghost is gone.
     page.keyboard.press("Enter")
     page.keyboard.type("print(", delay=20)

@@ -45,6 +45,11 @@ def suggestions(client, until_done: str | None = None, wait: float = 120) -> lis
     return found
 
 
+def printed(client, code: str) -> str:
+    _, messages = execute(client, code)
+    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+
+
 def connect(client, *lines: str) -> str:
     comm_id = load(client)
     tell(client, comm_id, {"type": "hello", "version": "test"})
@@ -55,7 +60,11 @@ def connect(client, *lines: str) -> str:
 
 def test_a_suggestion_streams_over_the_comm_and_a_cell_cancels_one_being_written(kernel):
     comm_id = connect(kernel, "%oci model qwen-coder-0.5b")
-    tell(kernel, comm_id, {"type": "complete", "id": "a", "before": BEFORE, "after": "", "above": []})
+    tell(
+        kernel,
+        comm_id,
+        {"type": "complete", "id": "a", "before": BEFORE, "after": "", "above": [], "max_tokens": 0},
+    )
     stream = suggestions(kernel, until_done="a")
     assert stream and stream[-1]["done"] and stream[-1]["error"] == ""
     assert all(m["id"] == "a" for m in stream) and "\n" not in stream[-1]["text"]
@@ -99,3 +108,20 @@ def test_why_there_is_no_suggestion(kernel):
     tell(kernel, comm_id, {"type": "complete", "id": "e", "before": "x = ", "after": "", "above": []})
     (off,) = suggestions(kernel, until_done="e")
     assert off == {"type": "suggestion", "id": "e", "text": "", "done": True, "error": ""}
+
+
+def test_the_sidebar_line_says_whether_suggestions_are_on_and_what_they_cost(kernel):
+    comm_id = connect(kernel, "%oci model qwen-coder-0.5b")
+    line = "from oci_magic.jupyter.suggestions import suggestions_line as _line\n"
+    shown = "print(_line(get_ipython().oci_magics, get_ipython().oci_magics.bridge.suggestions))"
+    assert "Suggestions: on as you type · Qwen2.5 Coder 0.5B" in printed(kernel, line + shown)
+    tell(kernel, comm_id, {"type": "complete", "id": "f", "before": BEFORE, "after": "", "above": []})
+    suggestions(kernel, until_done="f")
+    text = printed(kernel, shown)
+    assert "their context holds 2048 tokens (~24 MiB of KV cache)" in text and "last: first text in" in text
+    execute(kernel, "%config OciMagics.suggestions = False")
+    _, messages = execute(kernel, shown)
+    assert (
+        "Suggestions: off in this notebook"
+        in [m["content"]["text"] for m in messages if m["msg_type"] == "stream"][0]
+    )
