@@ -19,6 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import llama_cpp  # this module is imported only once a model is loaded
+import numpy as np
+from llama_cpp._internals import LlamaBatch, LlamaContext
+
 __all__ = ["FimMarkers", "FimEngine", "markers_of", "MARKERS"]
 
 BATCH = 128  # tokens a prompt batch holds: as small as the chat context's, so a cancel lands soon
@@ -57,36 +61,21 @@ class FimEngine:
     """Suggestions from `backend` (a loaded LlamaCppBackend) in a context of `n_ctx` tokens of their own."""
 
     def __init__(self, backend: Any, *, n_ctx: int = 2048) -> None:
-        import llama_cpp
-        from llama_cpp._internals import LlamaBatch, LlamaContext
-
         self.backend, self._llm = backend, backend._llm
         markers = markers_of(self._llm)
         if markers is None:
             raise ValueError(f"{backend.name} was not trained to fill in the middle: no suggestions from it")
         self.markers = markers
-        self._stops = {
-            self._llm.tokenize(m.encode(), add_bos=False, special=True)[0] for m in vars(markers).values()
-        }
+        self._stops = {self.tokens(marker)[0] for marker in vars(markers).values()}
+        self._vocab = self._llm.n_vocab()
         params = llama_cpp.llama_context_default_params()
         params.n_ctx, params.n_batch, params.n_ubatch = n_ctx, BATCH, BATCH
         params.n_threads = params.n_threads_batch = backend.n_threads
         self._ctx = LlamaContext(model=self._llm._model, params=params, verbose=False)
         self._batch = LlamaBatch(n_tokens=BATCH, embd=0, n_seq_max=1, verbose=False)
-        self._step = BATCH  # tokens a batch holds
         self.n_ctx = n_ctx
         self._cached: list[int] = []  # the tokens in this context's KV cache, in order
         self.evaluated = 0  # prompt tokens evaluated by the last suggestion (the rest came from the cache)
-
-    def kv_bytes(self) -> int:
-        """The memory of this context's KV cache (f16 keys and values for every layer and position)."""
-        meta = self._llm.metadata
-        arch = meta.get("general.architecture", "")
-        layers = int(meta.get(f"{arch}.block_count", 0))
-        heads = int(meta.get(f"{arch}.attention.head_count", 1))
-        kv_heads = int(meta.get(f"{arch}.attention.head_count_kv", heads))
-        width = int(meta.get(f"{arch}.embedding_length", 0)) // max(heads, 1) * kv_heads
-        return 2 * 2 * layers * width * self.n_ctx
 
     def tokens(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -105,7 +94,7 @@ class FimEngine:
             decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
             for _ in range(max_tokens):
                 token = self._greedy()
-                if token in self._stops or self._is_end(token) or cancelled():
+                if token in self._stops or self.backend._is_end(token) or cancelled():
                     return
                 text = decoder.decode(self.backend._piece(token))
                 if text:
@@ -122,7 +111,7 @@ class FimEngine:
         self._ctx.kv_cache_seq_rm(-1, keep, -1)
         del self._cached[keep:]
         self.evaluated = len(prompt) - keep
-        rest, step = prompt[keep:], self._step
+        rest, step = prompt[keep:], BATCH
         for start in range(0, len(rest), step):
             if cancelled():
                 return False
@@ -135,14 +124,8 @@ class FimEngine:
         self._cached += tokens
 
     def _greedy(self) -> int:
-        import llama_cpp
-        import numpy as np
-
         logits = llama_cpp.llama_get_logits_ith(self._ctx.ctx, -1)
-        return int(np.ctypeslib.as_array(logits, shape=(self._llm.n_vocab(),)).argmax())
-
-    def _is_end(self, token: int) -> bool:
-        return self.backend._is_end(token)
+        return int(np.ctypeslib.as_array(logits, shape=(self._vocab,)).argmax())
 
     def close(self) -> None:
         """Free the context (the backend does, before it frees the model, holding its lock)."""

@@ -593,6 +593,11 @@ class LlamaCppBackend(Backend):
         }
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """The GGUF's metadata, as llama.cpp read it at the load."""
+        return self._llm.metadata
+
+    @property
     def suggestions_made(self) -> Any:
         """The suggestions' engine once `suggestions()` has made it, else None (nothing allocated)."""
         return self._fim

@@ -74,8 +74,6 @@ def first_token(during):
 
 alone = statistics.median(first_token(False) for _ in range(3))
 during = statistics.median(first_token(True) for _ in range(3))
-reply = backend.stream_chat(chat + [{"role": "assistant", "content": "x"}], max_tokens=32)
-text = "".join(reply)
 firsts.sort(); wholes.sort()
 print(json.dumps({"points": len(firsts), "first_median": firsts[len(firsts) // 2],
                   "first_p95": firsts[min(len(firsts) - 1, int(0.95 * len(firsts)))],

@@ -78,14 +78,14 @@ def show_status(commands: Magic, words: list[str]) -> None:
             _print_table(loaded.info())
             if (source := engine.chosen_by(oci.engine_settings(), loaded.path)) is not None:
                 print(f"chosen by: {source}")
-        if (started := warm.current()) is not None:
-            print(f"warm start: {started.describe()}")
         else:
             try:
                 path, source = resolve_model(oci.model)
                 print(f"model: {path} (from {source}), not loaded yet")
             except OciError as exc:
                 print(f"model: none — {exc}")
+        if (started := warm.current()) is not None:
+            print(f"warm start: {started.describe()}")
     names = ("max_rounds", "temperature", "max_tokens", "exec_timeout", "notebook_context")
     print("settings: " + ", ".join(f"{name}={getattr(oci, name)}" for name in names))
     print(f"conversation: {oci.conversation.turns} user turns")

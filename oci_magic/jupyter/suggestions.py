@@ -18,6 +18,7 @@ from oci_magic.completion.suggest import Suggestion, suggest
 from oci_magic.jupyter import warm_start
 from oci_magic.jupyter.manager import OciMagics
 from oci_magic.jupyter.protocol import kernel_message
+from oci_magic.models import memory
 from oci_magic.notebook.summary import namespace_summary
 
 __all__ = ["Suggestions", "suggestions_line"]
@@ -119,9 +120,8 @@ def suggestions_line(oci: OciMagics, service: Suggestions | None) -> str:
     line = f"Suggestions: on as you type · {backend.name}, in this kernel"
     engine = backend.suggestions_made
     if engine is not None:
-        line += (
-            f" · their context holds {engine.n_ctx} tokens (~{engine.kv_bytes() / 2**20:.0f} MiB of KV cache)"
-        )
+        kv = memory.estimate(backend.path, engine.n_ctx, metadata=backend.metadata).kv_cache
+        line += f" · their context holds {engine.n_ctx} tokens (~{kv / 2**20:.0f} MiB of KV cache)"
     last = service.last if service is not None else None
     if last is not None and last.first_token_seconds is not None:
         line += f" · last: first text in {last.first_token_seconds:.2f} s"

@@ -74,6 +74,7 @@ def test_the_model_loads_after_the_load_ext_cell_while_cells_run_and_oci_waits_f
 
     status = kernel.run("%oci status").stdout
     assert "warm start: loaded in the background" in status
+    assert "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in status and "not loaded yet" not in status
     evaluated_ahead = kernel.value("_warm.current().evaluated_tokens")
     assert evaluated_ahead > 0
     # The first prompt began with what was evaluated ahead: llama.cpp evaluated only what followed it.

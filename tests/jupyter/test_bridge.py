@@ -5,15 +5,6 @@ import time
 
 import pytest
 from helpers import scripted_setup
-from jupyter_client.manager import start_new_kernel
-
-
-@pytest.fixture
-def kernel():
-    manager, client = start_new_kernel(kernel_name="python3")
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
 
 
 def execute(client, code: str, timeout: float = 60) -> tuple[dict, list[dict]]:

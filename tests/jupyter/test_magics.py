@@ -163,4 +163,5 @@ def test_gpu_layers_default_to_auto_and_status_says_what_was_offloaded(shell, ti
     no_gpu = "none (this llama.cpp build has no GPU backend)"
     expected = "all (" if llamacpp.gpu_offload_supported() else no_gpu
     assert f"GPU layers: {expected}" in out
+    assert "not loaded yet" not in out  # the loaded model is described once, as loaded
     llamacpp.release_cached()

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.slow
 BEFORE = "import pandas as pd\nsales = pd.DataFrame({'units': [3, 4]})\ntotal = sales['units']."
 
 
-@pytest.fixture
-def kernel():
-    from jupyter_client.manager import start_new_kernel
-
-    manager, client = start_new_kernel(kernel_name="python3")
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
-
-
 def tell(client, comm_id: str, data: dict) -> None:
     client.shell_channel.send(client.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
 
