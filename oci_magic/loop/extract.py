@@ -7,7 +7,10 @@ are versions of the same code. A repair often shows the faulty line, then the wh
 gives the program and then an "alternatively" one; joined, they run the wrong version or break. A block that
 binds again names an earlier block bound, without reading them first, starts a new version; of the versions
 the first is taken unless a later one binds everything it binds and more (a snippet, then the program).
-Fences indented inside a list (options, steps) are left out when the reply has fences of its own.
+Fences indented inside a list (options, steps) are left out when the reply has fences of its own. An
+unlabelled fence that is not code (it does not parse, or holds values alone) beside code is the output the
+model says the code prints ("This will output: ..."): joined, it would break the program or end it with a
+value that is not its result.
 """
 
 from __future__ import annotations
@@ -52,6 +55,19 @@ def _is_trivial(code: str) -> bool:
     )
 
 
+def _is_values(code: str) -> bool:
+    """Nothing but literal values (`[1, 2, 3]`, `(4, 5)`, `0.5`): what code prints, not code."""
+    try:
+        body = ast.parse(code).body
+        for statement in body:
+            if not isinstance(statement, ast.Expr):
+                return False
+            ast.literal_eval(statement.value)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return False
+    return bool(body)
+
+
 def _strip_prompts(code: str) -> str:
     """Drop `>>> ` / `... ` console prompts, which models copy from docs."""
     lines = code.splitlines()
@@ -62,16 +78,21 @@ def _strip_prompts(code: str) -> str:
 
 def _code_blocks(reply: str) -> list[tuple[re.Match, str]]:
     """The fenced blocks of `reply` that hold Python: (the fence's match, the code)."""
-    blocks = []
+    blocks, shown = [], []  # shown: the unlabelled blocks that are not code
     for match in _FENCE.finditer(reply):
         label, body = match.group(1).lower(), _strip_prompts(match.group(2).strip("\n"))
         if not body.strip():
             continue
-        if label in _PYTHON_LABELS or not label:
+        if not label and (not _parses(body) or _is_values(body)):
+            shown.append((match, body))
+            blocks.append((match, body))
+        elif label in _PYTHON_LABELS or not label:
             blocks.append((match, body))
         elif label not in _OTHER_LANGUAGES and _parses(body) and not _is_trivial(body):
             # Mislabelled code (```markdown, ```python-repl ...): trust it only if it is valid Python.
             blocks.append((match, body))
+    if len(shown) < len(blocks):  # beside code, they are its output; alone, a broken program to repair
+        blocks = [block for block in blocks if block not in shown]
     return blocks
 
 

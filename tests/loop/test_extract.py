@@ -36,6 +36,18 @@ FENCE = "```"
         (f"{FENCE}python\n\n{FENCE}", None),
         # a python block beside a shell block: only the python
         (f"{FENCE}bash\npip install x\n{FENCE}\n{FENCE}python\nimport x\n{FENCE}", "import x"),
+        # the output the model says its code prints, in an unlabelled fence: a table, an array, values
+        (
+            f"{FENCE}python\nprint(df)\n{FENCE}\nThis will output:\n{FENCE}\n   a  b\n0  1  2\n{FENCE}",
+            "print(df)",
+        ),
+        (f"{FENCE}python\nprint(a)\n{FENCE}\nOutput:\n{FENCE}\n[[2. 3.]\n [2. 3.]]\n{FENCE}", "print(a)"),
+        (f"{FENCE}\nprint(sorted(x))\n{FENCE}\ngives\n{FENCE}\n[1, 2, 3]\n{FENCE}", "print(sorted(x))"),
+        (f"{FENCE}python\nx = f(\n{FENCE}\nprints\n{FENCE}\n0.5\n{FENCE}", "x = f("),  # the broken code
+        # an unlabelled block that does not parse, alone: the program to repair, not output
+        (f"{FENCE}\nfor x in y\n    print(x)\n{FENCE}", "for x in y\n    print(x)"),
+        # values alone are code when nothing else is: `[1, 2]` may be the answer the cell shows
+        (f"{FENCE}\n[1, 2]\n{FENCE}", "[1, 2]"),
     ],
 )
 def test_extract_code(reply, code):
@@ -52,6 +64,11 @@ def test_extract_code(reply, code):
         (
             "Run:\n```bash\npip install x\n```\nthen\n```python\nimport x\n```",
             "Run:\n```bash\npip install x\n```\nthen",
+        ),
+        # the output the model shows stays in what it says
+        (
+            "```python\nprint(1)\n```\nThis prints:\n```\n1 2\n```",
+            "This prints:\n```\n1 2\n```",
         ),
     ],
 )
