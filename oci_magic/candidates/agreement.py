@@ -3,7 +3,8 @@
 one of them).
 
 Two candidates agree when what they produce that the request asks for is the same (values.py): the names of
-the notebook they change, the new names the request mentions, their figures' data, and, where both show it,
+the notebook they change, the new names the request mentions, what the functions the request names return
+on the notebook's data (trial.py), their figures, and, where both show it,
 what they print and the value of their last line. A candidate that changes a name of the notebook or draws
 a figure the other does not, disagrees with it. Where neither produces any of these, the new names both
 define are compared; where there are none, nothing can be compared and no two candidates agree.
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from oci_magic.candidates.trial import Trial
 from oci_magic.candidates.values import same, same_text
 
-__all__ = ["Agreement", "agree", "group", "asks_for_order"]
+__all__ = ["Agreement", "agree", "group", "asks_for_order", "named"]
 
 # A request that asks for an order: tables must then agree row by row, not only as sets of rows.
 _ORDER_WORDS = re.compile(
@@ -27,6 +28,11 @@ _ORDER_WORDS = re.compile(
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PRESENTED = ("printed", "last")  # what a candidate shows: compared where both show it
+
+
+def named(request: str) -> frozenset[str]:
+    """The identifiers the request mentions (`df`, `f`, `result`): the names whose values are its results."""
+    return frozenset(_IDENTIFIER.findall(request))
 
 
 def asks_for_order(request: str) -> bool:
@@ -39,7 +45,12 @@ def _observed(trial: Trial, words: set[str]) -> dict:
         observed["printed"] = trial.printed
     for key, value in trial.values.items():
         name = key.removeprefix("name:")
-        if key in ("last", "figures") or name in trial.changed_names or name in words:
+        if (
+            key in ("last", "figures")
+            or key.startswith("call:")
+            or name in trial.changed_names
+            or name in words
+        ):
             observed[key] = value
     return observed
 
@@ -48,7 +59,7 @@ def agree(a: Trial, b: Trial, request: str) -> bool:
     """Whether two trials that ran computed the same result for `request`."""
     if not (a.ok and b.ok):
         return False
-    words = set(_IDENTIFIER.findall(request))
+    words = named(request)
     seen_a, seen_b = _observed(a, words), _observed(b, words)
     if not seen_a and not seen_b:
         shared = [key for key in a.values if key.startswith("name:") and key in b.values]

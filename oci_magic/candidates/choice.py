@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from oci_magic.candidates.agreement import Agreement, group
+from oci_magic.candidates.agreement import Agreement, group, named
 from oci_magic.candidates.trial import Trial
 
 __all__ = ["Tried", "try_candidates"]
@@ -37,7 +37,7 @@ def try_candidates(executor: Any, codes: list[str], timeout: float | None, reque
     firsts: dict[str, str] = {}  # each distinct code, the first time it was written
     for code in codes:
         firsts.setdefault(_layout_free(code), code)
-    tried = executor.try_codes(list(firsts.values()), timeout)
+    tried = executor.try_codes(list(firsts.values()), timeout, call=named(request))
     if isinstance(tried, str):
         return tried
     by_key = dict(zip(firsts, tried, strict=True))

@@ -11,6 +11,10 @@ written.
 What a fork does not isolate, and eligibility.py therefore keeps from trials: files, commands, packages and
 the network (a trial that deletes a file deletes it), and inputs that do not survive a fork (an open
 connection, a GPU tensor, an iterator).
+
+A candidate that answers with a function computes nothing until it is called: a function the request names
+(`call`) is called in the trial with the notebook's values of its parameters (or their defaults), and what it
+returns is its result; one that raises on the user's data did not run.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import ast
 import builtins
 import gc
+import hashlib
+import inspect
 import io
 import os
 import pickle
@@ -25,13 +31,15 @@ import selectors
 import signal
 import sys
 import time
+import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_magic.candidates.values import Opaque, comparable
+from oci_magic.candidates.values import LARGEST_PICKLE, Opaque, comparable
 from oci_magic.notebook.changes import changes, listed, snapshot
 from oci_magic.notebook.summary import describe_value
+from oci_magic.undo.sizes import size_of
 from oci_magic.undo.touches import touches
 
 __all__ = ["Trial", "run_trials", "can_fork"]
@@ -58,9 +66,12 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def run_trials(shell: Any, codes: list[str], timeout: float | None) -> list[Trial]:
+def run_trials(
+    shell: Any, codes: list[str], timeout: float | None, call: frozenset[str] = frozenset()
+) -> list[Trial]:
     """Each code run in its own fork of this process, all at once; their trials in order. A trial still
-    running after `timeout` seconds is killed. An interrupt kills every child and is raised again."""
+    running after `timeout` seconds is killed. An interrupt kills every child and is raised again. A new
+    function named in `call` is called once the code has run (see the module's docstring)."""
     started = time.perf_counter()
     children: dict[int, tuple[int, int]] = {}  # read end -> (index, pid)
     chunks: dict[int, list[bytes]] = {}
@@ -68,7 +79,7 @@ def run_trials(shell: Any, codes: list[str], timeout: float | None) -> list[Tria
     selector = selectors.DefaultSelector()
     try:
         for index, code in enumerate(codes):
-            read_end, pid = _fork(shell, code)
+            read_end, pid = _fork(shell, code, call)
             children[read_end] = (index, pid)
             chunks[read_end] = []
             selector.register(read_end, selectors.EVENT_READ)
@@ -114,7 +125,7 @@ def _end(pid: int) -> None:
         pass
 
 
-def _fork(shell: Any, code: str) -> tuple[int, int]:
+def _fork(shell: Any, code: str, call: frozenset[str]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
     with (
         warnings.catch_warnings()
@@ -127,7 +138,7 @@ def _fork(shell: Any, code: str) -> tuple[int, int]:
     # The child: from here on, nothing returns to the caller.
     try:
         os.close(read_end)
-        trial = _try(shell, code)
+        trial = _try(shell, code, call)
         try:
             data = pickle.dumps(trial, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a value that would not pickle after all: its result is lost, not the run
@@ -153,7 +164,7 @@ def _one_thread_each() -> None:
         pass
 
 
-def _try(shell: Any, code: str) -> Trial:
+def _try(shell: Any, code: str, call: frozenset[str] = frozenset()) -> Trial:
     """In the child: run the code in the (copied) namespace and observe what it computed."""
     gc.disable()  # a collection could finalise the kernel's sockets in a process that must not touch them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupt is for the parent
@@ -172,6 +183,10 @@ def _try(shell: Any, code: str) -> Trial:
     try:
         python = shell.transform_cell(code)
         in_place = list(touches(python, namespace).in_place)
+        # What the code may change in place, as it was: whether it did is known only by comparing after.
+        objects = {name: namespace[name] for name in in_place if name in namespace}
+        digests = {name: _digest(value) for name, value in objects.items()}
+        inputs = dict(namespace)  # the notebook's values, for calling a function the code defines
         last = _execute(python, namespace)
         trial.ok = True
     except BaseException as exc:  # noqa: BLE001 - whatever the candidate raised is its result
@@ -181,7 +196,17 @@ def _try(shell: Any, code: str) -> Trial:
         trial.seconds = time.perf_counter() - started
     text = printed.getvalue() + "".join(displayed)
     trial.printed = text[:PRINTED_LIMIT]
-    if last is not None:
+    for name in sorted(call):
+        function = namespace.get(name)
+        if isinstance(function, types.FunctionType) and function is not inputs.get(name):  # it defined it
+            try:
+                returned = _call(function, inputs)
+            except BaseException as exc:  # noqa: BLE001 - raising on the user's data is its result
+                trial.ok, trial.error = False, f"{name}() raised {type(exc).__name__}: {exc}"[:500]
+                return trial
+            if returned is not _CANNOT_CALL:
+                trial.values[f"call:{name}"] = comparable(returned)
+    if last is not None and not _drawn(last):
         trial.values["last"] = comparable(last)
     plotted = {num: data for num, data in _figures().items() if figures_before.get(num) != data}
     if plotted:
@@ -195,6 +220,9 @@ def _try(shell: Any, code: str) -> Trial:
             trial.values[f"name:{name}"] = DELETED
     for name in in_place:
         if name in namespace and name not in trial.changed_names and name not in trial.new_names:
+            if namespace[name] is objects.get(name) and digests[name] is not None:
+                if _digest(namespace[name]) == digests[name]:
+                    continue  # it could have changed it in place, and did not
             trial.changed_names.append(name)
     for name in trial.new_names + trial.changed_names:
         if name not in namespace:
@@ -210,6 +238,47 @@ def _try(shell: Any, code: str) -> Trial:
             f"{trial.described}; last value: {shown}" if trial.described else f"last value: {shown}"
         )
     return trial
+
+
+def _drawn(value: Any) -> bool:
+    """What a plotting call returns (`[<Line2D>]`, `Text(...)`, an Axes): a by-product of drawing, whose
+    figure is the result (compared as such), not a value."""
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    return all(type(item).__module__.split(".")[0] == "matplotlib" for item in items)
+
+
+_CANNOT_CALL = object()
+
+
+def _call(function: types.FunctionType, inputs: dict[str, Any]) -> Any:
+    """`function` called with the notebook's value of each parameter of the same name, else its default;
+    _CANNOT_CALL when a parameter has neither (then it says nothing about the result)."""
+    arguments, keywords = [], {}
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.name in inputs:
+            value = inputs[parameter.name]
+        elif parameter.default is not parameter.empty:
+            continue
+        else:
+            return _CANNOT_CALL
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            arguments.append(value)
+        else:
+            keywords[parameter.name] = value
+    return function(*arguments, **keywords)
+
+
+def _digest(value: Any) -> str | None:
+    """A digest of the value's pickle (equal digests: the same contents); None where that cannot be
+    taken (it does not pickle, or is larger than a trial should copy)."""
+    try:
+        if size_of(value) > LARGEST_PICKLE:
+            return None
+        return hashlib.sha256(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    except Exception:  # noqa: BLE001 - unknown, so counted as changed
+        return None
 
 
 def _no_input(*_args: Any) -> str:
@@ -243,18 +312,27 @@ def _capture_displays(shell: Any, displayed: list[str]) -> None:
 
 
 def _figures() -> dict[int, list]:
-    """Each open matplotlib figure's data: per axes, the points of its lines, bars and scatters, rounded."""
+    """Each open matplotlib figure as a reader sees it: per axes, the points of its lines, bars and
+    scatters (rounded) with the lines' markers and styles, and how the axes read (see _axes_reading).
+    Titles and axis labels are left out: free text that candidates add unasked, and word differently."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return {}
     found = {}
     for number in pyplot.get_fignums():
         figure = pyplot.figure(number)
+        try:
+            figure.canvas.draw()  # the tick labels' texts exist once drawn
+        except Exception:  # noqa: BLE001 - a figure that cannot be drawn is compared by what it holds
+            pass
         axes_data = []
         for axes in figure.get_axes():
+            if getattr(axes, "_colorbar", None) is not None:
+                continue  # a colorbar restates the data's scale; candidates add one unasked
             artists = []
             for line in axes.get_lines():
-                artists.append(("line", _rounded(line.get_xdata()), _rounded(line.get_ydata())))
+                xs, ys = _rounded(line.get_xdata()), _rounded(line.get_ydata())
+                artists.append(("line", xs, ys, str(line.get_marker()), str(line.get_linestyle())))
             for patch in axes.patches:
                 if hasattr(patch, "get_height") and hasattr(patch, "get_x"):
                     artists.append(("bar", _rounded([patch.get_x(), patch.get_width(), patch.get_height()])))
@@ -262,9 +340,32 @@ def _figures() -> dict[int, list]:
                 offsets = getattr(collection, "get_offsets", None)
                 if offsets is not None:
                     artists.append(("points", _rounded(offsets())))
-            axes_data.append(sorted(artists, key=repr))
+            axes_data.append([sorted(artists, key=repr), _axes_reading(axes)])
         found[number] = axes_data
     return found
+
+
+def _axes_reading(axes: Any) -> list:
+    """How a reader reads the axes: whether they are shown; per axis its scale, the sides that carry tick
+    labels, the labels' texts (their format: `1e7` or `10000000`) and rotation; the legend's entries."""
+    reading: list = [bool(axes.axison)]
+    for axis in (axes.xaxis, axes.yaxis):
+        ticks = [tick for tick in axis.get_major_ticks() if tick.get_visible()]
+        labels = [label for label in axis.get_ticklabels() if label.get_visible() and label.get_text()]
+        offset = axis.get_offset_text()
+        reading.append(
+            (
+                axis.get_scale(),
+                any(tick.label1.get_visible() for tick in ticks),
+                any(tick.label2.get_visible() for tick in ticks),
+                [label.get_text() for label in labels],
+                sorted({round(label.get_rotation()) % 360 for label in labels}),
+                offset.get_text() if offset.get_visible() else "",
+            )
+        )
+    legend = axes.get_legend()
+    reading.append([text.get_text() for text in legend.get_texts()] if legend is not None else None)
+    return reading
 
 
 def _rounded(values: Any) -> list:

@@ -41,7 +41,14 @@ from oci_magic.notebook.changes import Fingerprint, fingerprint
 from oci_magic.notebook.diagnose import misread_separator
 from oci_magic.notebook.summary import describe_value
 
-__all__ = ["Findings", "Replacement", "judge_round", "replacements", "without_replacements"]
+__all__ = [
+    "Findings",
+    "Replacement",
+    "as_it_would_run",
+    "judge_round",
+    "replacements",
+    "without_replacements",
+]
 
 
 @dataclass
@@ -426,6 +433,14 @@ def replacements(
                 description = describe_value(value).split("\n", 1)[0][:80]
                 found.append(Replacement(target.id, description, statement, same))
     return found
+
+
+def as_it_would_run(code: str, namespace: dict[str, Any], request: str) -> str:
+    """`code` as the loop would run it: the statements that would replace the user's data left out where
+    they can be (a candidate tried on values written into it says nothing about the user's data)."""
+    replacing = replacements(code, namespace, request, same_values=True)
+    kept = without_replacements(code, replacing) if replacing else None
+    return kept[0] if kept else code
 
 
 def without_replacements(code: str, replacing: list[Replacement]) -> tuple[str, list[Finding]] | None:

@@ -389,7 +389,9 @@ class KernelExecutor(Executor):
             return []
         return risks(python, self.shell.user_ns)
 
-    def try_codes(self, codes: list[str], timeout: float | None) -> list[Trial] | str:
+    def try_codes(
+        self, codes: list[str], timeout: float | None, call: frozenset[str] = frozenset()
+    ) -> list[Trial] | str:
         """Each code tried on the user's data in a fork of this kernel (candidates/trial.py), where nothing
         it does reaches the namespace, the notebook or the history; or why they cannot be (then none is)."""
         try:
@@ -399,7 +401,7 @@ class KernelExecutor(Executor):
         reason = why_not_tried(pythons, self.shell.user_ns)
         if reason is not None:
             return reason
-        return run_trials(self.shell, codes, timeout)
+        return run_trials(self.shell, codes, timeout, call)
 
     def run(
         self,

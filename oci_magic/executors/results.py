@@ -71,6 +71,9 @@ class Executor:
         """What `code` would do outside the process that the user should agree to first."""
         return risks(code, self.namespace)
 
-    def try_codes(self, codes: list[str], timeout: float | None) -> list[Trial] | str:
-        """Each code tried where it cannot change the user's data, or why they cannot be (then one runs)."""
+    def try_codes(
+        self, codes: list[str], timeout: float | None, call: frozenset[str] = frozenset()
+    ) -> list[Trial] | str:
+        """Each code tried where it cannot change the user's data, or why they cannot be (then one runs);
+        the new functions named in `call` are called on the user's data (candidates/trial.py)."""
         return "this executor cannot try code apart from the user's data"

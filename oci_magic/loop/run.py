@@ -307,9 +307,11 @@ class Refinement:
         round_.candidates_tokens, round_.candidates = tokens, written
         started = time.perf_counter()
         self.emit("candidates", round_, f"trying {len(written)} candidates on a copy of your data")
-        tried = try_candidates(
-            self.executor, [c.code for c in written], self.settings.exec_timeout, self.request
-        )
+        # Each is tried as it would run: without the lines that would replace the user's data (may_run).
+        codes = [c.code for c in written]
+        if self.checked:
+            codes = [outcome.as_it_would_run(code, self.namespace, self.request) for code in codes]
+        tried = try_candidates(self.executor, codes, self.settings.exec_timeout, self.request)
         round_.trials_seconds = time.perf_counter() - started
         if isinstance(tried, str):
             round_.single, round_.candidates = tried, []

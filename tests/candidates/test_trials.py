@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import oci_magic
+from oci_magic.candidates.agreement import agree
 from oci_magic.candidates.trial import run_trials
 
 FENCE = "```"
@@ -198,3 +199,89 @@ def test_a_trial_using_openmp_after_the_kernel_did_does_not_hang(user_data):
     )
     (trial,) = run_trials(user_data, ["labels = KMeans(4, n_init=2, random_state=0).fit_predict(points)"], 30)
     assert trial.ok and trial.seconds < 20, trial.error
+
+
+def test_a_name_the_code_could_change_in_place_but_did_not_is_no_change(user_data):
+    # `result.append(items[0])` could append to what `items` holds (the analysis cannot tell aliases apart);
+    # the trial compares `items` after the code ran, and only a real change counts.
+    reading = "result = []\nfor i in range(len(items)):\n    result.append(items[i])"
+    trials = run_trials(
+        user_data, [reading, "result = list(items)", "items.append(2)\nresult = list(items)"], 30
+    )
+    assert [trial.changed_names for trial in trials] == [[], [], ["items"]]
+    request = "copy the elements of items into `result`"
+    assert agree(trials[0], trials[1], request) and not agree(trials[1], trials[2], request)
+
+
+def test_a_function_the_request_names_is_called_on_the_notebook_data(user_data, scripted):
+    one = "def f(df, columns=('b',)):\n    return df[df.a > 1][list(columns)]"
+    two = "def f(df, columns=['b']):\n    kept = df.loc[df['a'] >= 2, columns]\n    return kept"
+    other = "def f(df, columns=('b',)):\n    return df[df.a > 2][list(columns)]"
+    raising = "def f(df, columns=('b',)):\n    return df[df.c > 1]"
+    mutating = "def f(df, columns=('b',)):\n    df['a'] = 0\n    return df[df.a > 1][list(columns)]"
+    scripted([block(one), block(two), block(other), block(raising), block(mutating)])
+    user_data.run_cell(
+        "%%oci --candidates 5\nWrite the function `f(df, columns)` that keeps the rows where a > 1"
+    )
+    round_ = oci_magic.last_run().rounds[0]
+    assert [c.group for c in round_.candidates] == [0, 0, 1, None, 2]
+    assert round_.agreement == "2 of 5 candidates agree" and round_.chosen == 0
+    assert round_.candidates[3].error == "f() raised AttributeError: 'DataFrame' object has no attribute 'c'"
+    # The calls happened in the trials: the user's table is as it was.
+    assert user_data.user_ns["df"]["a"].tolist() == [1, 2, 3]
+
+
+def test_a_function_is_called_only_with_what_the_notebook_has(user_data):
+    codes = [
+        "def g(table):\n    return 1",
+        "def g(table):\n    return 2",
+        "def helper(df):\n    raise ValueError",
+    ]
+    trials = run_trials(user_data, codes, 30, call=frozenset({"g", "df"}))
+    assert all(trial.ok for trial in trials)  # no `table`: g is not called; helper is not named
+    assert not any(key.startswith("call:") for trial in trials for key in trial.values)
+    trials = run_trials(
+        user_data, ["def h(x, *rest, scale=2, **options):\n    return x * scale"], 30, call=frozenset({"h"})
+    )
+    assert trials[0].values["call:h"] == 10
+
+
+def test_a_candidate_is_tried_as_it_would_run_without_the_data_written_into_it(user_data, scripted):
+    # The question's sample, written into the code, would be left out of the real run (the code runs on the
+    # user's df): the trial runs the same code, so both candidates compute on the user's data and agree.
+    copied = (
+        "import pandas as pd\ndf = pd.DataFrame({'a': [10, 20], 'b': [1, 1]})\nresult = int(df['a'].sum())"
+    )
+    scripted([block(copied), block("result = int(df.a.sum())")])
+    user_data.run_cell("%%oci --candidates 2\nput the sum of column a in `result`")
+    round_ = oci_magic.last_run().rounds[0]
+    assert round_.agreement == "2 of 2 candidates agree" and user_data.user_ns["result"] == 6
+    assert round_.left_out and "# df = pd.DataFrame" in round_.code
+    assert round_.candidates[0].code == copied  # the candidate as the model wrote it
+
+
+def test_plots_agree_by_what_a_reader_reads_off_them(user_data):
+    user_data.run_cell(
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport numpy as np"
+    )
+    plain = "plt.plot(df.a, df.b)"
+    codes = [
+        plain,
+        plain + "\nplt.title('b over a')\nplt.xlabel('a')",  # free text: still the same plot
+        "plt.figure()\nplt.plot(df['a'], df['b'])\nplt.show()",
+        plain + "\nplt.tick_params(labeltop=True)",  # tick labels on top too
+        "plt.plot(df.a, df.b, marker='o')",  # the points marked
+        "plt.plot(df.a, df.b)\nplt.xticks(rotation=45)",
+        "plt.plot(df.a, df.b * 1e7)",
+        "plt.plot(df.a, df.b * 1e7)\nplt.ticklabel_format(style='plain', axis='y')",  # no scientific notation
+        "im = plt.imshow(np.eye(3))",
+        "im = plt.imshow(np.eye(3))\nplt.colorbar(im)",  # a colorbar restates the image's scale
+    ]
+    trials = run_trials(user_data, codes, 60)
+    assert all(trial.ok for trial in trials), [trial.error for trial in trials]
+    request = "plot b against a"
+    assert agree(trials[0], trials[1], request) and agree(trials[0], trials[2], request)
+    for other in (3, 4, 5):
+        assert not agree(trials[0], trials[other], request), codes[other]
+    assert not agree(trials[6], trials[7], request)
+    assert agree(trials[8], trials[9], request)
