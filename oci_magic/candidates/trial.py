@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import gc
 import hashlib
 import inspect
@@ -196,16 +197,6 @@ def _try(shell: Any, code: str, call: frozenset[str] = frozenset()) -> Trial:
         trial.seconds = time.perf_counter() - started
     text = printed.getvalue() + "".join(displayed)
     trial.printed = text[:PRINTED_LIMIT]
-    for name in sorted(call):
-        function = namespace.get(name)
-        if isinstance(function, types.FunctionType) and function is not inputs.get(name):  # it defined it
-            try:
-                returned = _call(function, inputs)
-            except BaseException as exc:  # noqa: BLE001 - raising on the user's data is its result
-                trial.ok, trial.error = False, f"{name}() raised {type(exc).__name__}: {exc}"[:500]
-                return trial
-            if returned is not _CANNOT_CALL:
-                trial.values[f"call:{name}"] = comparable(returned)
     if last is not None and not _drawn(last):
         trial.values["last"] = comparable(last)
     plotted = {num: data for num, data in _figures().items() if figures_before.get(num) != data}
@@ -237,7 +228,28 @@ def _try(shell: Any, code: str, call: frozenset[str] = frozenset()) -> Trial:
         trial.described = (
             f"{trial.described}; last value: {shown}" if trial.described else f"last value: {shown}"
         )
+    _call_named(trial, call, namespace, inputs)
     return trial
+
+
+def _call_named(trial: Trial, call: frozenset[str], namespace: dict, inputs: dict) -> None:
+    """Call each new function the request names (last: what the call does to its arguments is not the
+    code's doing; a value already kept is given as a copy, so the call cannot change it)."""
+    kept = {id(value) for value in trial.values.values()}
+    given = {name: copy.deepcopy(value) if id(value) in kept else value for name, value in inputs.items()}
+    for name in sorted(call):
+        function = namespace.get(name)
+        if not isinstance(function, types.FunctionType) or function is inputs.get(name):
+            continue  # not a function, or not one the code defined
+        try:
+            returned = _call(function, given)
+        except BaseException as exc:  # noqa: BLE001 - raising on the user's data is its result
+            trial.ok, trial.error = False, f"{name}() raised {type(exc).__name__}: {exc}"[:500]
+            return
+        if returned is not _CANNOT_CALL:
+            trial.values[f"call:{name}"] = comparable(returned)
+            shown = describe_value(returned).split("\n", 1)[0][:120]
+            trial.described = "; ".join(filter(None, [trial.described, f"{name}(…) returned {shown}"]))
 
 
 def _drawn(value: Any) -> bool:

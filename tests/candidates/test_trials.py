@@ -227,6 +227,7 @@ def test_a_function_the_request_names_is_called_on_the_notebook_data(user_data, 
     assert [c.group for c in round_.candidates] == [0, 0, 1, None, 2]
     assert round_.agreement == "2 of 5 candidates agree" and round_.chosen == 0
     assert round_.candidates[3].error == "f() raised AttributeError: 'DataFrame' object has no attribute 'c'"
+    assert "f(…) returned DataFrame 2×1" in round_.candidates[0].left
     # The calls happened in the trials: the user's table is as it was.
     assert user_data.user_ns["df"]["a"].tolist() == [1, 2, 3]
 
