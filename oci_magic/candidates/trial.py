@@ -235,12 +235,17 @@ def _try(shell: Any, code: str, call: frozenset[str] = frozenset()) -> Trial:
 def _call_named(trial: Trial, call: frozenset[str], namespace: dict, inputs: dict) -> None:
     """Call each new function the request names (last: what the call does to its arguments is not the
     code's doing; a value already kept is given as a copy, so the call cannot change it)."""
+    defined = [
+        name
+        for name in sorted(call)
+        if isinstance(namespace.get(name), types.FunctionType) and namespace[name] is not inputs.get(name)
+    ]
+    if not defined:
+        return
     kept = {id(value) for value in trial.values.values()}
-    given = {name: copy.deepcopy(value) if id(value) in kept else value for name, value in inputs.items()}
-    for name in sorted(call):
-        function = namespace.get(name)
-        if not isinstance(function, types.FunctionType) or function is inputs.get(name):
-            continue  # not a function, or not one the code defined
+    given = {name: _copied(value) if id(value) in kept else value for name, value in inputs.items()}
+    for name in defined:
+        function = namespace[name]
         try:
             returned = _call(function, given)
         except BaseException as exc:  # noqa: BLE001 - raising on the user's data is its result
@@ -257,6 +262,13 @@ def _drawn(value: Any) -> bool:
     figure is the result (compared as such), not a value."""
     items = value if isinstance(value, (list, tuple)) and value else [value]
     return all(type(item).__module__.split(".")[0] == "matplotlib" for item in items)
+
+
+def _copied(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - a value that cannot be copied is given as it is
+        return value
 
 
 _CANNOT_CALL = object()
