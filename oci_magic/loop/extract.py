@@ -83,11 +83,10 @@ def _code_blocks(reply: str) -> list[tuple[re.Match, str]]:
         label, body = match.group(1).lower(), _strip_prompts(match.group(2).strip("\n"))
         if not body.strip():
             continue
-        if not label and (not _parses(body) or _is_values(body)):
-            shown.append((match, body))
+        if label in _PYTHON_LABELS or not label:
             blocks.append((match, body))
-        elif label in _PYTHON_LABELS or not label:
-            blocks.append((match, body))
+            if not label and (not _parses(body) or _is_values(body)):
+                shown.append(blocks[-1])
         elif label not in _OTHER_LANGUAGES and _parses(body) and not _is_trivial(body):
             # Mislabelled code (```markdown, ```python-repl ...): trust it only if it is valid Python.
             blocks.append((match, body))
