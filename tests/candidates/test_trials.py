@@ -286,3 +286,15 @@ def test_plots_agree_by_what_a_reader_reads_off_them(user_data):
         assert not agree(trials[0], trials[other], request), codes[other]
     assert not agree(trials[6], trials[7], request)
     assert agree(trials[8], trials[9], request)
+
+
+def test_a_named_function_that_deletes_a_file_is_never_called_in_a_trial(user_data, scripted, tmp_path):
+    # Calling a function runs its body: the analysis reads function bodies too, so none is tried (or called).
+    kept = tmp_path / "data.csv"
+    kept.write_text("a\n1\n")
+    user_data.user_ns["path"] = str(kept)
+    deleting = "import os\n\ndef f(path):\n    os.remove(path)\n    return 1"
+    scripted([block("def f(path):\n    return 1"), block(deleting)])
+    user_data.run_cell("%%oci --candidates 2\nWrite the function `f(path)`")
+    round_ = oci_magic.last_run().rounds[0]
+    assert kept.exists() and round_.candidates == [] and "changes files" in round_.single
